@@ -1,0 +1,5 @@
+import sys
+
+from sysapi.cli import main
+
+sys.exit(main())

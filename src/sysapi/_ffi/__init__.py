@@ -1,0 +1,13 @@
+"""C declarations, one module per area, each with four strings (as pyca/cryptography does):
+
+- ``INCLUDES``: the headers the shims need;
+- ``TYPES``: cdef text for types and ``#define X ...`` constants (values come from the headers);
+- ``FUNCTIONS``: cdef prototypes of the ``sysapi_<name>`` shims;
+- ``CUSTOMIZATIONS``: the C shims themselves.
+
+Convention: every shim returns a non-negative result or ``-errno`` (``SYSAPI_RET``), so errno is
+captured in C the moment the call returns. ``build_ffi.py`` joins the modules listed in ``AREAS``.
+These modules are read by path at build time; they are not imported at run time.
+"""
+
+AREAS = ("base", "fs", "xattr", "inotify", "memory", "sched", "timers", "process")

@@ -1,0 +1,11 @@
+INCLUDES = """
+"""
+
+TYPES = """
+"""
+
+FUNCTIONS = """
+"""
+
+CUSTOMIZATIONS = """
+"""

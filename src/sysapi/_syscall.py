@@ -1,0 +1,60 @@
+"""The one place where a failed call becomes an exception.
+
+Every C function sysapi calls is a ``sysapi_<name>`` shim (see ``_ffi/base.py``) that returns a
+non-negative result or ``-errno``. errno is therefore captured in C, in the calling thread, the
+instant the call returns: nothing that runs afterwards (a Python signal handler, another cffi
+call) can overwrite it, which reading ``ffi.errno`` later could not guarantee.
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import os
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from sysapi.errors import REGISTRY, SysapiError, from_errno
+
+__all__ = ["call", "check", "error", "raise_errno"]
+
+
+def error(err: int, syscall: str, filename: object = None) -> SysapiError:
+    """Build the exception for ``err`` raised by ``syscall``, with notes from its spec."""
+    cls = from_errno(err)
+    args = (err, os.strerror(err)) if filename is None else (err, os.strerror(err), filename)
+    exc = cls(*args)
+    exc.syscall = syscall
+    spec = REGISTRY.get(syscall)
+    if spec is not None:
+        exc.documented = err in spec
+        hint = spec.hints.get(err)
+        if hint is not None:
+            exc.add_note(hint())
+    return exc
+
+
+def raise_errno(err: int, syscall: str, filename: object = None) -> NoReturn:
+    raise error(err, syscall, filename)
+
+
+def check(result: int, syscall: str, filename: object = None) -> int:
+    """Return ``result``, or raise for a negative (``-errno``) shim result. No retry."""
+    if result < 0:
+        raise error(-result, syscall, filename)
+    return result
+
+
+def call(syscall: str, func: Callable[..., int], *args: Any, filename: object = None) -> int:
+    """Call a shim, retrying EINTR as PEP 475 does, and raise on failure.
+
+    After EINTR, CPython has already run the Python signal handlers when ``func`` returned
+    (the eval loop checks for pending signals after every C call): a handler that raised has
+    propagated out of here; one that returned lets us retry. Calls with a timeout must not use
+    this loop: they recompute the remaining time themselves.
+    """
+    while True:
+        result = func(*args)
+        if result >= 0:
+            return result
+        if result != -_errno.EINTR:
+            raise error(-result, syscall, filename)

@@ -1,0 +1,77 @@
+"""``python -m sysapi``: the conformance report and the everyday tools."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from sysapi import conformance
+from sysapi._commands import fs, inotify, memory, sched, timers, xattr
+from sysapi.conformance import Result, Verdict
+
+
+def _print_table(results: list[Result]) -> None:
+    current = None
+    for result in results:
+        row = result.as_dict()
+        if row["call"] != current:
+            current = row["call"]
+            spec = result.case.spec
+            print(f"\n{current}  ({row['area']}, {len(spec.entries)} documented errnos)")
+        priv = " [uid 65534]" if row["unprivileged"] else ""
+        print(f"  {row['errno']:<13} {row['meaning']}")
+        print(f"  {'':<13} source: {row['source']}; provoked by: {row['how']}{priv}")
+        if row["notes_claim"]:
+            print(f"  {'':<13} the notes claim: {row['notes_claim']}")
+        observed = row["observed"] or "-"
+        line = f"expected {row['expected']}, observed {observed}: {row['verdict']}"
+        print(f"  {'':<13} {line}")
+        if row["detail"]:
+            print(f"  {'':<13} ({row['detail']})")
+
+
+def _summary(results: list[Result]) -> str:
+    counts = {v: sum(r.verdict is v for r in results) for v in Verdict}
+    return (
+        f"{len(results)} cases: {counts[Verdict.AS_DOCUMENTED]} as documented, "
+        f"{counts[Verdict.KNOWN_DIFFERENCE]} differ from the notes as known, "
+        f"{counts[Verdict.UNEXPECTED]} unexpected, "
+        f"{counts[Verdict.NOT_PROVOKED]} could not be provoked here"
+    )
+
+
+def _check(args: argparse.Namespace) -> int:
+    if args.area is not None and args.area not in conformance.areas():
+        print(
+            f"sysapi check: unknown area {args.area!r}; areas: {', '.join(conformance.areas())}",
+            file=sys.stderr,
+        )
+        return 2
+    results = conformance.run(args.area)
+    if args.json:
+        print(json.dumps([r.as_dict() for r in results], indent=2))
+    else:
+        _print_table(results)
+        print()
+        print(_summary(results))
+    return 0 if all(r.verdict.ok for r in results) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sysapi", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="provoke every documented errno on this kernel")
+    check.add_argument("--json", action="store_true", help="one object per case")
+    check.add_argument("--area", help="only this area (fs, xattr, inotify, memory, ...)")
+    check.set_defaults(func=_check)
+    for module in (fs, xattr, inotify, memory, sched, timers):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    status: int = args.func(args)
+    return status

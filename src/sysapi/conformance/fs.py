@@ -1,0 +1,203 @@
+"""Reference cases of the fs area."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+from sysapi import fs
+from sysapi.conformance import Case, Context, NotProvokable
+
+AREA = "fs"
+_EXHAUSTION = "needs the kernel to run out of memory, disk space or hit a device error"
+
+
+def _data_file(ctx: Context, flags: int = os.O_RDONLY) -> int:
+    path = ctx.file("data", b"x" * 65536)
+    return ctx.open(path, flags)
+
+
+def _tmpfs_file(ctx: Context) -> int:
+    if not os.path.isdir("/dev/shm"):
+        raise NotProvokable("no tmpfs at /dev/shm")
+    path = f"/dev/shm/sysapi-check-{os.getpid()}"
+    fd = ctx.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC)
+    ctx.defer(os.unlink, path)
+    os.write(fd, b"x")
+    return fd
+
+
+def _full_pipe(ctx: Context) -> int:
+    _, w = ctx.pipe()
+    os.set_blocking(w, False)
+    try:
+        while True:
+            os.write(w, b"x" * 65536)
+    except BlockingIOError:
+        pass
+    return w
+
+
+def _fibmap_unprivileged(ctx: Context) -> None:
+    fd = _data_file(ctx)
+    ctx.drop_privileges()
+    fs.fibmap(fd, 0)
+
+
+CASES: list[Case] = [
+    # readahead
+    Case(
+        AREA,
+        "readahead",
+        errno.EBADF,
+        "closed fd",
+        lambda ctx: fs.readahead(ctx.closed_fd(), 0, 4096),
+    ),
+    Case(
+        AREA,
+        "readahead",
+        errno.EBADF,
+        "fd open O_WRONLY",
+        lambda ctx: fs.readahead(_data_file(ctx, os.O_WRONLY), 0, 4096),
+    ),
+    Case(AREA, "readahead", errno.EINVAL, "pipe", lambda ctx: fs.readahead(ctx.pipe()[0], 0, 4096)),
+    Case(
+        AREA,
+        "readahead",
+        errno.EINVAL,
+        "directory",
+        lambda ctx: fs.readahead(ctx.open(ctx.tmp), 0, 4096),
+    ),
+    # ioctl(FIBMAP)
+    Case(
+        AREA,
+        "ioctl(FIBMAP)",
+        errno.EINVAL,
+        "tmpfs file",
+        lambda ctx: fs.fibmap(_tmpfs_file(ctx), 0),
+    ),
+    Case(
+        AREA,
+        "ioctl(FIBMAP)",
+        errno.EINVAL,
+        "negative block",
+        lambda ctx: fs.fibmap(_data_file(ctx), -1),
+    ),
+    Case(
+        AREA,
+        "ioctl(FIBMAP)",
+        errno.EPERM,
+        "uid 65534 without CAP_SYS_RAWIO",
+        _fibmap_unprivileged,
+        unprivileged=True,
+    ),
+    Case(
+        AREA, "ioctl(FIBMAP)", errno.EBADF, "closed fd", lambda ctx: fs.fibmap(ctx.closed_fd(), 0)
+    ),
+    Case(
+        AREA,
+        "ioctl(FIBMAP)",
+        errno.ENOTTY,
+        "directory",
+        lambda ctx: fs.fibmap(ctx.open(ctx.tmp), 0),
+    ),
+    # ioctl(FIGETBSZ)
+    Case(
+        AREA, "ioctl(FIGETBSZ)", errno.EBADF, "closed fd", lambda ctx: fs.figetbsz(ctx.closed_fd())
+    ),
+    # sync_file_range
+    Case(
+        AREA,
+        "sync_file_range",
+        errno.EBADF,
+        "closed fd",
+        lambda ctx: fs.sync_file_range(ctx.closed_fd(), 0, 0),
+    ),
+    Case(
+        AREA,
+        "sync_file_range",
+        errno.EINVAL,
+        "unknown flag bit",
+        lambda ctx: fs.sync_file_range(_data_file(ctx), 0, 0, 0x40),
+    ),
+    Case(
+        AREA,
+        "sync_file_range",
+        errno.EINVAL,
+        "negative offset",
+        lambda ctx: fs.sync_file_range(_data_file(ctx), -1, 0),
+    ),
+    Case(
+        AREA,
+        "sync_file_range",
+        errno.ESPIPE,
+        "pipe",
+        lambda ctx: fs.sync_file_range(ctx.pipe()[1], 0, 0),
+    ),
+    Case(AREA, "sync_file_range", errno.EIO, "device error", reason=_EXHAUSTION),
+    Case(AREA, "sync_file_range", errno.ENOMEM, "out of memory", reason=_EXHAUSTION),
+    Case(AREA, "sync_file_range", errno.ENOSPC, "disk full", reason=_EXHAUSTION),
+    # tee
+    Case(
+        AREA,
+        "tee",
+        errno.EAGAIN,
+        "empty pipe with SPLICE_F_NONBLOCK",
+        lambda ctx: fs.tee(ctx.pipe()[0], ctx.pipe()[1], 16, fs.SPLICE_F_NONBLOCK),
+    ),
+    Case(
+        AREA,
+        "tee",
+        errno.EBADF,
+        "closed fd_in",
+        lambda ctx: fs.tee(ctx.closed_fd(), ctx.pipe()[1], 16),
+    ),
+    Case(
+        AREA,
+        "tee",
+        errno.EBADF,
+        "fd_in is a write end",
+        lambda ctx: fs.tee(ctx.pipe()[1], ctx.pipe()[1], 16, fs.SPLICE_F_NONBLOCK),
+    ),
+    Case(
+        AREA,
+        "tee",
+        errno.EINVAL,
+        "fd_in is a regular file",
+        lambda ctx: fs.tee(_data_file(ctx), ctx.pipe()[1], 16),
+    ),
+    Case(
+        AREA,
+        "tee",
+        errno.EINVAL,
+        "both ends of one pipe",
+        lambda ctx: (p := ctx.pipe(), fs.tee(p[0], p[1], 16)),
+    ),
+    Case(AREA, "tee", errno.ENOMEM, "out of memory", reason=_EXHAUSTION),
+    # vmsplice
+    Case(
+        AREA,
+        "vmsplice",
+        errno.EAGAIN,
+        "full pipe with SPLICE_F_NONBLOCK",
+        lambda ctx: fs.vmsplice(_full_pipe(ctx), [b"x"], fs.SPLICE_F_NONBLOCK),
+    ),
+    Case(
+        AREA, "vmsplice", errno.EBADF, "closed fd", lambda ctx: fs.vmsplice(ctx.closed_fd(), [b"x"])
+    ),
+    Case(
+        AREA,
+        "vmsplice",
+        errno.EBADF,
+        "regular file",
+        lambda ctx: fs.vmsplice(_data_file(ctx), [b"x"]),
+    ),
+    Case(
+        AREA,
+        "vmsplice",
+        errno.EINVAL,
+        "1025 buffers (IOV_MAX is 1024)",
+        lambda ctx: fs.vmsplice(ctx.pipe()[1], [b"x"] * 1025),
+    ),
+    Case(AREA, "vmsplice", errno.ENOMEM, "out of memory", reason=_EXHAUSTION),
+]

@@ -1,0 +1,5 @@
+"""sysapi.timers (being built: see the open issue for this area)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+import sysapi
+from sysapi import errors, fs
+from sysapi._commands.fs import extents
+
+
+@pytest.fixture
+def data_file(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.write_bytes(os.urandom(1 << 20))
+    with path.open("rb+") as f:
+        os.fsync(f.fileno())
+    return path
+
+
+def test_readahead_loads_the_page_cache(data_file: Path) -> None:
+    fd = os.open(data_file, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        fs.readahead(fd, 0, 1 << 20)
+        out = subprocess.run(
+            ["fincore", "-b", "-n", "-o", "RES", str(data_file)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert int(out.split()[0]) == 1 << 20
+    finally:
+        os.close(fd)
+
+
+def test_readahead_accepts_objects_with_fileno(data_file: Path) -> None:
+    with data_file.open("rb") as f:
+        assert fs.readahead(f, 0, 4096) is None
+
+
+@pytest.mark.requires_root
+def test_block_map_agrees_with_filefrag(data_file: Path) -> None:
+    with data_file.open("rb") as f:
+        blocks = fs.block_map(f)
+        assert fs.figetbsz(f) * len(blocks) >= 1 << 20
+        assert fs.fibmap(f, 0) == blocks[0] != 0
+    out = subprocess.run(
+        ["filefrag", "-v", str(data_file)], capture_output=True, text=True, check=True
+    ).stdout
+    rows = re.findall(r"^\s*\d+:\s+(\d+)\.\.\s*(\d+):\s+(\d+)\.\.\s*(\d+):\s+(\d+)", out, re.M)
+    expected = [(int(lo), int(ph), int(n)) for lo, _, ph, _, n in rows]
+    assert extents(blocks) == expected
+
+
+def test_fibmap_command_json(data_file: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("FIBMAP needs CAP_SYS_RAWIO")
+    import json
+
+    out = subprocess.run(
+        [sys.executable, "-m", "sysapi", "fibmap", "--json", str(data_file)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    (report,) = json.loads(out)
+    assert len(report["blocks"]) == 256 and report["extents"]
+
+
+def test_extents_skip_holes() -> None:
+    assert extents([10, 11, 0, 0, 20, 21, 22]) == [(0, 10, 2), (4, 20, 3)]
+    assert extents([]) == []
+
+
+def test_tee_duplicates_without_consuming() -> None:
+    r1, w1 = os.pipe()
+    r2, w2 = os.pipe()
+    try:
+        os.write(w1, b"hello")
+        assert fs.tee(r1, w2, 100) == 5
+        assert os.read(r2, 100) == b"hello"
+        assert os.read(r1, 100) == b"hello"
+    finally:
+        for fd in (r1, w1, r2, w2):
+            os.close(fd)
+
+
+def test_vmsplice_gathers_buffers() -> None:
+    r, w = os.pipe()
+    try:
+        # The pipe references the pages until they are read: keep the buffers alive.
+        buffers: list[bytes | bytearray | memoryview] = [b"ab", bytearray(b"cd"), memoryview(b"ef")]
+        n = fs.vmsplice(w, buffers)
+        assert n == 6 and os.read(r, 10) == b"abcdef"
+        assert fs.vmsplice(w, []) == 0
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def test_sync_file_range(data_file: Path) -> None:
+    with data_file.open("rb+") as f:
+        f.write(b"x")
+        f.flush()
+        fs.sync_file_range(
+            f,
+            0,
+            0,
+            fs.SYNC_FILE_RANGE_WAIT_BEFORE
+            | fs.SYNC_FILE_RANGE_WRITE
+            | fs.SYNC_FILE_RANGE_WAIT_AFTER,
+        )
+
+
+def test_constants_are_exported_everywhere() -> None:
+    assert sysapi.SPLICE_F_NONBLOCK is fs.SpliceFlags.SPLICE_F_NONBLOCK
+    assert int(sysapi.SYNC_FILE_RANGE_WRITE) == 2
+
+
+@pytest.mark.parametrize(
+    ("call", "exc"),
+    [
+        (lambda: fs.readahead(cast(Any, "0"), 0, 1), TypeError),
+        (lambda: fs.readahead(cast(Any, None), 0, 1), TypeError),
+        (lambda: fs.readahead(0, cast(Any, 0.5), 1), TypeError),
+        (lambda: fs.readahead(0, 0, -1), OverflowError),
+        (lambda: fs.readahead(0, 1 << 63, 1), OverflowError),
+        (lambda: fs.readahead(1 << 40, 0, 1), OverflowError),
+        (lambda: fs.fibmap(0, 1 << 31), OverflowError),
+        (lambda: fs.tee(0, 1, -5), OverflowError),
+        (lambda: fs.vmsplice(1, cast(Any, ["str"])), TypeError),
+        (lambda: fs.sync_file_range(0, 0, 0, -1), OverflowError),
+    ],
+)
+def test_bad_input_is_refused_before_the_syscall(call: object, exc: type[Exception]) -> None:
+    assert callable(call)
+    with pytest.raises(exc):
+        call()
+
+
+def test_closed_fd_gives_ebadf() -> None:
+    r, w = os.pipe()
+    os.close(r)
+    os.close(w)
+    with pytest.raises(errors.EBADF) as info:
+        fs.readahead(r, 0, 1)
+    assert info.value.syscall == "readahead" and info.value.documented
