@@ -82,7 +82,9 @@ def main() -> int:
         t.goal("sysapi.fibmap", "bare cffi lib call", 1.35)
         t.goal("sysapi.fibmap", "ctypes libc.ioctl", 0.6)
         ok &= t.print()
-    return 0 if ok else 0  # goals are reported, never asserted
+    # Goals are reported, never asserted.
+    print("\nall goals met" if ok else "\nsome goals not met: the gaps are printed above")
+    return 0
 
 
 if __name__ == "__main__":
