@@ -16,10 +16,10 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from harness import Table, c_loop_ns, per_call_ns
+from harness import Table, c_loop_ns
 
 import sysapi
-from sysapi._sysapi import ffi, lib
+from sysapi._sysapi import lib
 
 
 def main() -> int:
@@ -34,9 +34,13 @@ def main() -> int:
         fd = f.fileno()
 
         t = Table("readahead(fd, 0, 4096) of a cached file", "bare cffi lib call")
-        t.add("sysapi.readahead", per_call_ns(lambda: sysapi.readahead(fd, 0, 4096)))
-        t.add("bare cffi lib call", per_call_ns(lambda: lib.sysapi_readahead(fd, 0, 4096)))
-        t.add("ctypes libc.readahead", per_call_ns(lambda: libc.readahead(fd, 0, 4096)))
+        t.measure(
+            {
+                "sysapi.readahead": lambda: sysapi.readahead(fd, 0, 4096),
+                "bare cffi lib call": lambda: lib.sysapi_readahead(fd, 0, 4096),
+                "ctypes libc.readahead": lambda: libc.readahead(fd, 0, 4096),
+            }
+        )
         t.add(
             "C loop",
             c_loop_ns(
@@ -53,23 +57,22 @@ def main() -> int:
         if os.geteuid() != 0:
             print("\nFIBMAP rows need CAP_SYS_RAWIO: skipped")
             return 0
-        box = ffi.new("int *")
         arr = array.array("i", [0])
         cbox = ctypes.c_int(0)
-
-        def bare() -> None:
-            box[0] = 0
-            lib.sysapi_fibmap(fd, box)
 
         def with_ctypes() -> None:
             cbox.value = 0
             libc.ioctl(fd, 1, ctypes.byref(cbox))
 
         t = Table("fibmap(fd, 0)", "bare cffi lib call")
-        t.add("sysapi.fibmap", per_call_ns(lambda: sysapi.fibmap(fd, 0)))
-        t.add("bare cffi lib call", per_call_ns(bare))
-        t.add("ctypes libc.ioctl", per_call_ns(with_ctypes))
-        t.add("fcntl.ioctl (stdlib)", per_call_ns(lambda: fcntl.ioctl(fd, 1, arr, True)))
+        t.measure(
+            {
+                "sysapi.fibmap": lambda: sysapi.fibmap(fd, 0),
+                "bare cffi lib call": lambda: lib.sysapi_fibmap(fd, 0),
+                "ctypes libc.ioctl": with_ctypes,
+                "fcntl.ioctl (stdlib)": lambda: fcntl.ioctl(fd, 1, arr, True),
+            }
+        )
         t.add(
             "C loop",
             c_loop_ns(

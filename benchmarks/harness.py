@@ -32,6 +32,21 @@ def per_call_ns(func: Callable[[], object], number: int = 20000, repeat: int = 7
     return best
 
 
+def interleaved_ns(
+    funcs: dict[str, Callable[[], object]], number: int = 20000, rounds: int = 9
+) -> dict[str, float]:
+    """Time several callables in alternation (round-robin, best round each), so that a busy
+    machine slows every row alike instead of whichever happened to run during the noise."""
+    best = dict.fromkeys(funcs, float("inf"))
+    for _ in range(rounds):
+        for label, func in funcs.items():
+            start = time.perf_counter_ns()
+            for _ in range(number):
+                func()
+            best[label] = min(best[label], (time.perf_counter_ns() - start) / number)
+    return best
+
+
 _C_TEMPLATE = r"""
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -99,6 +114,10 @@ class Table:
 
     def add(self, label: str, ns: float) -> None:
         self.rows[label] = ns
+
+    def measure(self, funcs: dict[str, Callable[[], object]], number: int = 20000) -> None:
+        """Add one row per callable, timed in alternation (:func:`interleaved_ns`)."""
+        self.rows.update(interleaved_ns(funcs, number))
 
     def goal(self, label: str, against: str, at_most: float) -> None:
         """Record the goal ``label <= at_most * against`` (checked and printed, not asserted)."""

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -8,6 +9,8 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sysapi
 from sysapi import errors, fs
@@ -151,3 +154,48 @@ def test_closed_fd_gives_ebadf() -> None:
     with pytest.raises(errors.EBADF) as info:
         fs.readahead(r, 0, 1)
     assert info.value.syscall == "readahead" and info.value.documented
+
+
+_ints = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.sampled_from([0, -1, 2**31 - 1, 2**31, 2**63 - 1, 2**63, 2**64]),
+)
+_any = st.one_of(_ints, st.none(), st.binary(max_size=8), st.text(max_size=8), st.floats())
+
+
+@settings(max_examples=300, deadline=None)
+@given(fd=_any, offset=_any, count=_any)
+def test_readahead_on_arbitrary_input_returns_or_raises_cleanly(
+    fd: object, offset: object, count: object
+) -> None:
+    with contextlib.suppress(TypeError, ValueError, OverflowError, errors.SysapiError):
+        fs.readahead(cast(Any, fd), cast(Any, offset), cast(Any, count))
+
+
+@settings(max_examples=300, deadline=None)
+@given(block=_any)
+def test_fibmap_on_arbitrary_blocks(block: object) -> None:
+    fd = os.open("/proc/self/exe", os.O_RDONLY)
+    try:
+        result = fs.fibmap(fd, cast(Any, block))
+        assert isinstance(result, int) and result >= 0
+    except (TypeError, OverflowError):
+        assert not isinstance(block, int) or not -(2**31) <= block < 2**31
+    except errors.SysapiError as exc:
+        assert exc.errno in fs.FIBMAP_SPEC.errors, exc
+    finally:
+        os.close(fd)
+
+
+@settings(max_examples=200, deadline=None)
+@given(buffers=st.lists(st.binary(max_size=64), max_size=20))
+def test_vmsplice_then_read_round_trips(buffers: list[bytes]) -> None:
+    r, w = os.pipe()
+    try:
+        n = fs.vmsplice(w, buffers)
+        # Each non-empty buffer takes one of the pipe's 16 slots: more is a short write.
+        assert n == len(b"".join([b for b in buffers if b][:16]))
+        assert (os.read(r, n) if n else b"") == b"".join(buffers)[:n]
+    finally:
+        os.close(r)
+        os.close(w)

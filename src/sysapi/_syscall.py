@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from sysapi.errors import REGISTRY, SysapiError, from_errno
 
-__all__ = ["call", "check", "error", "raise_errno"]
+__all__ = ["call", "check", "error", "raise_errno", "retry"]
 
 
 def error(err: int, syscall: str, filename: object = None) -> SysapiError:
@@ -58,3 +58,19 @@ def call(syscall: str, func: Callable[..., int], *args: Any, filename: object = 
             return result
         if result != -_errno.EINTR:
             raise error(-result, syscall, filename)
+
+
+def retry(
+    result: int, syscall: str, func: Callable[..., int], *args: Any, filename: object = None
+) -> int:
+    """The slow path of a call made inline: ``result`` is the negative result of a first call of
+    ``func(*args)``; retry on EINTR (PEP 475) and raise on anything else.
+
+    Hot calls use ``r = lib.f(...); if r < 0: r = retry(r, name, lib.f, ...)`` so that success
+    costs one comparison rather than a Python-level call of :func:`call`.
+    """
+    while result < 0:
+        if result != -_errno.EINTR:
+            raise error(-result, syscall, filename)
+        result = func(*args)
+    return result

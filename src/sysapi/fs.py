@@ -83,6 +83,7 @@ FIBMAP_SPEC: Final = spec(
         ),
         man(errno.EBADF, "fd is not a valid descriptor"),
         man(errno.ENOTTY, "fd is not a regular file (a directory, a pipe)"),
+        man(errno.ERANGE, "the physical block number does not fit in an int (Linux 5.7+)"),
     ],
 )
 
@@ -134,7 +135,10 @@ def readahead(fd: FdLike, offset: int, count: int) -> None:
 
     Blocks until the pages are read (the GIL is released). Linux-only.
     """
-    _syscall.call("readahead", lib.sysapi_readahead, fileno(fd), offset, count)
+    number = fd if type(fd) is int else fileno(fd)
+    r = lib.sysapi_readahead(number, offset, count)
+    if r < 0:
+        _syscall.retry(r, "readahead", lib.sysapi_readahead, number, offset, count)
 
 
 @documents(FIBMAP_SPEC)
@@ -143,17 +147,17 @@ def fibmap(fd: FdLike, block: int) -> int:
 
     Needs CAP_SYS_RAWIO. Blocks are of :func:`figetbsz` bytes.
     """
-    box = ffi.new("int *", block)
-    _syscall.call("ioctl(FIBMAP)", lib.sysapi_fibmap, fileno(fd), box)
-    return int(box[0])
+    number = fd if type(fd) is int else fileno(fd)
+    r = lib.sysapi_fibmap(number, block)
+    if r < 0:
+        r = _syscall.retry(r, "ioctl(FIBMAP)", lib.sysapi_fibmap, number, block)
+    return r
 
 
 @documents(FIGETBSZ_SPEC)
 def figetbsz(fd: FdLike) -> int:
     """The block size, in bytes, of the filesystem that holds ``fd``: the unit of FIBMAP."""
-    box = ffi.new("int *")
-    _syscall.call("ioctl(FIGETBSZ)", lib.sysapi_figetbsz, fileno(fd), box)
-    return int(box[0])
+    return _syscall.call("ioctl(FIGETBSZ)", lib.sysapi_figetbsz, fileno(fd))
 
 
 @documents(FIGETBSZ_SPEC, FIBMAP_SPEC)
@@ -202,7 +206,9 @@ def vmsplice(fd: FdLike, buffers: Sequence[bytes | bytearray | memoryview], flag
     The pipe keeps *references* to the buffers' pages, not copies (checked on Linux 6.18):
     until the bytes have been read from the pipe, the buffers must stay alive and unchanged,
     or the reader sees whatever the memory holds by then. Use ``os.write`` when that cannot
-    be promised. Blocks while the pipe is full unless ``SPLICE_F_NONBLOCK`` is given.
+    be promised. Each buffer takes one of the pipe's slots (16 by default), so the count may
+    be short of the total: write the rest with another call. Blocks while the pipe is full
+    unless ``SPLICE_F_NONBLOCK`` is given.
     """
     number = fileno(fd)
     # Keep the exported buffers alive (and unresizable) for the duration of the call.

@@ -19,8 +19,8 @@ TYPES = """
 
 FUNCTIONS = """
 long sysapi_readahead(int fd, int64_t offset, size_t count);
-long sysapi_fibmap(int fd, int *block);
-long sysapi_figetbsz(int fd, int *size);
+long sysapi_fibmap(int fd, int block);
+long sysapi_figetbsz(int fd);
 long sysapi_block_map(int fd, int *blocks, int count);
 long sysapi_sync_file_range(int fd, int64_t offset, int64_t nbytes, unsigned int flags);
 long sysapi_tee(int fd_in, int fd_out, size_t len, unsigned int flags);
@@ -32,11 +32,21 @@ CUSTOMIZATIONS = """
 static long sysapi_readahead(int fd, int64_t offset, size_t count)
 { SYSAPI_RET(readahead(fd, offset, count)); }
 
-static long sysapi_fibmap(int fd, int *block)
-{ SYSAPI_RET(ioctl(fd, FIBMAP, block)); }
+/* The block goes in and out by value: no cdata allocation per call. */
+static long sysapi_fibmap(int fd, int block)
+{
+    if (ioctl(fd, FIBMAP, &block) < 0)
+        return -(long)errno;
+    return block;
+}
 
-static long sysapi_figetbsz(int fd, int *size)
-{ SYSAPI_RET(ioctl(fd, FIGETBSZ, size)); }
+static long sysapi_figetbsz(int fd)
+{
+    int size = 0;
+    if (ioctl(fd, FIGETBSZ, &size) < 0)
+        return -(long)errno;
+    return size;
+}
 
 /* FIBMAP for blocks[0..count): logical block numbers in, physical out, in one C loop.
    Returns 0, or -errno of the first failing block. */
