@@ -212,7 +212,10 @@ def vmsplice(fd: FdLike, buffers: Sequence[bytes | bytearray | memoryview], flag
     """
     number = fileno(fd)
     # Keep the exported buffers alive (and unresizable) for the duration of the call.
-    views = [ffi.from_buffer(b) for b in buffers]
+    try:
+        views = [ffi.from_buffer(b) for b in buffers]
+    except BufferError as exc:  # a non-contiguous view: the wrong kind of buffer
+        raise TypeError(f"vmsplice needs C-contiguous buffers: {exc}") from exc
     count = len(views)
     bases = ffi.new("const char *[]", views) if count else ffi.NULL
     lens = ffi.new("size_t[]", [len(v) for v in views]) if count else ffi.NULL

@@ -1,0 +1,519 @@
+"""Every public function and method of every area, with a strategy for each parameter.
+
+Targets are discovered from each area module's ``__all__`` (functions, classes, their public
+methods and properties), so an area is fuzzed as soon as it is on the branch and reviewed. A
+parameter gets its strategy from :data:`OVERRIDES` (``"qualname.param"``), else from the
+vocabulary (by parameter name). A target with a parameter neither knows is *uncovered*: it is
+never called (an unknown parameter might be a process id) and the coverage test names it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import inspect
+import os
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, is_dataclass
+from types import ModuleType
+from typing import Any
+
+from hypothesis import strategies as st
+
+import sysapi
+from sysapi.errors import SysapiError
+
+from . import _values as v
+from ._values import Env, Tok
+
+__all__ = [
+    "ALLOWED",
+    "AREAS",
+    "REVIEWED",
+    "Build",
+    "Call",
+    "Target",
+    "calls",
+    "discover",
+    "execute",
+]
+
+#: Every area module, in API.md order.
+AREAS = (
+    "fs",
+    "xattr",
+    "inotify",
+    "memory",
+    "sched",
+    "timers",
+    "clock",
+    "process",
+    "signals",
+    "ipc",
+)
+#: Areas whose targets were reviewed for safety: all of their targets are fuzzed, and the
+#: coverage test fails when one of them has a parameter without a strategy.
+REVIEWED = frozenset({"fs"})
+#: What a call may raise.
+ALLOWED = (TypeError, ValueError, OverflowError, SysapiError)
+#: Dunder methods fuzzed when a public class defines them.
+_DUNDERS = ("__iter__", "__next__", "__enter__", "__exit__", "__len__", "__buffer__", "__bytes__")
+
+
+@dataclass(frozen=True)
+class Build:
+    """Construct ``cls(**kwargs)`` in the child (its validation may raise: that is an outcome)."""
+
+    cls: type
+    kwargs: tuple[tuple[str, object], ...] = ()
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={val!r}" for k, val in self.kwargs)
+        return f"{self.cls.__name__}({inner})"
+
+
+@dataclass(repr=False)
+class Target:
+    area: str
+    qualname: str
+    #: "function", "constructor", "method" or "property".
+    kind: str
+    obj: Any
+    attr: str | None = None
+    params: list[tuple[inspect.Parameter, st.SearchStrategy[object]]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    selves: st.SearchStrategy[object] | None = None
+    #: Calls per child: 1 for calls that change process-wide state a later call would see.
+    batch: int = 6
+    before: Callable[[Env], None] | None = None
+    #: Joint constraints between drawn arguments (applied in the parent, on the drawn dict).
+    constrain: Callable[[dict[str, object]], dict[str, object]] | None = None
+
+    @property
+    def covered(self) -> bool:
+        return not self.missing
+
+    def __repr__(self) -> str:
+        return f"<target {self.area}.{self.qualname}>"
+
+
+class Call:
+    """One drawn call (a plain class, so that Hypothesis prints it as the call it is)."""
+
+    __slots__ = ("args", "kwargs", "self_value", "target")
+
+    def __init__(
+        self,
+        target: Target,
+        self_value: object,
+        args: tuple[object, ...],
+        kwargs: dict[str, object],
+    ) -> None:
+        self.target = target
+        self.self_value = self_value
+        self.args = args
+        self.kwargs = kwargs
+
+    def __repr__(self) -> str:
+        parts = [repr(a) for a in self.args] + [f"{k}={val!r}" for k, val in self.kwargs.items()]
+        head = self.target.qualname
+        if self.target.kind in ("method", "property"):
+            head = f"{self.self_value!r}.{self.target.attr}"
+        if self.target.kind == "property":
+            return head
+        return f"{head}({', '.join(parts)})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Strategies by parameter name.
+
+
+def _module_bits(module: ModuleType) -> list[int]:
+    """Every member of every IntFlag/IntEnum of ``module``: the known values of its flags."""
+    bits: list[int] = []
+    for name in getattr(module, "__all__", []):
+        obj = getattr(module, name)
+        if isinstance(obj, type) and issubclass(obj, enum.Enum):
+            bits += [int(m) for m in obj]  # type: ignore[call-overload]
+    return bits
+
+
+def _numbers() -> st.SearchStrategy[object]:
+    return st.one_of(v.small, v.small, v.ints, v.ints, v.floats, v.weird_objects)
+
+
+def _xattr_names() -> st.SearchStrategy[object]:
+    return st.one_of(
+        st.sampled_from(
+            [
+                "user.a",
+                "user.b",
+                b"user.a",
+                "user." + "n" * 300,
+                "user.",
+                "trusted.a",
+                "security.a",
+                "system.posix_acl_access",
+                "nonamespace",
+                "",
+                "user.a\0b",
+                "user.\udc80",
+                "user.\ud800",
+            ]
+        ),
+        v.texts,
+        v.raw_bytes,
+        v.weird_objects,
+    )
+
+
+def _timeouts() -> st.SearchStrategy[object]:
+    return st.one_of(st.none(), v.floats, v.ints, v.weird_objects)
+
+
+def _callbacks() -> st.SearchStrategy[object]:
+    return st.one_of(
+        st.none(),
+        st.sampled_from([lambda value: None, v._raise(v.Planted("callback raised")), print]),
+        v.weird_objects,
+    )
+
+
+def _thread_ids() -> st.SearchStrategy[object]:
+    return st.one_of(
+        st.none(), st.just(Tok("tid:self")), st.sampled_from([0, v.NO_SUCH_PID, -1, 1 << 40])
+    )
+
+
+def _shmids() -> st.SearchStrategy[object]:
+    """Only segments the child made, or ids that no segment has even if truncated to int."""
+    tokens = [Tok("shm:id"), Tok("shm:removed")] if hasattr(sysapi, "shmget") else []
+    return st.one_of(
+        st.sampled_from([*tokens, -1, -(1 << 31), 0xFFFF_FFFF, (1 << 32) + 0x8000_0000, 1 << 70]),
+        v.weird_objects,
+    )
+
+
+def _shm_keys() -> st.SearchStrategy[object]:
+    # IPC_PRIVATE, or keys from a range of our own: never another program's segment.
+    return st.one_of(
+        st.just(0),
+        st.integers(0x5A5A_0000, 0x5A5A_00FF),
+        st.sampled_from([-1, 1 << 32, 1 << 70]),
+        v.weird_objects,
+    )
+
+
+def _timers() -> st.SearchStrategy[object]:
+    return st.one_of(st.sampled_from(v.handle_tokens()), v.ints, v.weird_objects)
+
+
+def _addresses() -> st.SearchStrategy[object]:
+    """A memory range's start: a real private mapping (a buffer or its address), an unmapped
+    address, a null-page or non-canonical address. Never an arbitrary heap address."""
+    return st.one_of(
+        st.sampled_from(
+            [
+                Tok("mmap", 1),
+                Tok("mmap", 3),
+                Tok("mmap:closed"),
+                Tok("mmap:file"),
+                Tok("mmap:readonly"),
+                Tok("addr:mmap"),
+                Tok("addr:mmap", 1),
+                Tok("addr:mmap", v.PAGE),
+                Tok("addr:unmapped"),
+            ]
+        ),
+        st.integers(0, 0xFFFF),
+        st.integers(1 << 47, (1 << 64) - 1),
+        st.sampled_from([-1, -v.PAGE, 1 << 64, 1 << 70]),
+        v.weird_objects,
+    )
+
+
+def _lengths() -> st.SearchStrategy[object]:
+    """A length that never reaches past the fuzz mappings (4 pages) into memory that belongs
+    to the interpreter: small, or so large that the range wraps or overflows the C type."""
+    return st.one_of(
+        st.none(),
+        st.sampled_from([0, 1, v.PAGE - 1, v.PAGE, 3 * v.PAGE, (1 << 64) - 1, 1 << 64, -1]),
+        st.sampled_from([-v.PAGE, 1 << 70, 2.5, "4096"]),
+        v.weird_objects,
+    )
+
+
+def _buffer_lists() -> st.SearchStrategy[object]:
+    return st.one_of(
+        st.lists(v.buffers(), max_size=5),
+        st.lists(v.buffers(), max_size=3).map(tuple),
+        st.just([b"x"] * 1025),
+        v.weird_objects,
+        v.raw_bytes,
+    )
+
+
+def _vocabulary(area: ModuleType) -> dict[str, st.SearchStrategy[object]]:
+    bits = _module_bits(area)
+    numbers = _numbers()
+    return {
+        "fd": v.fds(),
+        "fd_in": v.fds(),
+        "fd_out": v.fds(),
+        "file": st.one_of(v.fds(), v.paths()),
+        "path": v.paths(),
+        "name": _xattr_names(),
+        "value": st.one_of(v.buffers(), numbers),
+        "flags": v.flags(*bits),
+        "mask": v.flags(*bits),
+        "prot": v.flags(*bits),
+        "options": v.flags(*bits),
+        "offset": numbers,
+        "count": numbers,
+        "nbytes": numbers,
+        "block": numbers,
+        "size": numbers,
+        "pad": numbers,
+        "wd": numbers,
+        "proj_id": numbers,
+        "level": numbers,
+        "ioclass": numbers,
+        "which": numbers,
+        "cmd": numbers,
+        "idtype": numbers,
+        "param": numbers,
+        "initial": numbers,
+        "interval": numbers,
+        "initial_ns": numbers,
+        "interval_ns": numbers,
+        "absolute": v.anything(),
+        "rusage": v.anything(),
+        "length": numbers,
+        "buffers": _buffer_lists(),
+        "data": st.one_of(v.raw_bytes, v.plain_buffers, v.weird_objects),
+        "timeout": _timeouts(),
+        "addr": _addresses(),
+        "pid": v.pids(),
+        "who": v.pids(),
+        "id": v.pids(),
+        "sig": v.signals(),
+        "signo": st.one_of(st.none(), v.signals()),
+        "sigset": v.sigsets(),
+        "callback": _callbacks(),
+        "on_error": _callbacks(),
+        "thread_id": _thread_ids(),
+        "timer": _timers(),
+        "clockid": st.one_of(st.sampled_from(range(12)), numbers),
+        "shmid": _shmids(),
+        "key": _shm_keys(),
+        "attachment": st.one_of(st.sampled_from(v.handle_tokens() or (None,)), v.plain_buffers),
+    }
+
+
+#: Strategies for one parameter of one target: ``"area.qualname.param"``.
+OVERRIDES: dict[str, st.SearchStrategy[object]] = {
+    # The scatter list: any sequence of buffers, and more than IOV_MAX of them.
+    "fs.vmsplice.buffers": _buffer_lists(),
+}
+
+#: Calls per child for targets that change process-wide state.
+BATCH_ONE: frozenset[str] = frozenset()
+
+
+# ---------------------------------------------------------------------------------------------
+# Discovery.
+
+
+def _selves(cls: type) -> st.SearchStrategy[object] | None:
+    """Instances a method is called on: open and closed handles, or built structs."""
+    name = cls.__name__
+    tokens = {
+        "Inotify": [Tok("inotify"), Tok("inotify:closed")],
+        "PosixTimer": [Tok("timer"), Tok("timer:armed"), Tok("timer:closed")],
+    }.get(name)
+    if tokens is not None:
+        return st.sampled_from(tokens)
+    if is_dataclass(cls):
+        return _builds(cls)
+    return None
+
+
+def _builds(cls: type) -> st.SearchStrategy[object]:
+    """Instances of a dataclass with arbitrary field values (built in the child)."""
+    names = [f.name for f in fields(cls) if f.init]
+    return st.lists(
+        st.tuples(st.sampled_from(names), v.anything()) if names else st.nothing(),
+        max_size=len(names),
+        unique_by=lambda kv: kv[0],
+    ).map(lambda kvs: Build(cls, tuple(kvs)))
+
+
+def _params(
+    area: str, qualname: str, func: Callable[..., object], vocabulary: dict[str, Any]
+) -> tuple[list[tuple[inspect.Parameter, st.SearchStrategy[object]]], list[str]]:
+    params: list[tuple[inspect.Parameter, st.SearchStrategy[object]]] = []
+    missing: list[str] = []
+    for p in inspect.signature(func).parameters.values():
+        if p.name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        strategy = OVERRIDES.get(f"{area}.{qualname}.{p.name}", vocabulary.get(p.name))
+        if strategy is None:
+            missing.append(p.name)
+        else:
+            params.append((p, strategy))
+    return params, missing
+
+
+def discover(areas: tuple[str, ...] = AREAS) -> list[Target]:
+    """Every public function, constructor, method and property of ``areas``."""
+    targets: list[Target] = []
+    for area in areas:
+        module = getattr(sysapi, area)
+        vocabulary = _vocabulary(module)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if isinstance(obj, type):
+                if issubclass(obj, (enum.Enum, BaseException)):
+                    continue
+                targets += _class_targets(area, obj, vocabulary)
+            elif inspect.isfunction(obj) or inspect.isbuiltin(obj):
+                params, missing = _params(area, name, obj, vocabulary)
+                targets.append(Target(area, name, "function", obj, None, params, missing))
+    for t in targets:
+        if f"{t.area}.{t.qualname}" in BATCH_ONE:
+            t.batch = 1
+    return targets
+
+
+def _class_targets(area: str, cls: type, vocabulary: dict[str, Any]) -> list[Target]:
+    targets: list[Target] = []
+    selves = _selves(cls)
+    if is_dataclass(cls):
+        # A struct's constructor stores what it is given: every field takes anything.
+        anything = {f.name: v.anything() for f in fields(cls)}
+        params, missing = _params(area, cls.__name__, cls, {**vocabulary, **anything})
+    else:
+        params, missing = _params(area, cls.__name__, cls, vocabulary)
+    targets.append(Target(area, cls.__name__, "constructor", cls, None, params, missing))
+    for attr in sorted(dir(cls)):
+        if attr.startswith("_") and attr not in _DUNDERS:
+            continue
+        if is_dataclass(cls) and attr in {f.name for f in fields(cls)}:
+            continue  # a plain field
+        member = inspect.getattr_static(cls, attr)
+        qualname = f"{cls.__name__}.{attr}"
+        if attr in _DUNDERS and getattr(object, attr, None) is member:
+            continue
+        if isinstance(member, property):
+            t = Target(area, qualname, "property", cls, attr)
+        elif isinstance(member, (staticmethod, classmethod)) or inspect.isfunction(member):
+            func = getattr(cls, attr)
+            params, missing = _params(area, qualname, func, vocabulary)
+            kind = "function" if isinstance(member, (staticmethod, classmethod)) else "method"
+            t = Target(area, qualname, kind, func if kind == "function" else cls, attr)
+            t.params, t.missing = params, missing
+        else:
+            continue  # a constant or a descriptor we do not call
+        if t.kind in ("method", "property"):
+            if selves is None:
+                t.missing.append("self")
+            t.selves = selves
+        targets.append(t)
+    return targets
+
+
+# ---------------------------------------------------------------------------------------------
+# Drawing and running calls.
+
+
+@st.composite
+def calls(draw: st.DrawFn, target: Target) -> Call:
+    self_value = draw(target.selves) if target.selves is not None else None
+    values: dict[str, object] = {}
+    for param, strategy in target.params:
+        if param.default is not param.empty and draw(st.booleans()):
+            continue  # leave it at its default
+        values[param.name] = draw(strategy)
+    if target.constrain is not None:
+        values = target.constrain(values)
+    args: list[object] = []
+    kwargs: dict[str, object] = {}
+    positional = True
+    for param, _ in target.params:
+        if param.name not in values:
+            positional = False  # an omitted one: pass the rest by keyword
+            continue
+        if positional and param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            args.append(values[param.name])
+        else:
+            kwargs[param.name] = values[param.name]
+    return Call(target, self_value, tuple(args), kwargs)
+
+
+def _resolve(env: Env, value: object) -> object:
+    if isinstance(value, Build):
+        return value.cls(**{k: _resolve(env, val) for k, val in value.kwargs})
+    return env.resolve(value)
+
+
+def _release(result: object) -> None:
+    """Close what a call created and handed over."""
+    for method in ("close", "delete", "detach"):
+        func = getattr(result, method, None)
+        if callable(func):
+            try:
+                func()
+            except Exception:
+                continue
+            return
+
+
+def _drive(result: object) -> object:
+    """Run a coroutine or awaitable a call returned (async methods), with a time limit."""
+    if inspect.isawaitable(result):
+
+        async def bounded() -> object:
+            return await asyncio.wait_for(result, 5.0)
+
+        return asyncio.run(bounded())
+    return result
+
+
+def execute(call: Call, env: Env) -> tuple[str, str]:
+    """Run one call in the child: (outcome, detail). The outcome is "return", the allowed
+    exception's name (an errno name for a SysapiError), or "FAIL"."""
+    target = call.target
+    try:
+        self_value = _resolve(env, call.self_value)
+        args = tuple(_resolve(env, a) for a in call.args)
+        kwargs = {k: _resolve(env, val) for k, val in call.kwargs.items()}
+    except ALLOWED as exc:
+        return type(exc).__name__, "while building the arguments"
+    except BaseException:
+        return "FAIL", "the harness could not build the arguments:\n" + traceback.format_exc()
+    if target.before is not None:
+        target.before(env)
+    try:
+        if target.kind == "property":
+            result = getattr(self_value, target.attr or "")
+        elif target.kind == "method":
+            result = getattr(self_value, target.attr or "")(*args, **kwargs)
+        else:
+            result = target.obj(*args, **kwargs)
+        result = _drive(result)
+    except SysapiError as exc:
+        if not exc.syscall or not isinstance(exc.errno, int) or exc.errno <= 0:
+            return "FAIL", f"SysapiError without syscall/errno: {exc!r}"
+        return exc.__class__.__name__, str(exc)[:200]
+    except (*ALLOWED, v.Planted) as exc:
+        return type(exc).__name__, str(exc)[:200]
+    except BaseException:
+        return "FAIL", traceback.format_exc()
+    if type(result).__module__ == "_cffi_backend":
+        return "FAIL", f"returned a raw cffi object: {result!r}"
+    if result is not None and type(result) is not int:
+        _release(result)
+    if target.qualname == "inotify_init1" and type(result) is int:
+        os.close(result)
+    return "return", ""
