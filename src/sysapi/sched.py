@@ -434,7 +434,10 @@ def sched_setattr_raw(pid: int, buffer: bytearray | memoryview, flags: int = 0) 
     Raises ValueError when the size field announces more bytes than ``buffer`` holds (and no
     more than a page, which the kernel refuses without reading).
     """
-    view = ffi.from_buffer(buffer, require_writable=True)
+    try:
+        view = ffi.from_buffer(buffer, require_writable=True)
+    except BufferError:
+        raise TypeError("buffer must be writable: the kernel may write its size into it") from None
     if len(view) < 4:
         raise ValueError("buffer must hold at least the 4-byte size field")
     size = ffi.cast("uint32_t *", view)[0] or SCHED_ATTR_SIZE_VER0
