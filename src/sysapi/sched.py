@@ -358,19 +358,44 @@ class SchedAttr:
         return box
 
 
+_POLICIES: Final[dict[int, SchedPolicy]] = {int(p): p for p in SchedPolicy}
+_FLAGS: dict[int, SchedFlags] = {0: SchedFlags(0)}
+_new = object.__new__
+_set = object.__setattr__
+
+
 def _decode(box: Any, size: int, uclamp: bool = True) -> SchedAttr:
+    # The hot path of sched_getattr: the kernel's values are in range and of the right type,
+    # so the instance is filled directly instead of through __init__'s checks.
+    value = box.sched_policy
+    policy = _POLICIES.get(value)
+    if policy is None:
+        policy = SchedPolicy(value)
+    value = box.sched_flags
+    flags = _FLAGS.get(value)
+    if flags is None:
+        flags = SchedFlags(value)
+        if len(_FLAGS) < 64:
+            _FLAGS[value] = flags
     has_clamps = uclamp and size >= SCHED_ATTR_SIZE_VER1
-    return SchedAttr(
-        SchedPolicy(box.sched_policy),
-        SchedFlags(box.sched_flags),
-        box.sched_nice,
-        box.sched_priority,
-        box.sched_runtime,
-        box.sched_deadline,
-        box.sched_period,
-        box.sched_util_min if has_clamps else None,
-        box.sched_util_max if has_clamps else None,
-    )
+    attr: SchedAttr = _new(SchedAttr)
+    _set(attr, "sched_policy", policy)
+    _set(attr, "sched_flags", flags)
+    _set(attr, "sched_nice", box.sched_nice)
+    _set(attr, "sched_priority", box.sched_priority)
+    _set(attr, "sched_runtime", box.sched_runtime)
+    _set(attr, "sched_deadline", box.sched_deadline)
+    _set(attr, "sched_period", box.sched_period)
+    _set(attr, "sched_util_min", box.sched_util_min if has_clamps else None)
+    _set(attr, "sched_util_max", box.sched_util_max if has_clamps else None)
+    return attr
+
+
+def _failed(result: int, syscall: str, func: Any, *args: Any) -> int:
+    """The slow path after a shim returned ``result`` < 0: retry EINTR, else raise."""
+    if result != -errno.EINTR:
+        _syscall.raise_errno(-result, syscall)
+    return _syscall.call(syscall, func, *args)
 
 
 @documents(SCHED_GETATTR_SPEC)
@@ -385,7 +410,9 @@ def sched_getattr(pid: int = 0, flags: int = 0, *, size: int = SCHED_ATTR_SIZE_V
     """
     if size == SCHED_ATTR_SIZE_VER1:
         box: Any = ffi.new("struct sysapi_sched_attr *")
-        _syscall.call("sched_getattr", lib.sysapi_sched_getattr, pid, box, size, flags)
+        result = lib.sysapi_sched_getattr(pid, box, size, flags)
+        if result < 0:
+            _failed(result, "sched_getattr", lib.sysapi_sched_getattr, pid, box, size, flags)
     else:
         # The kernel writes at most min(size, its struct) bytes and refuses a size over a page
         # before writing: this buffer is large enough for anything it may write.
@@ -483,6 +510,9 @@ class IoPrio:
         return cls(IoprioClass(value >> _CLASS_SHIFT & _CLASS_MASK), value & _DATA_MASK)
 
 
+_IOPRIOS: dict[int, IoPrio] = {}
+
+
 def ioprio_value(ioclass: int, level: int) -> int:
     """``IOPRIO_PRIO_VALUE(ioclass, level)``: the raw ``ioprio`` for :func:`ioprio_set`.
 
@@ -501,8 +531,16 @@ def ioprio_get(which: int, who: int) -> IoPrio:
     A process that never set one reports what the kernel derives from it: IOPRIO_CLASS_NONE
     level 0 on current kernels (its I/O priority then follows its nice value).
     """
-    value = _syscall.call("ioprio_get", lib.sysapi_ioprio_get, which, who)
-    return IoPrio(IoprioClass(value >> _CLASS_SHIFT & _CLASS_MASK), value & _DATA_MASK)
+    value = lib.sysapi_ioprio_get(which, who)
+    if value < 0:
+        value = _failed(value, "ioprio_get", lib.sysapi_ioprio_get, which, who)
+    prio = _IOPRIOS.get(value)
+    if prio is None:
+        # IoPrio is immutable, and a machine uses few distinct values: keep them.
+        prio = IoPrio(IoprioClass(value >> _CLASS_SHIFT & _CLASS_MASK), value & _DATA_MASK)
+        if len(_IOPRIOS) < 1024:
+            _IOPRIOS[value] = prio
+    return prio
 
 
 @documents(IOPRIO_SET_SPEC)
