@@ -521,6 +521,11 @@ def test_sched_command_sets_what_chrt_reads(
     assert _tool("chrt", "-p", str(sleeper)).splitlines()[1].endswith("priority: 20")
     _ours(capsys, "sched", "-p", str(sleeper), "--deadline", "1000000,2000000,3000000")
     assert "1000000/2000000/3000000" in _tool("chrt", "-p", str(sleeper))
+    _ours(capsys, "sched", "-p", str(sleeper), "--priority", "9")
+    ours = sched.sched_getattr(sleeper)
+    subprocess.run(["chrt", "-p", "9", str(sleeper)], check=True)
+    assert sched.sched_getattr(sleeper) == ours
+    assert ours.sched_policy is SCHED_RR and ours.sched_priority == 9
     data = _ours(capsys, "sched", "-p", str(sleeper), "--policy", "other", "--json")
     assert '"policy": "SCHED_OTHER"' in data and f'"pid": {sleeper}' in data
 
@@ -548,7 +553,8 @@ def test_ioprio_command_agrees_with_ionice(
 
 @needs_ionice
 @pytest.mark.parametrize(
-    "argv", [["-c", "2", "-n", "3"], ["-c", "idle"], ["-c", "3", "-n", "1"], ["-c", "none"]]
+    "argv",
+    [["-c", "2", "-n", "3"], ["-n", "5"], ["-c", "idle"], ["-c", "3", "-n", "1"], ["-c", "none"]],
 )
 def test_ioprio_command_sets_what_ionice_sets(
     capsys: pytest.CaptureFixture[str], sleeper: int, argv: list[str]

@@ -18,6 +18,7 @@ from sysapi.sched import (
     IOPRIO_WHO_PROCESS,
     SCHED_DEADLINE,
     SCHED_FLAG_RESET_ON_FORK,
+    SCHED_RR,
     IoPrio,
     SchedAttr,
     SchedPolicy,
@@ -119,6 +120,8 @@ def _err(cmd: str, message: str) -> None:
 def _sched(args: argparse.Namespace) -> int:
     pid = args.pid
     shown = os.getpid() if pid == 0 else pid
+    if args.policy is None and args.priority is not None:
+        args.policy = SCHED_RR  # chrt's default policy when only a priority is given
     if args.policy is not None or args.deadline is not None:
         if args.deadline is not None:
             runtime, deadline, period = args.deadline
@@ -135,7 +138,7 @@ def _sched(args: argparse.Namespace) -> int:
             except OSError as exc:
                 _err("sched", f"failed to get pid {shown}'s policy: {exc.strerror}")
                 return 1
-            new = SchedAttr(args.policy, sched_nice=nice, sched_priority=args.priority)
+            new = SchedAttr(args.policy, sched_nice=nice, sched_priority=args.priority or 0)
         if args.reset_on_fork:
             new = SchedAttr(
                 new.sched_policy,
@@ -239,7 +242,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="RUNTIME,DEADLINE,PERIOD",
         help="SCHED_DEADLINE with these parameters in ns",
     )
-    p.add_argument("--priority", type=int, default=0, metavar="N", help="static priority")
+    p.add_argument(
+        "--priority",
+        type=int,
+        metavar="N",
+        help="static priority (default 0; alone it means SCHED_RR, as with chrt)",
+    )
     p.add_argument(
         "-R", "--reset-on-fork", action="store_true", help="set SCHED_FLAG_RESET_ON_FORK"
     )
