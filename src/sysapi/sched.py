@@ -360,6 +360,7 @@ class SchedAttr:
 
 _POLICIES: Final[dict[int, SchedPolicy]] = {int(p): p for p in SchedPolicy}
 _FLAGS: dict[int, SchedFlags] = {0: SchedFlags(0)}
+_ATTRS: dict[bytes, SchedAttr] = {}
 _new = object.__new__
 _set = object.__setattr__
 
@@ -413,6 +414,16 @@ def sched_getattr(pid: int = 0, flags: int = 0, *, size: int = SCHED_ATTR_SIZE_V
         result = lib.sysapi_sched_getattr(pid, box, size, flags)
         if result < 0:
             _failed(result, "sched_getattr", lib.sysapi_sched_getattr, pid, box, size, flags)
+        # SchedAttr is immutable and a thread's attributes rarely change: the same bytes
+        # give the same (shared) instance, which spares building a 9-field dataclass.
+        key = ffi.buffer(box)[:]
+        attr = _ATTRS.get(key)
+        if attr is None:
+            attr = _decode(box, box.size, _UCLAMP_CONFIGURED)
+            if len(_ATTRS) >= 256:
+                _ATTRS.clear()
+            _ATTRS[key] = attr
+        return attr
     else:
         # The kernel writes at most min(size, its struct) bytes and refuses a size over a page
         # before writing: this buffer is large enough for anything it may write.
