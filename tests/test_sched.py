@@ -11,6 +11,7 @@ import dataclasses
 import errno
 import os
 import pickle
+import random
 import shutil
 import struct
 import subprocess
@@ -460,6 +461,38 @@ def _ioprio_sweep() -> list[tuple[int, str]]:
                 assert got.value == value or ioclass == IOPRIO_CLASS_NONE, (value, got)
                 seen.append((value, "ok"))
     return seen
+
+
+def _random_setattr_as_nobody() -> dict[str, int]:
+    # Unprivileged, so that no random attr can make this child real-time or deadline.
+    os.setgroups([])
+    os.setresgid(65534, 65534, 65534)
+    os.setresuid(65534, 65534, 65534)
+    rng = random.Random(6)
+    outcomes: dict[str, int] = {}
+    for _ in range(400):
+        attr = SchedAttr(
+            rng.choice([*range(8), rng.randrange(2**32)]),
+            rng.choice([0, 1, 2, 4, 8, 16, 0x80, rng.randrange(2**64)]),
+            rng.randrange(-40, 40),
+            rng.choice([0, 1, 50, 99, 100, rng.randrange(2**32)]),
+            *(rng.choice([0, 1024, 10**6, 10**9, rng.randrange(2**64)]) for _ in range(3)),
+        )
+        try:
+            sched.sched_setattr(0, attr, rng.choice([0, 0, 0, 1]))
+        except errors.SysapiError as exc:
+            assert exc.syscall == "sched_setattr" and exc.documented, (attr, exc)
+            key = errors.errno_name(exc.errno)
+        else:
+            key = "ok"
+        outcomes[key] = outcomes.get(key, 0) + 1
+    return outcomes
+
+
+@pytest.mark.requires_root
+def test_sched_setattr_arbitrary_attrs_return_or_raise_documented_errors() -> None:
+    outcomes = in_child(_random_setattr_as_nobody)
+    assert {"EINVAL", "EPERM"} <= outcomes.keys(), outcomes
 
 
 def test_ioprio_set_any_value_returns_or_raises_einval() -> None:
