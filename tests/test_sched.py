@@ -482,7 +482,7 @@ def _random_setattr_as_nobody() -> dict[str, int]:
             sched.sched_setattr(0, attr, rng.choice([0, 0, 0, 1]))
         except errors.SysapiError as exc:
             assert exc.syscall == "sched_setattr" and exc.documented, (attr, exc)
-            key = errors.errno_name(exc.errno)
+            key = errors.errno_name(exc.errno or 0)
         else:
             key = "ok"
         outcomes[key] = outcomes.get(key, 0) + 1
