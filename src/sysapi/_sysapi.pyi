@@ -34,6 +34,39 @@ class _Lib:
     # ---- memory ----
 
     # ---- sched ----
+    SCHED_OTHER: int
+    SCHED_FIFO: int
+    SCHED_RR: int
+    SCHED_BATCH: int
+    SCHED_IDLE: int
+    SCHED_DEADLINE: int
+    SCHED_RESET_ON_FORK: int
+    SCHED_FLAG_RESET_ON_FORK: int
+    SCHED_FLAG_RECLAIM: int
+    SCHED_FLAG_DL_OVERRUN: int
+    SCHED_FLAG_KEEP_POLICY: int
+    SCHED_FLAG_KEEP_PARAMS: int
+    SCHED_FLAG_UTIL_CLAMP_MIN: int
+    SCHED_FLAG_UTIL_CLAMP_MAX: int
+    SYSAPI_SCHED_ATTR_SIZE_VER0: int
+    SYSAPI_SCHED_ATTR_SIZE_VER1: int
+    IOPRIO_WHO_PROCESS: int
+    IOPRIO_WHO_PGRP: int
+    IOPRIO_WHO_USER: int
+    IOPRIO_CLASS_NONE: int
+    IOPRIO_CLASS_RT: int
+    IOPRIO_CLASS_BE: int
+    IOPRIO_CLASS_IDLE: int
+    IOPRIO_CLASS_SHIFT: int
+    IOPRIO_CLASS_MASK: int
+    IOPRIO_PRIO_MASK: int
+    IOPRIO_NORM: int
+    def sysapi_sched_getattr(
+        self, pid: int, buf: cffi.FFI.CData, size: int, flags: int, /
+    ) -> int: ...
+    def sysapi_sched_setattr(self, pid: int, buf: cffi.FFI.CData, flags: int, /) -> int: ...
+    def sysapi_ioprio_get(self, which: int, who: int, /) -> int: ...
+    def sysapi_ioprio_set(self, which: int, who: int, ioprio: int, /) -> int: ...
 
     # ---- timers ----
 
