@@ -36,7 +36,7 @@ def _summary(results: list[Result]) -> str:
     counts = {v: sum(r.verdict is v for r in results) for v in Verdict}
     return (
         f"{len(results)} cases: {counts[Verdict.AS_DOCUMENTED]} as documented, "
-        f"{counts[Verdict.KNOWN_DIFFERENCE]} differ from the notes as known, "
+        f"{counts[Verdict.KNOWN_DIFFERENCE]} differ from the documentation as known, "
         f"{counts[Verdict.UNEXPECTED]} unexpected, "
         f"{counts[Verdict.NOT_PROVOKED]} could not be provoked here"
     )
