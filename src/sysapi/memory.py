@@ -291,6 +291,9 @@ MALLINFO2_SPEC: Final = spec("mallinfo2", [])
 MALLOPT_SPEC: Final = spec("mallopt", [])
 
 
+_UINTPTR_MAX: Final = (1 << (8 * ffi.sizeof("uintptr_t"))) - 1
+
+
 def _resolve(addr: int | ReadableBuffer, length: int | None, call: str) -> tuple[int, int, object]:
     """(start, length, keep-alive) for a range. A buffer is widened to page boundaries; the
     third item is its exported ``ffi.from_buffer`` view, to hold until the call returns."""
@@ -299,6 +302,11 @@ def _resolve(addr: int | ReadableBuffer, length: int | None, call: str) -> tuple
             raise TypeError(f"{call}: an explicit address needs a length")
         if not isinstance(length, int):
             raise TypeError(f"{call}: length must be an int, not {type(length).__name__}")
+        # Checked here, not left to cffi: mincore sizes its vector from length first.
+        if not 0 <= addr <= _UINTPTR_MAX:
+            raise OverflowError(f"{call}: addr {addr} is not a valid address")
+        if not 0 <= length <= _UINTPTR_MAX:
+            raise OverflowError(f"{call}: length {length} does not fit in size_t")
         return addr, length, None
     if length is not None:
         raise TypeError(f"{call}: give a buffer without length, or an int address with one")
@@ -312,9 +320,12 @@ def _resolve(addr: int | ReadableBuffer, length: int | None, call: str) -> tuple
     return low, high - low, view
 
 
-def _keep(view: object) -> None:
-    """Mark the end of a call's use of an exported buffer (it stays exported until here)."""
-    del view
+def _release(view: Any) -> None:
+    """End the export of a buffer as soon as the call returns, even when it raised: a
+    traceback that keeps this frame alive must not keep the buffer locked against resizing
+    or closing."""
+    if view is not None:
+        ffi.release(view)
 
 
 @documents(MLOCK_SPEC)
@@ -326,8 +337,10 @@ def mlock(addr: int | ReadableBuffer, length: int | None = None) -> None:
     A fork child does not inherit locks.
     """
     start, size, view = _resolve(addr, length, "mlock")
-    _syscall.call("mlock", lib.sysapi_mlock, start, size)
-    _keep(view)
+    try:
+        _syscall.call("mlock", lib.sysapi_mlock, start, size)
+    finally:
+        _release(view)
 
 
 @documents(MLOCK2_SPEC)
@@ -335,16 +348,20 @@ def mlock2(addr: int | ReadableBuffer, length: int | None = None, flags: int = 0
     """Lock a range like :func:`mlock`; with ``MLOCK_ONFAULT`` pages are locked as they are
     first touched instead of being faulted in now (``mlock2(2)``, Linux 4.4)."""
     start, size, view = _resolve(addr, length, "mlock2")
-    _syscall.call("mlock2", lib.sysapi_mlock2, start, size, flags)
-    _keep(view)
+    try:
+        _syscall.call("mlock2", lib.sysapi_mlock2, start, size, flags)
+    finally:
+        _release(view)
 
 
 @documents(MUNLOCK_SPEC)
 def munlock(addr: int | ReadableBuffer, length: int | None = None) -> None:
     """Unlock the pages of a range (``munlock(2)``); needs no privilege."""
     start, size, view = _resolve(addr, length, "munlock")
-    _syscall.call("munlock", lib.sysapi_munlock, start, size)
-    _keep(view)
+    try:
+        _syscall.call("munlock", lib.sysapi_munlock, start, size)
+    finally:
+        _release(view)
 
 
 @documents(MLOCKALL_SPEC)
@@ -379,12 +396,14 @@ def mincore(addr: int | ReadableBuffer, length: int | None = None) -> bytes:
     every page as resident.
     """
     start, size, view = _resolve(addr, length, "mincore")
-    pages = size // PAGE_SIZE + (size % PAGE_SIZE != 0)
-    if pages > _DIRECT_PAGES:
-        _syscall.call("mincore", lib.sysapi_mincore_probe, start, size)
-    vec = ffi.new("unsigned char[]", pages)
-    _syscall.call("mincore", lib.sysapi_mincore, start, size, vec)
-    _keep(view)
+    try:
+        pages = size // PAGE_SIZE + (size % PAGE_SIZE != 0)
+        if pages > _DIRECT_PAGES:
+            _syscall.call("mincore", lib.sysapi_mincore_probe, start, size)
+        vec = ffi.new("unsigned char[]", pages)
+        _syscall.call("mincore", lib.sysapi_mincore, start, size, vec)
+    finally:
+        _release(view)
     return bytes(ffi.buffer(vec, pages))
 
 
@@ -397,8 +416,10 @@ def mprotect(addr: int | ReadableBuffer, length: int | None, prot: int) -> None:
     as an ``mmap.mmap``. Touching memory against its protection kills the process (SIGSEGV).
     """
     start, size, view = _resolve(addr, length, "mprotect")
-    _syscall.call("mprotect", lib.sysapi_mprotect, start, size, prot)
-    _keep(view)
+    try:
+        _syscall.call("mprotect", lib.sysapi_mprotect, start, size, prot)
+    finally:
+        _release(view)
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,7 +141,5 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "-b", "--bytes", action="store_true", help="print sizes in bytes, not human-readable"
     )
     p.add_argument("-n", "--noheadings", action="store_true", help="don't print headings")
-    p.add_argument(
-        "-o", "--output", metavar="LIST", help="output columns: RES, PAGES, SIZE, FILE"
-    )
+    p.add_argument("-o", "--output", metavar="LIST", help="output columns: RES, PAGES, SIZE, FILE")
     p.set_defaults(func=_fincore)
