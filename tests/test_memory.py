@@ -203,6 +203,17 @@ def test_bytearray_spanning_pages_is_widened() -> None:
     assert all(b & 1 for b in vec)  # a zero-filled bytearray has been written: resident
 
 
+def test_buffer_is_released_after_the_call(anon: int) -> None:
+    buf = bytearray(100)
+    memory.mincore(buf)
+    buf.extend(b"x")  # no longer exported: resizing works
+    m = mmap.mmap(-1, P)
+    with pytest.raises(errors.EINVAL) as info:
+        memory.mprotect(m, None, 0x100)
+    m.close()  # released even though the traceback (in info) keeps mprotect's frame alive
+    assert info.value.syscall == "mprotect"
+
+
 def test_empty_buffer() -> None:
     assert memory.mincore(bytearray()) == b""
 
