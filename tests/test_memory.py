@@ -561,6 +561,26 @@ def test_fincore_file_larger_than_memory(tmp_path: Path) -> None:
     assert res.size == size and res.pages == -(-size // P) and res.resident_pages == 0
 
 
+@pytest.mark.requires_root
+def test_fincore_hides_residency_from_non_writers(tmp_path: Path) -> None:
+    # Linux 5.0+: a process that could not write the file sees every page as resident.
+    path = tmp_path / "f"
+    path.write_bytes(os.urandom(8 * P))
+    path.chmod(0o644)
+    evict(path)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+
+        def child() -> int:
+            drop(0)
+            return memory.fincore(fd).resident_pages
+
+        assert memory.fincore(fd).resident_pages == 0
+        assert in_child(child) == 8
+    finally:
+        os.close(fd)
+
+
 def test_fincore_errors(tmp_path: Path) -> None:
     with pytest.raises(errors.ENOENT) as info:
         memory.fincore(tmp_path / "missing")
