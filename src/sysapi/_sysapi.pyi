@@ -32,6 +32,52 @@ class _Lib:
     # ---- inotify ----
 
     # ---- memory ----
+    MLOCK_ONFAULT: int
+    MCL_CURRENT: int
+    MCL_FUTURE: int
+    MCL_ONFAULT: int
+    PROT_NONE: int
+    PROT_READ: int
+    PROT_WRITE: int
+    PROT_EXEC: int
+    PROT_GROWSDOWN: int
+    PROT_GROWSUP: int
+    MAP_SHARED: int
+    MAP_PRIVATE: int
+    MAP_ANONYMOUS: int
+    M_MXFAST: int
+    M_TRIM_THRESHOLD: int
+    M_TOP_PAD: int
+    M_MMAP_THRESHOLD: int
+    M_MMAP_MAX: int
+    M_CHECK_ACTION: int
+    M_PERTURB: int
+    M_ARENA_TEST: int
+    M_ARENA_MAX: int
+    def sysapi_mlock(self, addr: int, len: int, /) -> int: ...
+    def sysapi_mlock2(self, addr: int, len: int, flags: int, /) -> int: ...
+    def sysapi_munlock(self, addr: int, len: int, /) -> int: ...
+    def sysapi_mlockall(self, flags: int, /) -> int: ...
+    def sysapi_munlockall(self) -> int: ...
+    def sysapi_mincore(self, addr: int, len: int, vec: cffi.FFI.CData, /) -> int: ...
+    def sysapi_mincore_probe(self, addr: int, len: int, /) -> int: ...
+    def sysapi_mprotect(self, addr: int, len: int, prot: int, /) -> int: ...
+    def sysapi_mmap(
+        self,
+        addr: int,
+        len: int,
+        prot: int,
+        flags: int,
+        fd: int,
+        offset: int,
+        out: cffi.FFI.CData,
+        /,
+    ) -> int: ...
+    def sysapi_munmap(self, addr: int, len: int, /) -> int: ...
+    def sysapi_fincore(self, fd: int, size: int, vec: cffi.FFI.CData, npages: int, /) -> int: ...
+    def sysapi_malloc_trim(self, pad: int, /) -> int: ...
+    def sysapi_mallinfo2(self, out: cffi.FFI.CData, /) -> int: ...
+    def sysapi_mallopt(self, param: int, value: int, /) -> int: ...
 
     # ---- sched ----
     SCHED_OTHER: int
