@@ -16,6 +16,7 @@ import contextlib
 import enum
 import errno
 import math
+import operator
 import resource
 import signal
 import time
@@ -149,7 +150,7 @@ def _siginfo(info: Any) -> SigInfo:
 
 def _sigset(sigset: Iterable[int]) -> tuple[Any, int]:
     """A C ``int[]`` of the signal numbers, checked as ``signal.pthread_sigmask`` does."""
-    numbers = sorted({int(s) for s in sigset})
+    numbers = sorted({operator.index(s) for s in sigset})
     valid = signal.valid_signals()
     for number in numbers:
         if not 1 <= number < signal.NSIG:
