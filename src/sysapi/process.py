@@ -109,12 +109,12 @@ CLD_CONTINUED: Final = CldCode.CLD_CONTINUED
 _CLK_TCK: Final = os.sysconf("SC_CLK_TCK")
 
 
+_SIGNALS: Final = {int(s): s for s in signal.Signals}
+
+
 def _signal(number: int) -> int:
     """``signal.Signals`` for a known signal number, else the plain ``int``."""
-    try:
-        return signal.Signals(number)
-    except ValueError:
-        return number
+    return _SIGNALS.get(number, number)
 
 
 @dataclass(frozen=True, slots=True)

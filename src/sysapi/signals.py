@@ -69,8 +69,11 @@ SI_ASYNCIO: Final = SiCode.SI_ASYNCIO
 SI_SIGIO: Final = SiCode.SI_SIGIO
 SI_TKILL: Final = SiCode.SI_TKILL
 
-_SIGCHLD_CODES: Final = frozenset(int(c) for c in CldCode)
-_SI_CODES: Final = frozenset(int(c) for c in SiCode)
+# Lookups built once: enum calls (and signal.valid_signals(), ~0.1 ms) are too slow per signal.
+_SIGCHLD_CODES: Final = {int(c): c for c in CldCode}
+_SI_CODES: Final = {int(c): c for c in SiCode}
+_SIGNALS: Final = {int(s): s for s in signal.Signals}
+_VALID: Final = frozenset(int(s) for s in signal.valid_signals())
 
 
 def _code(signo: int, code: int) -> int:
@@ -78,18 +81,14 @@ def _code(signo: int, code: int) -> int:
 
     Positive codes other than SI_KERNEL are per signal (CLD_EXITED and ILL_ILLOPC are both 1).
     """
-    if code in _SI_CODES:
-        return SiCode(code)
-    if signo == signal.SIGCHLD and code in _SIGCHLD_CODES:
-        return CldCode(code)
-    return code
+    known: int | None = _SI_CODES.get(code)
+    if known is None and signo == signal.SIGCHLD:
+        known = _SIGCHLD_CODES.get(code)
+    return code if known is None else known
 
 
 def _signal(number: int) -> int:
-    try:
-        return signal.Signals(number)
-    except ValueError:
-        return number
+    return _SIGNALS.get(number, number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,11 +150,10 @@ def _siginfo(info: Any) -> SigInfo:
 def _sigset(sigset: Iterable[int]) -> tuple[Any, int]:
     """A C ``int[]`` of the signal numbers, checked as ``signal.pthread_sigmask`` does."""
     numbers = sorted({operator.index(s) for s in sigset})
-    valid = signal.valid_signals()
     for number in numbers:
         if not 1 <= number < signal.NSIG:
             raise ValueError(f"signal number {number} out of range [1; {signal.NSIG - 1}]")
-        if number not in valid:
+        if number not in _VALID:
             raise ValueError(f"signal {number} is reserved by the C library")
     return ffi.new("int[]", numbers) if numbers else ffi.new("int[]", 1), len(numbers)
 
