@@ -226,3 +226,26 @@ def test_arbitrary_shmget_without_create(size: int, flags: int) -> None:
     with pytest.raises(errors.SysapiError) as info:
         ipc.shmget(0x5A5A0000 | (flags & 0xFF), size, flags)
     assert info.value.errno in (errno.ENOENT, errno.EINVAL, errno.EACCES)
+
+
+@settings(max_examples=100, deadline=None)
+@given(shmid=st.integers(min_value=-(2**31), max_value=-1), flags=st.integers(0, 2**31 - 1))
+def test_arbitrary_shmat_on_a_bad_id(shmid: int, flags: int) -> None:
+    with pytest.raises(errors.SysapiError) as info:
+        ipc.shmat(shmid, flags)
+    assert info.value.documented and info.value.errno == errno.EINVAL
+
+
+@settings(max_examples=100, deadline=None)
+@given(proj_id=st.one_of(st.integers(-(2**40), 2**40), st.text(max_size=3)))
+def test_arbitrary_ftok_proj_id(
+    tmp_path_factory: pytest.TempPathFactory, proj_id: int | str
+) -> None:
+    path = tmp_path_factory.getbasetemp()
+    one_char = isinstance(proj_id, str) and len(proj_id) == 1
+    low = proj_id if isinstance(proj_id, int) else ord(proj_id) if one_char else -1
+    if 0 <= low <= 255:
+        assert (ipc.ftok(path, proj_id) >> 24) & 0xFF == low
+    else:
+        with pytest.raises(ValueError):
+            ipc.ftok(path, proj_id)

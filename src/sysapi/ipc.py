@@ -317,7 +317,10 @@ class ShmAttachment(mmap.mmap):
             size = _stat(shmid).shm_segsz
             readonly = bool(shmflg & lib.SHM_RDONLY)
             access = mmap.ACCESS_READ if readonly else mmap.ACCESS_WRITE
-            self = super().__new__(cls, -1, size, access=access)
+            try:
+                self = super().__new__(cls, -1, size, access=access)
+            except OSError as exc:  # no address space for the range: shmat's ENOMEM
+                raise _syscall.error(exc.errno or errno.ENOMEM, "shmat") from exc
             try:
                 with ffi.from_buffer(self) as view:
                     start = int(ffi.cast("uintptr_t", view))
