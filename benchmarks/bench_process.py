@@ -24,15 +24,14 @@ from sysapi._sysapi import ffi, lib
 
 def _waitid_table(pid: int) -> bool:
     options = sysapi.WEXITED | sysapi.WNOHANG
-    info = ffi.new("struct sysapi_siginfo *")
-    ru = ffi.new("struct sysapi_rusage *")
+    out = ffi.new("struct sysapi_waitid_out *")
     t = Table(
         "waitid(P_PID, running child, WEXITED|WNOHANG): nothing to report", "bare cffi lib call"
     )
     t.add("sysapi.waitid", per_call_ns(lambda: sysapi.waitid(sysapi.P_PID, pid, options)))
     t.add(
         "bare cffi lib call",
-        per_call_ns(lambda: lib.sysapi_waitid(lib.P_PID, pid, options, info, ru)),
+        per_call_ns(lambda: lib.sysapi_waitid(lib.P_PID, pid, options, out)),
     )
     t.add("os.waitid (stdlib)", per_call_ns(lambda: os.waitid(os.P_PID, pid, options)))
     t.add(

@@ -169,13 +169,24 @@ def test_blocking_wait_releases_the_gil(sleeper: int) -> None:
             time.sleep(0.001)
         done.set()
 
+    def held_the_gil(signum: int, frame: object) -> None:
+        # Runs when the interrupted wait returns to Python: the test fails instead of hanging.
+        raise AssertionError("the other threads never ran during waitid")
+
+    old = signal.signal(signal.SIGALRM, held_the_gil)
+    signal.setitimer(signal.ITIMER_REAL, 10)
     threads = [threading.Thread(target=count), threading.Thread(target=stop_soon)]
-    for t in threads:
-        t.start()
-    # Returns only once the other threads ran to 20 ticks and killed the child.
-    result = process.waitid(process.P_PID, sleeper, process.WEXITED)
-    for t in threads:
-        t.join()
+    try:
+        for t in threads:
+            t.start()
+        # Returns only once the other threads ran to 20 ticks and killed the child.
+        result = process.waitid(process.P_PID, sleeper, process.WEXITED)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        done.set()
+        for t in threads:
+            t.join()
     assert result is not None and result.si_code is CLD_KILLED
     assert ticks >= 20
 

@@ -82,9 +82,7 @@ class _Lib:
     SHM_NORESERVE: int
     SHM_DEST: int
     SHM_LOCKED: int
-    def sysapi_waitid(
-        self, idtype: int, id: int, options: int, info: cffi.FFI.CData, ru: cffi.FFI.CData, /
-    ) -> int: ...
+    def sysapi_waitid(self, idtype: int, id: int, options: int, out: cffi.FFI.CData, /) -> int: ...
     def sysapi_sigqueue(self, pid: int, sig: int, value: int, /) -> int: ...
     def sysapi_sigwaitinfo(
         self, sigs: cffi.FFI.CData, count: int, info: cffi.FFI.CData, /

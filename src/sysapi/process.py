@@ -215,9 +215,9 @@ def waitid(idtype: int, id: int, options: int, *, rusage: bool = False) -> Waiti
     signal whose handler returns restarts the wait (PEP 475). With ``rusage=True`` the
     result carries the child's ``struct rusage`` (the raw system call's fifth argument).
     """
-    info: Any = ffi.new("struct sysapi_siginfo *")
-    ru: Any = ffi.new("struct sysapi_rusage *")
-    _syscall.call("waitid", lib.sysapi_waitid, idtype, id, options, info, ru)
+    out: Any = ffi.new("struct sysapi_waitid_out *")
+    _syscall.call("waitid", lib.sysapi_waitid, idtype, id, options, out)
+    info, ru = out.info, out.ru
     if info.pid == 0:
         return None
     code = CldCode(info.code)

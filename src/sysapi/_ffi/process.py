@@ -43,6 +43,12 @@ struct sysapi_rusage {
     long ru_nivcsw;
 };
 
+/* What waitid reports, in one allocation. */
+struct sysapi_waitid_out {
+    struct sysapi_siginfo info;
+    struct sysapi_rusage ru;
+};
+
 /* struct shmid_ds with shm_perm flattened (glibc names its key and seq __key and __seq). */
 struct sysapi_shmid_ds {
     int key;
@@ -126,8 +132,7 @@ TYPES = (
 )
 
 FUNCTIONS = """
-long sysapi_waitid(int idtype, int id, int options, struct sysapi_siginfo *info,
-                   struct sysapi_rusage *ru);
+long sysapi_waitid(int idtype, int id, int options, struct sysapi_waitid_out *out);
 long sysapi_sigqueue(int pid, int sig, int value);
 long sysapi_sigwaitinfo(const int *sigs, int count, struct sysapi_siginfo *info);
 long sysapi_sigtimedwait(const int *sigs, int count, int64_t sec, long nsec,
@@ -187,8 +192,7 @@ static void sysapi_copy_rusage(const struct rusage *in, struct sysapi_rusage *ou
 
 /* The raw system call: glibc's waitid() has no rusage argument. Zeroed first, so that fields
    the kernel leaves alone (si_utime, si_stime; everything when WNOHANG finds nothing) read 0. */
-static long sysapi_waitid(int idtype, int id, int options, struct sysapi_siginfo *info,
-                          struct sysapi_rusage *ru)
+static long sysapi_waitid(int idtype, int id, int options, struct sysapi_waitid_out *out)
 {
 #ifdef SYS_waitid
     siginfo_t si;
@@ -197,8 +201,8 @@ static long sysapi_waitid(int idtype, int id, int options, struct sysapi_siginfo
     memset(&r, 0, sizeof r);
     if (syscall(SYS_waitid, idtype, id, &si, options, &r) < 0)
         return -(long)errno;
-    sysapi_copy_siginfo(&si, info);
-    sysapi_copy_rusage(&r, ru);
+    sysapi_copy_siginfo(&si, &out->info);
+    sysapi_copy_rusage(&r, &out->ru);
     return 0;
 #else
     return -ENOSYS;

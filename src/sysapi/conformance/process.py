@@ -135,8 +135,8 @@ def _key(ctx: Context, name: str = "key") -> int:
     return ipc.ftok(ctx.file(name), "s")
 
 
-def _info() -> tuple[Any, Any]:
-    return ffi.new("struct sysapi_siginfo *"), ffi.new("struct sysapi_rusage *")
+def _info() -> Any:
+    return ffi.new("struct sysapi_siginfo *")
 
 
 # ---- waitid -----------------------------------------------------------------------------
@@ -145,8 +145,8 @@ def _info() -> tuple[Any, Any]:
 def _waitid_eintr_raw(ctx: Context) -> None:
     pid = _child(ctx, 10)
     _alarm(ctx, 0.05)
-    info, ru = _info()
-    _syscall.check(lib.sysapi_waitid(lib.P_PID, pid, lib.WEXITED, info, ru), "waitid")
+    out = ffi.new("struct sysapi_waitid_out *")
+    _syscall.check(lib.sysapi_waitid(lib.P_PID, pid, lib.WEXITED, out), "waitid")
 
 
 def _waitid_eintr_retried(ctx: Context) -> None:
@@ -193,7 +193,7 @@ def _sigwaitinfo_eintr_raw(ctx: Context) -> None:
     _block(ctx, signal.SIGUSR2)
     _alarm(ctx, 0.05)
     sigs = ffi.new("int[]", [signal.SIGUSR2])
-    info, _ = _info()
+    info = _info()
     _syscall.check(lib.sysapi_sigwaitinfo(sigs, 1, info), "sigwaitinfo")
 
 
@@ -211,7 +211,7 @@ def _sigwaitinfo_eintr_retried(ctx: Context) -> None:
 
 def _sigtimedwait_raw(ctx: Context, seconds: int) -> None:
     sigs = ffi.new("int[]", [signal.SIGUSR2])
-    info, _ = _info()
+    info = _info()
     _syscall.check(lib.sysapi_sigtimedwait(sigs, 1, seconds, 0, info), "sigtimedwait")
 
 
