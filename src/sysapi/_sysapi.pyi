@@ -117,5 +117,64 @@ class _Lib:
     # ---- timers ----
 
     # ---- process ----
+    P_ALL: int
+    P_PID: int
+    P_PGID: int
+    P_PIDFD: int
+    WEXITED: int
+    WSTOPPED: int
+    WCONTINUED: int
+    WNOHANG: int
+    WNOWAIT: int
+    CLD_EXITED: int
+    CLD_KILLED: int
+    CLD_DUMPED: int
+    CLD_TRAPPED: int
+    CLD_STOPPED: int
+    CLD_CONTINUED: int
+    SI_USER: int
+    SI_KERNEL: int
+    SI_QUEUE: int
+    SI_TIMER: int
+    SI_MESGQ: int
+    SI_ASYNCIO: int
+    SI_SIGIO: int
+    SI_TKILL: int
+    IPC_PRIVATE: int
+    IPC_CREAT: int
+    IPC_EXCL: int
+    IPC_NOWAIT: int
+    IPC_RMID: int
+    IPC_SET: int
+    IPC_STAT: int
+    IPC_INFO: int
+    SHM_RDONLY: int
+    SHM_RND: int
+    SHM_REMAP: int
+    SHM_EXEC: int
+    SHM_LOCK: int
+    SHM_UNLOCK: int
+    SHM_STAT: int
+    SHM_INFO: int
+    SHM_STAT_ANY: int
+    SHM_HUGETLB: int
+    SHM_NORESERVE: int
+    SHM_DEST: int
+    SHM_LOCKED: int
+    def sysapi_waitid(self, idtype: int, id: int, options: int, out: cffi.FFI.CData, /) -> int: ...
+    def sysapi_sigqueue(self, pid: int, sig: int, value: int, /) -> int: ...
+    def sysapi_sigwaitinfo(
+        self, sigs: cffi.FFI.CData, count: int, info: cffi.FFI.CData, /
+    ) -> int: ...
+    def sysapi_sigtimedwait(
+        self, sigs: cffi.FFI.CData, count: int, sec: int, nsec: int, info: cffi.FFI.CData, /
+    ) -> int: ...
+    def sysapi_ftok(self, path: bytes, proj_id: int, key: cffi.FFI.CData, /) -> int: ...
+    def sysapi_shmget(self, key: int, size: int, shmflg: int, /) -> int: ...
+    def sysapi_shmat(
+        self, shmid: int, shmaddr: int, shmflg: int, addr: cffi.FFI.CData, /
+    ) -> int: ...
+    def sysapi_shmdt(self, shmaddr: int, /) -> int: ...
+    def sysapi_shmctl(self, shmid: int, cmd: int, buf: cffi.FFI.CData, /) -> int: ...
 
 lib: _Lib
