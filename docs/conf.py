@@ -33,6 +33,8 @@ extensions = [
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
+# "Attributes:" sections become :ivar: fields, so a dataclass field is not described twice.
+napoleon_use_ivar = True
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"

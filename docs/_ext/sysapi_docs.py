@@ -18,6 +18,7 @@ It also resolves the bare errno names of the generated "Raises:" sections (``EBA
 
 from __future__ import annotations
 
+import enum
 import html
 import inspect
 import json
@@ -275,28 +276,48 @@ class Benchmarks(SphinxDirective):
         return out
 
 
-# ---- errno references in the generated Raises sections --------------------------------
+# ---- references that the Python domain cannot resolve by itself -----------------------
 
 
-def _resolve_errno(
+def _target_for(target: str) -> str | None:
+    """Where a sysapi name is documented, for spellings the Python domain cannot resolve:
+
+    * a bare errno class name, as the generated "Raises:" sections write it (``EBADF``),
+      from any module: ``sysapi.errors.EBADF``;
+    * a name re-exported by the package (``sysapi.readahead``), or a bare public name used
+      outside its own area module: where its area module documents it;
+    * a module-level constant that is an enum member (``IN_CREATE``, ``sysapi.IN_CREATE``):
+      autodoc documents it as the member of its enum (``InotifyMask.IN_CREATE``).
+    """
+    cls = getattr(errors, target, None)
+    if inspect.isclass(cls) and issubclass(cls, errors.SysapiError):
+        return f"sysapi.errors.{target}"
+    name = target.rsplit(".", 1)[-1]
+    prefix = target[: -len(name)].rstrip(".")
+    if name not in sysapi.__all__ or not (prefix == "" or prefix.startswith("sysapi")):
+        return None
+    value = getattr(sysapi, name)
+    if isinstance(value, enum.Enum):
+        owner = type(value)
+        return f"{owner.__module__}.{owner.__qualname__}.{value.name}"
+    module = getattr(value, "__module__", None)
+    if isinstance(module, str) and module.startswith("sysapi."):
+        return f"{module}.{name}"
+    return None
+
+
+def _resolve(
     app: Sphinx, env: BuildEnvironment, node: nodes.Element, contnode: nodes.Element
 ) -> nodes.Element | None:
     if node.get("refdomain") != "py":
         return None
-    target = node.get("reftarget", "")
-    cls = getattr(errors, target, None)
-    if not (inspect.isclass(cls) and issubclass(cls, errors.SysapiError)):
+    target = _target_for(node.get("reftarget", ""))
+    if target is None:
         return None
     domain = env.get_domain("py")
-    return domain.resolve_xref(
-        env,
-        node.get("refdoc", env.docname),
-        app.builder,
-        "exc",
-        f"sysapi.errors.{target}",
-        node,
-        contnode,
-    )
+    fromdoc = node.get("refdoc", env.docname)
+    reftype = node.get("reftype", "obj")
+    return domain.resolve_xref(env, fromdoc, app.builder, reftype, target, node, contnode)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -305,7 +326,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("sysapi-errno-tables", ErrnoTables)
     app.add_directive("sysapi-coverage", CoverageTable)
     app.add_directive("sysapi-benchmarks", Benchmarks)
-    app.connect("missing-reference", _resolve_errno)
+    app.connect("missing-reference", _resolve)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
 
 
