@@ -172,3 +172,27 @@ def test_landed_areas_export_the_names_the_coverage_table_uses() -> None:
             checked += 1
             assert name in exported, f"sysapi.{name} (API.md, {areas}) is not exported"
     assert checked > 0, "fs has landed: its names must have been checked"
+
+
+def test_errno_meanings_are_valid_restructuredtext() -> None:
+    """The meanings go into docstrings and the errno tables as rst: ``IN_*`` unquoted would be a
+    hyperlink reference and break the docs build, so every text must parse cleanly."""
+    core = pytest.importorskip("docutils.core")
+    docutils_nodes = pytest.importorskip("docutils.nodes")
+    settings = {"report_level": 5, "halt_level": 5, "warning_stream": False}
+    texts = []
+    for spec in errors.REGISTRY.values():
+        for entry in spec.entries:
+            texts += [(spec.syscall, entry.meaning), (spec.syscall, entry.notes_claim or "")]
+        texts += [(spec.syscall, why) for why in spec.notes_only.values()]
+    assert texts
+    for syscall, text in texts:
+        tree = core.publish_doctree(text, settings_overrides=settings)
+        problems = [
+            m.astext()
+            for m in tree.findall(docutils_nodes.system_message)
+            if m["level"] >= 2  # warnings and errors; info is harmless
+        ]
+        # A dangling reference (``notes_``) leaves a problematic node, not a message.
+        problems += [p.astext() for p in tree.findall(docutils_nodes.problematic)]
+        assert not problems, f"{syscall}: {text!r}: {problems}"
