@@ -49,9 +49,13 @@ nitpick_ignore_regex = [
         r"py:.*",
         r"(os|io|enum|abc|collections|collections\.abc|typing|typing_extensions|dataclasses"
         r"|mmap|signal|asyncio|types|errno|pathlib|threading|array|ctypes|_cffi_backend"
-        r"|cffi)(\..*)?",
+        r"|cffi|_typeshed)(\..*)?",
     ),
-    (r"py:.*", r"(FFI|CData|Buffer|ReadableBuffer|WriteableBuffer|StrPath|BytesPath)"),
+    (
+        r"py:.*",
+        r"(FFI|CData|Buffer|ReadableBuffer|WriteableBuffer|StrPath|BytesPath|StrOrBytesPath"
+        r"|FileDescriptorOrPath)",
+    ),
     # Type variables of generic helpers (``documents``' ``_F``) are private.
     (r"py:class", r"(sysapi\.\w+\.)?_[A-Z]\w*"),
 ]

@@ -320,6 +320,30 @@ def _resolve(
     return domain.resolve_xref(env, fromdoc, app.builder, reftype, target, node, contnode)
 
 
+# ---- napoleon only where its sections exist ------------------------------------------
+
+# napoleon reads the first line of a data, attribute or property docstring as "type: text",
+# so ``#: mprotect only: extend the change ...`` would render "mprotect only" as a type (and
+# warn that it cannot be found). Those docstrings have no Google sections: they are saved
+# before napoleon runs (priority 500) and put back after it.
+_PLAIN_WHATS = ("data", "attribute", "property")
+_saved: dict[str, list[str]] = {}
+
+
+def _save_plain(
+    app: Sphinx, what: str, name: str, obj: object, options: object, lines: list[str]
+) -> None:
+    if what in _PLAIN_WHATS:
+        _saved[name] = list(lines)
+
+
+def _restore_plain(
+    app: Sphinx, what: str, name: str, obj: object, options: object, lines: list[str]
+) -> None:
+    if what in _PLAIN_WHATS and name in _saved:
+        lines[:] = _saved.pop(name)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("sysapi_bench_results", "", "env")
     app.add_config_value("sysapi_coverage", "", "env")
@@ -327,6 +351,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("sysapi-coverage", CoverageTable)
     app.add_directive("sysapi-benchmarks", Benchmarks)
     app.connect("missing-reference", _resolve)
+    app.connect("autodoc-process-docstring", _save_plain, priority=400)
+    app.connect("autodoc-process-docstring", _restore_plain, priority=600)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
 
 

@@ -16,9 +16,9 @@ def batch_and_idle_io() -> tuple[int, int]:
         attr.sched_runtime,
         attr.sched_deadline,
         attr.sched_period,
-        attr.sched_util_min,
-        attr.sched_util_max,
     )
+    # The utilization clamps are None when the kernel reports none.
+    clamps: tuple[int | None, int | None] = (attr.sched_util_min, attr.sched_util_max)
     sysapi.sched_setattr(0, sysapi.SchedAttr(sched_policy=sysapi.SCHED_BATCH))
     sysapi.sched_setattr(0, sched.SchedAttr(sched_policy=sysapi.SCHED_OTHER), 0)
     policies = [
@@ -34,4 +34,4 @@ def batch_and_idle_io() -> tuple[int, int]:
     sysapi.ioprio_set(sysapi.IOPRIO_WHO_USER, 0, sysapi.ioprio_value(sysapi.IOPRIO_CLASS_IDLE, 0))
     sysapi.ioprio_set(sysapi.IOPRIO_WHO_PROCESS, 0, raw)
     classes = [sysapi.IOPRIO_CLASS_NONE, sysapi.IOPRIO_CLASS_RT]
-    return sum(fields) + len(policies) + len(classes), raw
+    return sum(fields) + len(policies) + len(classes) + len(clamps), raw
