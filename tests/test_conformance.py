@@ -76,3 +76,16 @@ def test_forked_case_reports_through_the_pipe() -> None:
 
     result = conformance.run_case(Case("fs", "readahead", 9, "child", provoke, unprivileged=True))
     assert result.verdict is Verdict.AS_DOCUMENTED, result.detail
+
+
+def test_check_output_into_a_closed_pipe_is_quiet() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        f"{sys.executable} -m sysapi check --area fs | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+    )
+    assert "Traceback" not in proc.stderr

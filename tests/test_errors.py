@@ -55,7 +55,9 @@ def test_error_carries_syscall_documented_and_filename() -> None:
 
 def test_pickle_round_trip_keeps_attributes() -> None:
     exc = _syscall.error(errno.EACCES, "readahead", "/x")
+    exc.add_note("the live limit")
     back = pickle.loads(pickle.dumps(exc))
+    assert back.__notes__ == ["the live limit"]
     assert type(back) is errors.EACCES
     assert (back.errno, back.filename, back.syscall, back.documented) == (
         13,

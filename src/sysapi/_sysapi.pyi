@@ -32,11 +32,149 @@ class _Lib:
     # ---- inotify ----
 
     # ---- memory ----
+    MLOCK_ONFAULT: int
+    MCL_CURRENT: int
+    MCL_FUTURE: int
+    MCL_ONFAULT: int
+    PROT_NONE: int
+    PROT_READ: int
+    PROT_WRITE: int
+    PROT_EXEC: int
+    PROT_GROWSDOWN: int
+    PROT_GROWSUP: int
+    MAP_SHARED: int
+    MAP_PRIVATE: int
+    MAP_ANONYMOUS: int
+    M_MXFAST: int
+    M_TRIM_THRESHOLD: int
+    M_TOP_PAD: int
+    M_MMAP_THRESHOLD: int
+    M_MMAP_MAX: int
+    M_CHECK_ACTION: int
+    M_PERTURB: int
+    M_ARENA_TEST: int
+    M_ARENA_MAX: int
+    def sysapi_mlock(self, addr: int, len: int, /) -> int: ...
+    def sysapi_mlock2(self, addr: int, len: int, flags: int, /) -> int: ...
+    def sysapi_munlock(self, addr: int, len: int, /) -> int: ...
+    def sysapi_mlockall(self, flags: int, /) -> int: ...
+    def sysapi_munlockall(self) -> int: ...
+    def sysapi_mincore(self, addr: int, len: int, vec: cffi.FFI.CData, /) -> int: ...
+    def sysapi_mincore_probe(self, addr: int, len: int, /) -> int: ...
+    def sysapi_mprotect(self, addr: int, len: int, prot: int, /) -> int: ...
+    def sysapi_mmap(
+        self,
+        addr: int,
+        len: int,
+        prot: int,
+        flags: int,
+        fd: int,
+        offset: int,
+        out: cffi.FFI.CData,
+        /,
+    ) -> int: ...
+    def sysapi_munmap(self, addr: int, len: int, /) -> int: ...
+    def sysapi_fincore(self, fd: int, size: int, vec: cffi.FFI.CData, npages: int, /) -> int: ...
+    def sysapi_malloc_trim(self, pad: int, /) -> int: ...
+    def sysapi_mallinfo2(self, out: cffi.FFI.CData, /) -> int: ...
+    def sysapi_mallopt(self, param: int, value: int, /) -> int: ...
 
     # ---- sched ----
+    SCHED_OTHER: int
+    SCHED_FIFO: int
+    SCHED_RR: int
+    SCHED_BATCH: int
+    SCHED_IDLE: int
+    SCHED_DEADLINE: int
+    SCHED_RESET_ON_FORK: int
+    SCHED_FLAG_RESET_ON_FORK: int
+    SCHED_FLAG_RECLAIM: int
+    SCHED_FLAG_DL_OVERRUN: int
+    SCHED_FLAG_KEEP_POLICY: int
+    SCHED_FLAG_KEEP_PARAMS: int
+    SCHED_FLAG_UTIL_CLAMP_MIN: int
+    SCHED_FLAG_UTIL_CLAMP_MAX: int
+    SYSAPI_SCHED_ATTR_SIZE_VER0: int
+    SYSAPI_SCHED_ATTR_SIZE_VER1: int
+    IOPRIO_WHO_PROCESS: int
+    IOPRIO_WHO_PGRP: int
+    IOPRIO_WHO_USER: int
+    IOPRIO_CLASS_NONE: int
+    IOPRIO_CLASS_RT: int
+    IOPRIO_CLASS_BE: int
+    IOPRIO_CLASS_IDLE: int
+    IOPRIO_CLASS_SHIFT: int
+    IOPRIO_CLASS_MASK: int
+    IOPRIO_PRIO_MASK: int
+    IOPRIO_NORM: int
+    def sysapi_sched_getattr(
+        self, pid: int, buf: cffi.FFI.CData, size: int, flags: int, /
+    ) -> int: ...
+    def sysapi_sched_setattr(self, pid: int, buf: cffi.FFI.CData, flags: int, /) -> int: ...
+    def sysapi_ioprio_get(self, which: int, who: int, /) -> int: ...
+    def sysapi_ioprio_set(self, which: int, who: int, ioprio: int, /) -> int: ...
 
     # ---- timers ----
 
     # ---- process ----
+    P_ALL: int
+    P_PID: int
+    P_PGID: int
+    P_PIDFD: int
+    WEXITED: int
+    WSTOPPED: int
+    WCONTINUED: int
+    WNOHANG: int
+    WNOWAIT: int
+    CLD_EXITED: int
+    CLD_KILLED: int
+    CLD_DUMPED: int
+    CLD_TRAPPED: int
+    CLD_STOPPED: int
+    CLD_CONTINUED: int
+    SI_USER: int
+    SI_KERNEL: int
+    SI_QUEUE: int
+    SI_TIMER: int
+    SI_MESGQ: int
+    SI_ASYNCIO: int
+    SI_SIGIO: int
+    SI_TKILL: int
+    IPC_PRIVATE: int
+    IPC_CREAT: int
+    IPC_EXCL: int
+    IPC_NOWAIT: int
+    IPC_RMID: int
+    IPC_SET: int
+    IPC_STAT: int
+    IPC_INFO: int
+    SHM_RDONLY: int
+    SHM_RND: int
+    SHM_REMAP: int
+    SHM_EXEC: int
+    SHM_LOCK: int
+    SHM_UNLOCK: int
+    SHM_STAT: int
+    SHM_INFO: int
+    SHM_STAT_ANY: int
+    SHM_HUGETLB: int
+    SHM_NORESERVE: int
+    SHM_DEST: int
+    SHM_LOCKED: int
+    def sysapi_waitid(self, idtype: int, id: int, options: int, out: cffi.FFI.CData, /) -> int: ...
+    def sysapi_sigqueue(self, pid: int, sig: int, value: int, /) -> int: ...
+    def sysapi_sigwaitinfo(
+        self, sigs: cffi.FFI.CData, count: int, info: cffi.FFI.CData, /
+    ) -> int: ...
+    def sysapi_sigtimedwait(
+        self, sigs: cffi.FFI.CData, count: int, sec: int, nsec: int, info: cffi.FFI.CData, /
+    ) -> int: ...
+    def sysapi_ftok(self, path: bytes, proj_id: int, key: cffi.FFI.CData, /) -> int: ...
+    def sysapi_shmget(self, key: int, size: int, shmflg: int, /) -> int: ...
+    def sysapi_shmat(
+        self, shmid: int, shmaddr: int, shmflg: int, addr: cffi.FFI.CData, /
+    ) -> int: ...
+    def sysapi_shmdt(self, shmaddr: int, /) -> int: ...
+    def sysapi_shmctl(self, shmid: int, cmd: int, buf: cffi.FFI.CData, /) -> int: ...
 
 lib: _Lib

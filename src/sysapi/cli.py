@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -36,7 +38,7 @@ def _summary(results: list[Result]) -> str:
     counts = {v: sum(r.verdict is v for r in results) for v in Verdict}
     return (
         f"{len(results)} cases: {counts[Verdict.AS_DOCUMENTED]} as documented, "
-        f"{counts[Verdict.KNOWN_DIFFERENCE]} differ from the notes as known, "
+        f"{counts[Verdict.KNOWN_DIFFERENCE]} differ from the documentation as known, "
         f"{counts[Verdict.UNEXPECTED]} unexpected, "
         f"{counts[Verdict.NOT_PROVOKED]} could not be provoked here"
     )
@@ -73,5 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    status: int = args.func(args)
+    try:
+        status: int = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as the coreutils do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     return status

@@ -57,15 +57,24 @@ class SysapiError(OSError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keep syscall/documented across pickling (multiprocessing, forked conformance children).
-        return (_rebuild, (type(self), self.args, self.filename, self.syscall, self.documented))
+        notes = list(getattr(self, "__notes__", ()))
+        state = (type(self), self.args, self.filename, self.syscall, self.documented, notes)
+        return (_rebuild, state)
 
 
 def _rebuild(
-    cls: type[SysapiError], args: tuple[Any, ...], filename: Any, syscall: str, documented: bool
+    cls: type[SysapiError],
+    args: tuple[Any, ...],
+    filename: Any,
+    syscall: str,
+    documented: bool,
+    notes: list[str] | None = None,
 ) -> SysapiError:
     exc = cls(*args) if filename is None else cls(args[0], args[1], filename)
     exc.syscall = syscall
     exc.documented = documented
+    for note in notes or ():
+        exc.add_note(note)
     return exc
 
 

@@ -14,7 +14,7 @@ class HasFileno(Protocol):
     def fileno(self) -> int: ...
 
 
-#: A borrowed descriptor: an ``int`` or any object with ``fileno()``.
+#: A borrowed descriptor, an ``int`` or any object with ``fileno()``.
 FdLike: TypeAlias = "int | HasFileno"
 
 

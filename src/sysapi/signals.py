@@ -1,5 +1,281 @@
-"""sysapi.signals (being built: see the open issue for this area)."""
+"""Queued signals with a payload: ``sigqueue``, ``sigwaitinfo``, ``sigtimedwait``.
+
+CPython can neither send a value with a signal nor read one back: its ``struct_siginfo`` has
+no ``si_value``. Here a value sent by :func:`sigqueue` in one process is read by
+:func:`sigwaitinfo` or :func:`sigtimedwait` in another, in :attr:`SigInfo.si_value`.
+
+The signals waited for must be **blocked first**, in every thread (a signal that is not
+blocked is delivered to its handler, or kills the process, instead of waiting in the queue).
+Block them with :func:`block_signals` or ``signal.pthread_sigmask(signal.SIG_BLOCK, ...)``
+before the sender can send them; a forked child inherits the mask.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import contextlib
+import enum
+import errno
+import math
+import operator
+import resource
+import signal
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sysapi import _syscall
+from sysapi._sysapi import ffi, lib
+from sysapi.errors import documents, kernel, man, notes, spec
+from sysapi.process import CldCode
+
+__all__ = [
+    "SI_ASYNCIO",
+    "SI_KERNEL",
+    "SI_MESGQ",
+    "SI_QUEUE",
+    "SI_SIGIO",
+    "SI_TIMER",
+    "SI_TKILL",
+    "SI_USER",
+    "SiCode",
+    "SigInfo",
+    "block_signals",
+    "sigqueue",
+    "sigtimedwait",
+    "sigwaitinfo",
+]
+
+
+class SiCode(enum.IntEnum):
+    """The ``si_code`` values every signal may carry: who or what sent it."""
+
+    SI_USER = lib.SI_USER
+    SI_KERNEL = lib.SI_KERNEL
+    SI_QUEUE = lib.SI_QUEUE
+    SI_TIMER = lib.SI_TIMER
+    SI_MESGQ = lib.SI_MESGQ
+    SI_ASYNCIO = lib.SI_ASYNCIO
+    SI_SIGIO = lib.SI_SIGIO
+    SI_TKILL = lib.SI_TKILL
+
+
+SI_USER: Final = SiCode.SI_USER
+SI_KERNEL: Final = SiCode.SI_KERNEL
+SI_QUEUE: Final = SiCode.SI_QUEUE
+SI_TIMER: Final = SiCode.SI_TIMER
+SI_MESGQ: Final = SiCode.SI_MESGQ
+SI_ASYNCIO: Final = SiCode.SI_ASYNCIO
+SI_SIGIO: Final = SiCode.SI_SIGIO
+SI_TKILL: Final = SiCode.SI_TKILL
+
+# Lookups built once: enum calls (and signal.valid_signals(), ~0.1 ms) are too slow per signal.
+_SIGCHLD_CODES: Final = {int(c): c for c in CldCode}
+_SI_CODES: Final = {int(c): c for c in SiCode}
+_SIGNALS: Final = {int(s): s for s in signal.Signals}
+_VALID: Final = frozenset(int(s) for s in signal.valid_signals())
+
+
+def _code(signo: int, code: int) -> int:
+    """``si_code`` as an enum where its meaning is known, else the plain ``int``.
+
+    Positive codes other than SI_KERNEL are per signal (CLD_EXITED and ILL_ILLOPC are both 1).
+    """
+    known: int | None = _SI_CODES.get(code)
+    if known is None and signo == signal.SIGCHLD:
+        known = _SIGCHLD_CODES.get(code)
+    return code if known is None else known
+
+
+def _signal(number: int) -> int:
+    return _SIGNALS.get(number, number)
+
+
+@dataclass(frozen=True, slots=True)
+class SigInfo:
+    """The ``siginfo_t`` of a signal taken by :func:`sigwaitinfo` or :func:`sigtimedwait`.
+
+    ``si_signo`` is a :class:`signal.Signals` where Python names the number (real-time
+    signals other than SIGRTMIN/SIGRTMAX stay ``int``). ``si_code`` is a :class:`SiCode`, a
+    :class:`~sysapi.process.CldCode` for SIGCHLD, or the plain ``int``.
+
+    The kernel's siginfo is a union: which fields mean something depends on ``si_code``
+    (the others read whatever overlaps them).
+
+    - ``SI_QUEUE`` (:func:`sigqueue`), ``SI_USER`` (``kill``), ``SI_TKILL``: ``si_pid`` and
+      ``si_uid`` of the sender; ``SI_QUEUE`` also ``si_value``, the ``int`` sent
+      (``sival_int``), and ``si_ptr``, the whole ``sival_ptr`` as an unsigned integer.
+    - ``SI_TIMER`` (POSIX timers): ``si_timerid``, ``si_overrun``, ``si_value``.
+    - SIGCHLD: ``si_pid``, ``si_uid``, ``si_status``, ``si_utime``, ``si_stime`` (ticks).
+    - SIGIO/SIGPOLL: ``si_band``, ``si_fd``. SIGSEGV, SIGBUS, SIGILL, SIGFPE: ``si_addr``.
+    """
+
+    si_signo: int
+    si_code: int
+    si_errno: int
+    si_pid: int
+    si_uid: int
+    si_status: int
+    si_value: int
+    si_ptr: int
+    si_utime: int
+    si_stime: int
+    si_addr: int
+    si_band: int
+    si_fd: int
+    si_timerid: int
+    si_overrun: int
+
+
+def _siginfo(info: Any) -> SigInfo:
+    return SigInfo(
+        si_signo=_signal(info.signo),
+        si_code=_code(info.signo, info.code),
+        si_errno=info.err,
+        si_pid=info.pid,
+        si_uid=info.uid,
+        si_status=info.status,
+        si_value=info.value_int,
+        si_ptr=info.value_ptr,
+        si_utime=info.utime,
+        si_stime=info.stime,
+        si_addr=info.addr,
+        si_band=info.band,
+        si_fd=info.fd,
+        si_timerid=info.timerid,
+        si_overrun=info.overrun,
+    )
+
+
+def _sigset(sigset: Iterable[int]) -> tuple[Any, int]:
+    """A C ``int[]`` of the signal numbers, checked as ``signal.pthread_sigmask`` does."""
+    numbers = sorted({operator.index(s) for s in sigset})
+    for number in numbers:
+        if not 1 <= number < signal.NSIG:
+            raise ValueError(f"signal number {number} out of range [1; {signal.NSIG - 1}]")
+        if number not in _VALID:
+            raise ValueError(f"signal {number} is reserved by the C library")
+    return ffi.new("int[]", numbers) if numbers else ffi.new("int[]", 1), len(numbers)
+
+
+@contextlib.contextmanager
+def block_signals(sigset: Iterable[int]) -> Iterator[set[int]]:
+    """Block ``sigset`` in the calling thread for the ``with`` block; restore the mask after.
+
+    Yields the previous mask. Signals sent meanwhile stay pending, to be taken with
+    :func:`sigwaitinfo` / :func:`sigtimedwait` (or delivered when the mask is restored).
+    Other threads keep their own masks: block there too, or block before starting them.
+    """
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, sigset)
+    try:
+        yield old
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _sigpending_limit() -> str:
+    soft, hard = (
+        "unlimited" if v == resource.RLIM_INFINITY else str(v)
+        for v in resource.getrlimit(resource.RLIMIT_SIGPENDING)
+    )
+    return f"RLIMIT_SIGPENDING (signals queued per user) is {soft} (hard {hard})"
+
+
+SIGQUEUE_SPEC: Final = spec(
+    "sigqueue",
+    [
+        notes(
+            errno.EAGAIN,
+            "the limit of queued signals (RLIMIT_SIGPENDING, per user) is reached; only "
+            "real-time signals queue, standard ones coalesce instead",
+        ),
+        notes(errno.EINVAL, "sig is not a valid signal number"),
+        notes(errno.EPERM, "the caller may not signal pid (the rules of kill; CAP_KILL)"),
+        kernel(
+            errno.ESRCH,
+            "no process has that pid; pid <= 0 also gives ESRCH (sigqueue targets one "
+            "process, never a group), and a zombie can still be signalled",
+            "ESRCH also for a missing process group, or when the target is a zombie",
+        ),
+    ],
+    hints={errno.EAGAIN: _sigpending_limit},
+)
+
+SIGWAITINFO_SPEC: Final = spec(
+    "sigwaitinfo",
+    [
+        man(
+            errno.EINTR,
+            "a handler of a signal outside sigset interrupted the wait (sysapi retries, PEP 475)",
+        ),
+    ],
+)
+
+SIGTIMEDWAIT_SPEC: Final = spec(
+    "sigtimedwait",
+    [
+        man(
+            errno.EAGAIN,
+            "no signal of sigset arrived within timeout (sysapi returns None instead)",
+        ),
+        man(
+            errno.EINTR,
+            "a handler of a signal outside sigset interrupted the wait (sysapi retries with "
+            "the remaining time, PEP 475)",
+        ),
+        man(errno.EINVAL, "timeout is invalid (negative)"),
+    ],
+)
+
+
+@documents(SIGQUEUE_SPEC)
+def sigqueue(pid: int, sig: int, value: int = 0) -> None:
+    """Queue signal ``sig`` with the payload ``value`` (a C ``int``) to process ``pid``.
+
+    The receiver reads ``value`` as :attr:`SigInfo.si_value` (``si_code`` is
+    :data:`SI_QUEUE`). ``sig`` 0 sends nothing and only checks that ``pid`` exists and may be
+    signalled. Real-time signals (``signal.SIGRTMIN`` ..) queue one instance per call, each
+    with its value; standard signals pending twice are delivered once.
+    """
+    _syscall.call("sigqueue", lib.sysapi_sigqueue, pid, sig, value)
+
+
+@documents(SIGWAITINFO_SPEC)
+def sigwaitinfo(sigset: Iterable[int]) -> SigInfo:
+    """Take a pending signal of ``sigset`` off the queue, waiting until one arrives.
+
+    The signals must be blocked (:func:`block_signals`), else they are delivered as usual
+    and never waited for. Blocks (the GIL is released); a handler of another signal that
+    returns restarts the wait (PEP 475), one that raises propagates its exception.
+    """
+    numbers, count = _sigset(sigset)
+    info: Any = ffi.new("struct sysapi_siginfo *")
+    _syscall.call("sigwaitinfo", lib.sysapi_sigwaitinfo, numbers, count, info)
+    return _siginfo(info)
+
+
+@documents(SIGTIMEDWAIT_SPEC)
+def sigtimedwait(sigset: Iterable[int], timeout: float) -> SigInfo | None:
+    """As :func:`sigwaitinfo`, waiting at most ``timeout`` seconds; ``None`` when none came.
+
+    ``timeout`` 0 polls. After a handler of another signal interrupted the wait, it
+    restarts with the time that is left (PEP 475). A negative ``timeout`` goes to the
+    kernel, which rejects it with EINVAL.
+    """
+    if math.isnan(timeout):
+        raise ValueError("timeout is NaN")
+    numbers, count = _sigset(sigset)
+    info: Any = ffi.new("struct sysapi_siginfo *")
+    ns = math.ceil(timeout * 1e9)
+    deadline = time.monotonic_ns() + ns
+    while True:
+        sec, nsec = divmod(ns, 1_000_000_000)
+        result = lib.sysapi_sigtimedwait(numbers, count, sec, nsec, info)
+        if result >= 0:
+            return _siginfo(info)
+        if result == -errno.EAGAIN:
+            return None
+        if result != -errno.EINTR or ns < 0:
+            _syscall.raise_errno(-result, "sigtimedwait")
+        # Python handlers have run by now (a raising one propagated); wait for the rest.
+        ns = max(0, deadline - time.monotonic_ns())

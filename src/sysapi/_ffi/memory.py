@@ -1,11 +1,163 @@
 INCLUDES = """
+#include <sys/mman.h>
+#include <malloc.h>
 """
 
 TYPES = """
+#define MLOCK_ONFAULT ...
+#define MCL_CURRENT ...
+#define MCL_FUTURE ...
+#define MCL_ONFAULT ...
+#define PROT_NONE ...
+#define PROT_READ ...
+#define PROT_WRITE ...
+#define PROT_EXEC ...
+#define PROT_GROWSDOWN ...
+#define PROT_GROWSUP ...
+#define MAP_SHARED ...
+#define MAP_PRIVATE ...
+#define MAP_ANONYMOUS ...
+#define M_MXFAST ...
+#define M_TRIM_THRESHOLD ...
+#define M_TOP_PAD ...
+#define M_MMAP_THRESHOLD ...
+#define M_MMAP_MAX ...
+#define M_CHECK_ACTION ...
+#define M_PERTURB ...
+#define M_ARENA_TEST ...
+#define M_ARENA_MAX ...
+
+struct mallinfo2 {
+    size_t arena;
+    size_t ordblks;
+    size_t smblks;
+    size_t hblks;
+    size_t hblkhd;
+    size_t usmblks;
+    size_t fsmblks;
+    size_t uordblks;
+    size_t fordblks;
+    size_t keepcost;
+    ...;
+};
 """
 
 FUNCTIONS = """
+long sysapi_mlock(uintptr_t addr, size_t len);
+long sysapi_mlock2(uintptr_t addr, size_t len, unsigned int flags);
+long sysapi_munlock(uintptr_t addr, size_t len);
+long sysapi_mlockall(int flags);
+long sysapi_munlockall(void);
+long sysapi_mincore(uintptr_t addr, size_t len, unsigned char *vec);
+long sysapi_mincore_probe(uintptr_t addr, size_t len);
+long sysapi_mprotect(uintptr_t addr, size_t len, int prot);
+long sysapi_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, int64_t offset,
+                 uintptr_t *out);
+long sysapi_munmap(uintptr_t addr, size_t len);
+long sysapi_fincore(int fd, uint64_t size, unsigned char *vec, size_t npages);
+long sysapi_malloc_trim(size_t pad);
+long sysapi_mallinfo2(struct mallinfo2 *out);
+long sysapi_mallopt(int param, int value);
 """
 
 CUSTOMIZATIONS = """
+/* Addresses cross as integers: the Python layer passes explicit addresses unchanged. */
+static long sysapi_mlock(uintptr_t addr, size_t len)
+{ SYSAPI_RET(mlock((const void *)addr, len)); }
+
+static long sysapi_mlock2(uintptr_t addr, size_t len, unsigned int flags)
+{ SYSAPI_RET(mlock2((const void *)addr, len, flags)); }
+
+static long sysapi_munlock(uintptr_t addr, size_t len)
+{ SYSAPI_RET(munlock((const void *)addr, len)); }
+
+static long sysapi_mlockall(int flags)
+{ SYSAPI_RET(mlockall(flags)); }
+
+static long sysapi_munlockall(void)
+{ SYSAPI_RET(munlockall()); }
+
+/* vec must hold one byte per page of [addr, addr+len): the caller sizes it. */
+static long sysapi_mincore(uintptr_t addr, size_t len, unsigned char *vec)
+{ SYSAPI_RET(mincore((void *)addr, len, vec)); }
+
+/* Walk [addr, addr+len) with mincore through a small stack vector, so a range too large to
+   allocate a vector for is validated (every page mapped) before any vector is allocated.
+   The first call starts at addr itself, so alignment errors are the kernel's. */
+static long sysapi_mincore_probe(uintptr_t addr, size_t len)
+{
+    unsigned char vec[4096];
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t chunk = page * sizeof(vec);
+    while (len > 0) {
+        size_t n = len < chunk ? len : chunk;
+        if (mincore((void *)addr, n, vec) < 0)
+            return -(long)errno;
+        addr += n;
+        len -= n;
+        if (len > 0 && addr == 0)
+            return -(long)ENOMEM;  /* wrapped past the top of the address space */
+    }
+    return 0;
+}
+
+static long sysapi_mprotect(uintptr_t addr, size_t len, int prot)
+{ SYSAPI_RET(mprotect((void *)addr, len, prot)); }
+
+static long sysapi_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, int64_t offset,
+                        uintptr_t *out)
+{
+    void *p = mmap((void *)addr, len, prot, flags, fd, (off_t)offset);
+    if (p == MAP_FAILED)
+        return -(long)errno;
+    *out = (uintptr_t)p;
+    return 0;
+}
+
+static long sysapi_munmap(uintptr_t addr, size_t len)
+{ SYSAPI_RET(munmap((void *)addr, len)); }
+
+/* Page-cache residency of the first `size` bytes of fd, the way util-linux fincore measures
+   it: map the file in bounded windows (so files larger than memory or than the free address
+   space work), mincore each window into vec, and count the resident pages here rather than
+   in Python. Returns the resident page count or -errno. */
+static long sysapi_fincore(int fd, uint64_t size, unsigned char *vec, size_t npages)
+{
+    const uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    const uint64_t window = page * 32768;  /* 128 MiB of address space at a time */
+    long resident = 0;
+    if (npages < size / page + (size % page != 0))
+        return -(long)EINVAL;
+    for (uint64_t off = 0; off < size; off += window) {
+        size_t len = (size_t)(size - off < window ? size - off : window);
+        size_t pages = (size_t)((len + page - 1) / page);
+        unsigned char *v = vec + off / page;
+        void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)off);
+        if (p == MAP_FAILED)
+            return -(long)errno;
+        if (mincore(p, len, v) < 0) {
+            int err = errno;
+            munmap(p, len);
+            return -(long)err;
+        }
+        munmap(p, len);
+        for (size_t i = 0; i < pages; i++)
+            resident += v[i] & 1;
+    }
+    return resident;
+}
+
+/* glibc returns 1 when memory was released, 0 otherwise; never an error. */
+static long sysapi_malloc_trim(size_t pad)
+{ return (long)malloc_trim(pad); }
+
+static long sysapi_mallinfo2(struct mallinfo2 *out)
+{
+    *out = mallinfo2();
+    return 0;
+}
+
+/* mallopt returns 1 on success and 0 when it rejects the value; it never sets errno. */
+static long sysapi_mallopt(int param, int value)
+{ return (long)mallopt(param, value); }
 """

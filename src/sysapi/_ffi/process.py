@@ -1,11 +1,324 @@
-INCLUDES = """
+# The private structs are declared to cffi and defined for the C compiler from one text.
+_STRUCTS = """
+/* siginfo_t flattened: the union members every sysapi caller may want, copied in C so that
+   Python never depends on glibc's union layout. Which members mean something depends on
+   si_signo and si_code (see sysapi.signals.SigInfo). */
+struct sysapi_siginfo {
+    int signo;
+    int err;
+    int code;
+    int pid;
+    unsigned int uid;
+    int status;
+    int value_int;
+    uintptr_t value_ptr;
+    long utime;
+    long stime;
+    uintptr_t addr;
+    long band;
+    int fd;
+    int timerid;
+    int overrun;
+};
+
+/* struct rusage flattened (timevals split into seconds and microseconds). */
+struct sysapi_rusage {
+    long ru_utime_sec;
+    long ru_utime_usec;
+    long ru_stime_sec;
+    long ru_stime_usec;
+    long ru_maxrss;
+    long ru_ixrss;
+    long ru_idrss;
+    long ru_isrss;
+    long ru_minflt;
+    long ru_majflt;
+    long ru_nswap;
+    long ru_inblock;
+    long ru_oublock;
+    long ru_msgsnd;
+    long ru_msgrcv;
+    long ru_nsignals;
+    long ru_nvcsw;
+    long ru_nivcsw;
+};
+
+/* What waitid reports, in one allocation. */
+struct sysapi_waitid_out {
+    struct sysapi_siginfo info;
+    struct sysapi_rusage ru;
+};
+
+/* struct shmid_ds with shm_perm flattened (glibc names its key and seq __key and __seq). */
+struct sysapi_shmid_ds {
+    int key;
+    unsigned int uid;
+    unsigned int gid;
+    unsigned int cuid;
+    unsigned int cgid;
+    unsigned int mode;
+    unsigned int seq;
+    uint64_t shm_segsz;
+    int64_t shm_atime;
+    int64_t shm_dtime;
+    int64_t shm_ctime;
+    int shm_cpid;
+    int shm_lpid;
+    uint64_t shm_nattch;
+};
 """
 
-TYPES = """
+INCLUDES = """
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <sys/ipc.h>
+#include <sys/resource.h>
+#include <sys/shm.h>
+#include <sys/wait.h>
 """
+
+TYPES = (
+    """
+#define P_ALL ...
+#define P_PID ...
+#define P_PGID ...
+#define P_PIDFD ...
+#define WEXITED ...
+#define WSTOPPED ...
+#define WCONTINUED ...
+#define WNOHANG ...
+#define WNOWAIT ...
+#define CLD_EXITED ...
+#define CLD_KILLED ...
+#define CLD_DUMPED ...
+#define CLD_TRAPPED ...
+#define CLD_STOPPED ...
+#define CLD_CONTINUED ...
+
+#define SI_USER ...
+#define SI_KERNEL ...
+#define SI_QUEUE ...
+#define SI_TIMER ...
+#define SI_MESGQ ...
+#define SI_ASYNCIO ...
+#define SI_SIGIO ...
+#define SI_TKILL ...
+
+#define IPC_PRIVATE ...
+#define IPC_CREAT ...
+#define IPC_EXCL ...
+#define IPC_NOWAIT ...
+#define IPC_RMID ...
+#define IPC_SET ...
+#define IPC_STAT ...
+#define IPC_INFO ...
+#define SHM_RDONLY ...
+#define SHM_RND ...
+#define SHM_REMAP ...
+#define SHM_EXEC ...
+#define SHM_LOCK ...
+#define SHM_UNLOCK ...
+#define SHM_STAT ...
+#define SHM_INFO ...
+#define SHM_STAT_ANY ...
+#define SHM_HUGETLB ...
+#define SHM_NORESERVE ...
+#define SHM_DEST ...
+#define SHM_LOCKED ...
+
+"""
+    + _STRUCTS
+)
 
 FUNCTIONS = """
+long sysapi_waitid(int idtype, int id, int options, struct sysapi_waitid_out *out);
+long sysapi_sigqueue(int pid, int sig, int value);
+long sysapi_sigwaitinfo(const int *sigs, int count, struct sysapi_siginfo *info);
+long sysapi_sigtimedwait(const int *sigs, int count, int64_t sec, long nsec,
+                         struct sysapi_siginfo *info);
+long sysapi_ftok(const char *path, int proj_id, int *key);
+long sysapi_shmget(int key, size_t size, int shmflg);
+long sysapi_shmat(int shmid, uintptr_t shmaddr, int shmflg, uintptr_t *addr);
+long sysapi_shmdt(uintptr_t shmaddr);
+long sysapi_shmctl(int shmid, int cmd, struct sysapi_shmid_ds *buf);
 """
 
-CUSTOMIZATIONS = """
+CUSTOMIZATIONS = (
+    _STRUCTS
+    + """
+static void sysapi_copy_siginfo(const siginfo_t *in, struct sysapi_siginfo *out)
+{
+    /* The members overlap in the kernel's union: reading all of them is well defined in GNU C
+       and lets Python pick the ones si_code gives a meaning to. */
+    out->signo = in->si_signo;
+    out->err = in->si_errno;
+    out->code = in->si_code;
+    out->pid = in->si_pid;
+    out->uid = in->si_uid;
+    out->status = in->si_status;
+    out->value_int = in->si_value.sival_int;
+    out->value_ptr = (uintptr_t)in->si_value.sival_ptr;
+    out->utime = (long)in->si_utime;
+    out->stime = (long)in->si_stime;
+    out->addr = (uintptr_t)in->si_addr;
+    out->band = in->si_band;
+    out->fd = in->si_fd;
+    out->timerid = in->si_timerid;
+    out->overrun = in->si_overrun;
+}
+
+static void sysapi_copy_rusage(const struct rusage *in, struct sysapi_rusage *out)
+{
+    out->ru_utime_sec = in->ru_utime.tv_sec;
+    out->ru_utime_usec = in->ru_utime.tv_usec;
+    out->ru_stime_sec = in->ru_stime.tv_sec;
+    out->ru_stime_usec = in->ru_stime.tv_usec;
+    out->ru_maxrss = in->ru_maxrss;
+    out->ru_ixrss = in->ru_ixrss;
+    out->ru_idrss = in->ru_idrss;
+    out->ru_isrss = in->ru_isrss;
+    out->ru_minflt = in->ru_minflt;
+    out->ru_majflt = in->ru_majflt;
+    out->ru_nswap = in->ru_nswap;
+    out->ru_inblock = in->ru_inblock;
+    out->ru_oublock = in->ru_oublock;
+    out->ru_msgsnd = in->ru_msgsnd;
+    out->ru_msgrcv = in->ru_msgrcv;
+    out->ru_nsignals = in->ru_nsignals;
+    out->ru_nvcsw = in->ru_nvcsw;
+    out->ru_nivcsw = in->ru_nivcsw;
+}
+
+/* The raw system call: glibc's waitid() has no rusage argument. Zeroed first, so that fields
+   the kernel leaves alone (si_utime, si_stime; everything when WNOHANG finds nothing) read 0. */
+static long sysapi_waitid(int idtype, int id, int options, struct sysapi_waitid_out *out)
+{
+#ifdef SYS_waitid
+    siginfo_t si;
+    struct rusage r;
+    memset(&si, 0, sizeof si);
+    memset(&r, 0, sizeof r);
+    if (syscall(SYS_waitid, idtype, id, &si, options, &r) < 0)
+        return -(long)errno;
+    sysapi_copy_siginfo(&si, &out->info);
+    sysapi_copy_rusage(&r, &out->ru);
+    return 0;
+#else
+    return -ENOSYS;
+#endif
+}
+
+static long sysapi_sigqueue(int pid, int sig, int value)
+{
+    union sigval v;
+    memset(&v, 0, sizeof v);  /* a receiver reading sival_ptr sees no stack garbage */
+    v.sival_int = value;
+    SYSAPI_RET(sigqueue(pid, sig, v));
+}
+
+/* Python validated the numbers (1 <= sig < NSIG, at most NSIG of them). */
+static int sysapi_fill_sigset(sigset_t *set, const int *sigs, int count)
+{
+    sigemptyset(set);
+    for (int i = 0; i < count; i++)
+        if (sigaddset(set, sigs[i]) < 0)
+            return -1;
+    return 0;
+}
+
+static long sysapi_sigwaitinfo(const int *sigs, int count, struct sysapi_siginfo *info)
+{
+    sigset_t set;
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (sysapi_fill_sigset(&set, sigs, count) < 0)
+        return -(long)errno;
+    int sig = sigwaitinfo(&set, &si);
+    if (sig < 0)
+        return -(long)errno;
+    sysapi_copy_siginfo(&si, info);
+    return sig;
+}
+
+static long sysapi_sigtimedwait(const int *sigs, int count, int64_t sec, long nsec,
+                                struct sysapi_siginfo *info)
+{
+    sigset_t set;
+    siginfo_t si;
+    struct timespec ts;
+    memset(&si, 0, sizeof si);
+    if (sysapi_fill_sigset(&set, sigs, count) < 0)
+        return -(long)errno;
+    ts.tv_sec = (time_t)sec;
+    ts.tv_nsec = nsec;
+    int sig = sigtimedwait(&set, &si, &ts);
+    if (sig < 0)
+        return -(long)errno;
+    sysapi_copy_siginfo(&si, info);
+    return sig;
+}
+
+/* ftok's -1 is also a valid key (proj_id >= 128 makes keys negative): errno decides. */
+static long sysapi_ftok(const char *path, int proj_id, int *key)
+{
+    errno = 0;
+    key_t k = ftok(path, proj_id);
+    if (k == (key_t)-1 && errno != 0)
+        return -(long)errno;
+    *key = (int)k;
+    return 0;
+}
+
+static long sysapi_shmget(int key, size_t size, int shmflg)
+{ SYSAPI_RET(shmget((key_t)key, size, shmflg)); }
+
+static long sysapi_shmat(int shmid, uintptr_t shmaddr, int shmflg, uintptr_t *addr)
+{
+    void *p = shmat(shmid, (const void *)shmaddr, shmflg);
+    if (p == (void *)-1)
+        return -(long)errno;
+    *addr = (uintptr_t)p;
+    return 0;
+}
+
+static long sysapi_shmdt(uintptr_t shmaddr)
+{ SYSAPI_RET(shmdt((const void *)shmaddr)); }
+
+/* IPC_SET takes uid, gid and mode from buf; IPC_STAT, SHM_STAT and SHM_STAT_ANY fill it.
+   The kernel writes other structs (shminfo, shm_info) for IPC_INFO and SHM_INFO: the union
+   gives every command room, and only the shmid_ds view is copied out. */
+static long sysapi_shmctl(int shmid, int cmd, struct sysapi_shmid_ds *buf)
+{
+    union {
+        struct shmid_ds ds;
+        struct shminfo info;
+        struct shm_info sinfo;
+    } u;
+    memset(&u, 0, sizeof u);
+    u.ds.shm_perm.uid = buf->uid;
+    u.ds.shm_perm.gid = buf->gid;
+    u.ds.shm_perm.mode = buf->mode;
+    int rc = shmctl(shmid, cmd, &u.ds);
+    if (rc < 0)
+        return -(long)errno;
+    if (cmd == IPC_STAT || cmd == SHM_STAT || cmd == SHM_STAT_ANY) {
+        buf->key = (int)u.ds.shm_perm.__key;
+        buf->uid = u.ds.shm_perm.uid;
+        buf->gid = u.ds.shm_perm.gid;
+        buf->cuid = u.ds.shm_perm.cuid;
+        buf->cgid = u.ds.shm_perm.cgid;
+        buf->mode = u.ds.shm_perm.mode;
+        buf->seq = u.ds.shm_perm.__seq;
+        buf->shm_segsz = u.ds.shm_segsz;
+        buf->shm_atime = u.ds.shm_atime;
+        buf->shm_dtime = u.ds.shm_dtime;
+        buf->shm_ctime = u.ds.shm_ctime;
+        buf->shm_cpid = u.ds.shm_cpid;
+        buf->shm_lpid = u.ds.shm_lpid;
+        buf->shm_nattch = u.ds.shm_nattch;
+    }
+    return rc;
+}
 """
+)

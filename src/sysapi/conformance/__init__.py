@@ -50,8 +50,8 @@ class NotProvokable(Exception):
 
 class Verdict(enum.Enum):
     AS_DOCUMENTED = "as documented"
-    #: The kernel differs from the notes exactly as the spec records: not a failure.
-    KNOWN_DIFFERENCE = "differs from the notes (known)"
+    #: The kernel differs from the notes or the man page exactly as the spec records.
+    KNOWN_DIFFERENCE = "differs from the documentation (known)"
     UNEXPECTED = "UNEXPECTED"
     NOT_PROVOKED = "not provoked"
 

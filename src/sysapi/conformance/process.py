@@ -1,7 +1,759 @@
-"""Reference cases of this area (see ``sysapi.conformance``)."""
+"""Reference cases of the process, signals and ipc areas (waitid; sigqueue, sigwaitinfo,
+sigtimedwait; ftok and the shm* calls).
+
+EINTR and PEP 475: sysapi retries a wait that a signal handler interrupted, so the public
+calls never raise EINTR. Each EINTR therefore has two cases: one at the thin layer (the
+``sysapi_<name>`` shim called directly, as a C program would) that shows the kernel's EINTR,
+and one through the public function that records the retry (``expect=0``: the call then
+completes; the case checks that the handler really ran in the middle). sigtimedwait's EAGAIN
+(timeout) likewise becomes ``None``.
+
+Cases that need an unprivileged process run it in a grandchild (uid 65534) while the forked
+child stays root to create and always remove the segments: no case leaves one behind.
+"""
 
 from __future__ import annotations
 
-from sysapi.conformance import Case
+import contextlib
+import ctypes
+import errno
+import mmap
+import os
+import pickle
+import resource
+import signal
+import time
+from collections.abc import Callable
+from typing import Any
 
-CASES: list[Case] = []
+from sysapi import _syscall, ipc, process, signals
+from sysapi._sysapi import ffi, lib
+from sysapi.conformance import Case, Context, NotProvokable
+
+_RACE = (
+    "Linux returns EIDRM only when the segment is being destroyed between the id lookup and "
+    "the check (a race inside the kernel): a destroyed id gives EINVAL, and a segment marked "
+    "for removal but still attached stays usable. No provocation is reliable."
+)
+
+
+# ---- helpers ----------------------------------------------------------------------------
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.waitpid(pid, 0)
+
+
+def _child(ctx: Context, seconds: float) -> int:
+    """A child that sleeps ``seconds`` then exits 0; killed and reaped when the case ends."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            time.sleep(seconds)
+        finally:
+            os._exit(0)
+    ctx.defer(_reap, pid)
+    return pid
+
+
+def _alarm(ctx: Context, seconds: float, action: Callable[[], object] | None = None) -> list[int]:
+    """Run a Python SIGALRM handler (no SA_RESTART, as CPython installs them) in ``seconds``.
+
+    Returns the list the handler appends to, so that a case can check it ran.
+    """
+    hits: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        hits.append(signum)
+        if action is not None:
+            action()
+
+    old = signal.signal(signal.SIGALRM, handler)
+    ctx.defer(signal.signal, signal.SIGALRM, old)
+    ctx.defer(signal.setitimer, signal.ITIMER_REAL, 0)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    return hits
+
+
+def _block(ctx: Context, *signums: int) -> None:
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, signums)
+    ctx.defer(signal.pthread_sigmask, signal.SIG_SETMASK, old)
+
+
+def _as_nobody(
+    ctx: Context, func: Callable[[], object], rlimits: dict[int, int] | None = None
+) -> None:
+    """Run ``func`` in a grandchild that dropped to uid 65534 (after lowering ``rlimits``) and
+    re-raise here what it raised, so that this (root) child can clean up afterwards."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        status = 0
+        try:
+            os.close(r)
+            ctx.drop_privileges(rlimits)
+            outcome: BaseException | None = None
+            try:
+                func()
+            except Exception as exc:
+                outcome = exc
+            try:
+                data = pickle.dumps(outcome)
+            except Exception:
+                data = pickle.dumps(RuntimeError(repr(outcome)))
+            os.write(w, data)
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(w)
+    chunks = []
+    try:
+        while chunk := os.read(r, 65536):
+            chunks.append(chunk)
+    finally:
+        os.close(r)
+        os.waitpid(pid, 0)
+    if not chunks:
+        raise RuntimeError("the unprivileged child died without a result")
+    outcome = pickle.loads(b"".join(chunks))
+    if outcome is not None:
+        raise outcome
+
+
+def _segment(ctx: Context, size: int = 4096, mode: int = 0o600, key: int = ipc.IPC_PRIVATE) -> int:
+    """A new segment, removed when the case ends."""
+    shmid = ipc.shmget(key, size, ipc.IPC_CREAT | ipc.IPC_EXCL | mode)
+    ctx.defer(ipc.shmctl, shmid, ipc.IPC_RMID)
+    return shmid
+
+
+def _key(ctx: Context, name: str = "key") -> int:
+    return ipc.ftok(ctx.file(name), "s")
+
+
+def _info() -> Any:
+    return ffi.new("struct sysapi_siginfo *")
+
+
+# ---- waitid -----------------------------------------------------------------------------
+
+
+def _waitid_eintr_raw(ctx: Context) -> None:
+    pid = _child(ctx, 10)
+    _alarm(ctx, 0.05)
+    out = ffi.new("struct sysapi_waitid_out *")
+    _syscall.check(lib.sysapi_waitid(lib.P_PID, pid, lib.WEXITED, out), "waitid")
+
+
+def _waitid_eintr_retried(ctx: Context) -> None:
+    pid = _child(ctx, 0.3)
+    hits = _alarm(ctx, 0.05)
+    result = process.waitid(process.P_PID, pid, process.WEXITED)
+    if not hits:
+        raise NotProvokable("the alarm did not fire during the wait")
+    if result is None or result.si_pid != pid:
+        raise AssertionError(f"waitid returned {result!r} after the retry")
+
+
+def _waitid_pidfd_not_pidfd(ctx: Context) -> None:
+    process.waitid(process.P_PIDFD, ctx.open(ctx.file()), process.WEXITED)
+
+
+# ---- sigqueue ---------------------------------------------------------------------------
+
+
+def _pid_above_max() -> int:
+    with open("/proc/sys/kernel/pid_max") as f:
+        return int(f.read()) + 1
+
+
+def _sigqueue_eperm(ctx: Context) -> None:
+    ctx.drop_privileges()
+    signals.sigqueue(1, 0)
+
+
+def _sigqueue_eagain(ctx: Context) -> None:
+    def flood() -> None:
+        rt = signal.SIGRTMIN
+        signal.pthread_sigmask(signal.SIG_BLOCK, {rt})
+        for value in range(64):
+            signals.sigqueue(os.getpid(), rt, value)
+
+    _as_nobody(ctx, flood, {resource.RLIMIT_SIGPENDING: 2})
+
+
+# ---- sigwaitinfo / sigtimedwait -------------------------------------------------------------
+
+
+def _sigwaitinfo_eintr_raw(ctx: Context) -> None:
+    _block(ctx, signal.SIGUSR2)
+    _alarm(ctx, 0.05)
+    sigs = ffi.new("int[]", [signal.SIGUSR2])
+    info = _info()
+    _syscall.check(lib.sysapi_sigwaitinfo(sigs, 1, info), "sigwaitinfo")
+
+
+def _sigwaitinfo_eintr_retried(ctx: Context) -> None:
+    _block(ctx, signal.SIGUSR2)
+    # The handler runs between the interrupted wait and its retry; the signal it leaves
+    # pending is what the retried wait returns.
+    hits = _alarm(ctx, 0.05, lambda: os.kill(os.getpid(), signal.SIGUSR2))
+    info = signals.sigwaitinfo({signal.SIGUSR2})
+    if not hits:
+        raise NotProvokable("the alarm did not fire during the wait")
+    if info.si_signo != signal.SIGUSR2:
+        raise AssertionError(f"sigwaitinfo returned {info!r} after the retry")
+
+
+def _sigtimedwait_raw(ctx: Context, seconds: int) -> None:
+    sigs = ffi.new("int[]", [signal.SIGUSR2])
+    info = _info()
+    _syscall.check(lib.sysapi_sigtimedwait(sigs, 1, seconds, 0, info), "sigtimedwait")
+
+
+def _sigtimedwait_eagain_public(ctx: Context) -> None:
+    _block(ctx, signal.SIGUSR2)
+    result = signals.sigtimedwait({signal.SIGUSR2}, 0)
+    if result is not None:
+        raise AssertionError(f"a SIGUSR2 was pending: {result!r}")
+
+
+def _sigtimedwait_eintr_raw(ctx: Context) -> None:
+    _block(ctx, signal.SIGUSR2)
+    _alarm(ctx, 0.05)
+    _sigtimedwait_raw(ctx, 10)
+
+
+def _sigtimedwait_eintr_retried(ctx: Context) -> None:
+    _block(ctx, signal.SIGUSR2)
+    hits = _alarm(ctx, 0.05)
+    result = signals.sigtimedwait({signal.SIGUSR2}, 0.3)
+    if not hits:
+        raise NotProvokable("the alarm did not fire during the wait")
+    if result is not None:
+        raise AssertionError(f"sigtimedwait returned {result!r}, expected None at the deadline")
+
+
+# ---- ftok -------------------------------------------------------------------------------
+
+
+def _ftok_eacces(ctx: Context) -> None:
+    private = ctx.tmp / "private"
+    private.mkdir(mode=0o700)
+    (private / "file").write_bytes(b"")
+    _as_nobody(ctx, lambda: ipc.ftok(private / "file", 1))
+
+
+def _ftok_eloop(ctx: Context) -> None:
+    loop = ctx.tmp / "loop"
+    os.symlink(loop, loop)
+    ipc.ftok(loop, 1)
+
+
+# ---- shmget -----------------------------------------------------------------------------
+
+
+def _shmget_eexist(ctx: Context) -> None:
+    key = _key(ctx)
+    _segment(ctx, key=key)
+    ipc.shmget(key, 4096, ipc.IPC_CREAT | ipc.IPC_EXCL | 0o600)
+
+
+def _shmget_einval_larger(ctx: Context) -> None:
+    key = _key(ctx)
+    _segment(ctx, 4096, key=key)
+    ipc.shmget(key, 8192, 0)
+
+
+def _shmget_eacces(ctx: Context) -> None:
+    key = _key(ctx)
+    _segment(ctx, mode=0o600, key=key)
+    _as_nobody(ctx, lambda: ipc.shmget(key, 0, 0o600))
+
+
+def _shmget_enomem(ctx: Context) -> None:
+    shmid = ipc.shmget(ipc.IPC_PRIVATE, 1 << 62, ipc.IPC_CREAT | 0o600)
+    ctx.defer(ipc.shmctl, shmid, ipc.IPC_RMID)  # only reached if the kernel accepted it
+
+
+def _new_ipc_namespace() -> None:
+    # os.unshare is 3.12+. The namespace (and any segment in it) dies with this child.
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(0x08000000) != 0:  # CLONE_NEWIPC
+        raise NotProvokable(f"unshare(CLONE_NEWIPC): {os.strerror(ctypes.get_errno())}")
+
+
+def _shmget_enospc_shmmni(ctx: Context) -> None:
+    _new_ipc_namespace()
+    with open("/proc/sys/kernel/shmmni", "w") as f:  # this namespace's limit only
+        f.write("0\n")
+    ipc.shmget(ipc.IPC_PRIVATE, 4096, ipc.IPC_CREAT | 0o600)
+
+
+def _shmget_enospc_shmall(ctx: Context) -> None:
+    _new_ipc_namespace()
+    with open("/proc/sys/kernel/shmall", "w") as f:  # one page, in this namespace only
+        f.write("1\n")
+    ipc.shmget(ipc.IPC_PRIVATE, 2 * mmap.PAGESIZE, ipc.IPC_CREAT | 0o600)
+
+
+def _shmget_eperm(ctx: Context) -> None:
+    def hugetlb() -> None:
+        shmid = ipc.shmget(ipc.IPC_PRIVATE, 2 << 20, ipc.IPC_CREAT | ipc.SHM_HUGETLB | 0o600)
+        ipc.shmctl(shmid, ipc.IPC_RMID)
+
+    _as_nobody(ctx, hugetlb)
+
+
+# ---- shmat ------------------------------------------------------------------------------
+
+
+def _shmat_removed(ctx: Context) -> None:
+    shmid = ipc.shmget(ipc.IPC_PRIVATE, 4096, ipc.IPC_CREAT | 0o600)
+    ipc.shmctl(shmid, ipc.IPC_RMID)
+    ipc.shmat(shmid)
+
+
+def _shmat_as_nobody(ctx: Context, mode: int) -> None:
+    shmid = _segment(ctx, mode=mode)
+    _as_nobody(ctx, lambda: ipc.shmat(shmid).detach())
+
+
+def _shmat_enomem(ctx: Context) -> None:
+    shmid = _segment(ctx, 256 << 20)
+    with open("/proc/self/status") as f:
+        vm = next(int(line.split()[1]) for line in f if line.startswith("VmSize:")) * 1024
+    limit = vm + (32 << 20)  # room for this case to finish, not for the segment
+    resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+    ipc.shmat(shmid).detach()
+
+
+# ---- shmdt ------------------------------------------------------------------------------
+
+
+def _shmdt_anonymous_page(ctx: Context) -> None:
+    page = mmap.mmap(-1, mmap.PAGESIZE)
+    ctx.defer(page.close)
+    with ffi.from_buffer(page) as view:
+        address = int(ffi.cast("uintptr_t", view))
+    ipc.shmdt(address)
+
+
+def _shmdt_misaligned(ctx: Context) -> None:
+    shmid = _segment(ctx)
+    att = ipc.shmat(shmid)
+    ctx.defer(att.detach)
+    ipc.shmdt(att.address + 1)
+
+
+def _shmdt_twice(ctx: Context) -> None:
+    att = ipc.shmat(_segment(ctx))
+    address = att.address
+    ipc.shmdt(att)
+    ipc.shmdt(address)
+
+
+# ---- shmctl -----------------------------------------------------------------------------
+
+
+def _shmctl_eacces(ctx: Context) -> None:
+    shmid = _segment(ctx, mode=0o600)
+    _as_nobody(ctx, lambda: ipc.shmctl(shmid, ipc.IPC_STAT))
+
+
+def _shmctl_eperm_rmid(ctx: Context) -> None:
+    shmid = _segment(ctx, mode=0o666)
+    _as_nobody(ctx, lambda: ipc.shmctl(shmid, ipc.IPC_RMID))
+
+
+def _shmctl_eperm_lock(ctx: Context) -> None:
+    def lock() -> None:
+        shmid = ipc.shmget(ipc.IPC_PRIVATE, 4096, ipc.IPC_CREAT | 0o600)
+        try:
+            ipc.shmctl(shmid, ipc.SHM_LOCK)
+        finally:
+            ipc.shmctl(shmid, ipc.IPC_RMID)
+
+    _as_nobody(ctx, lock, {resource.RLIMIT_MEMLOCK: 0})
+
+
+def _shmctl_enomem(ctx: Context) -> None:
+    def lock() -> None:
+        shmid = ipc.shmget(ipc.IPC_PRIVATE, 1 << 20, ipc.IPC_CREAT | 0o600)
+        try:
+            ipc.shmctl(shmid, ipc.SHM_LOCK)
+        finally:
+            ipc.shmctl(shmid, ipc.IPC_RMID)
+
+    _as_nobody(ctx, lock, {resource.RLIMIT_MEMLOCK: mmap.PAGESIZE})
+
+
+PROC, SIG, IPC = "process", "signals", "ipc"
+
+CASES: list[Case] = [
+    # waitid
+    Case(
+        PROC,
+        "waitid",
+        errno.ECHILD,
+        "P_ALL without children",
+        lambda ctx: process.waitid(process.P_ALL, 0, process.WEXITED),
+        fork=True,
+    ),
+    Case(
+        PROC,
+        "waitid",
+        errno.ECHILD,
+        "P_PID 1, not a child",
+        lambda ctx: process.waitid(process.P_PID, 1, process.WEXITED),
+    ),
+    Case(
+        PROC,
+        "waitid",
+        errno.EINTR,
+        "thin layer: SIGALRM handler interrupts the wait",
+        _waitid_eintr_raw,
+        fork=True,
+    ),
+    Case(
+        PROC,
+        "waitid",
+        errno.EINTR,
+        "public waitid: interrupted by SIGALRM, retried (PEP 475), reaps the child",
+        _waitid_eintr_retried,
+        expect=0,
+        fork=True,
+    ),
+    Case(
+        PROC,
+        "waitid",
+        errno.EINVAL,
+        "options 0",
+        lambda ctx: process.waitid(process.P_ALL, 0, 0),
+    ),
+    Case(
+        PROC,
+        "waitid",
+        errno.EINVAL,
+        "idtype 99",
+        lambda ctx: process.waitid(99, 0, process.WEXITED),
+    ),
+    Case(
+        PROC,
+        "waitid",
+        errno.EINVAL,
+        "P_PID with id 0",
+        lambda ctx: process.waitid(process.P_PID, 0, process.WEXITED),
+    ),
+    Case(
+        PROC,
+        "waitid",
+        errno.EINVAL,
+        "unknown option bit 0x100",
+        lambda ctx: process.waitid(process.P_ALL, 0, process.WEXITED | 0x100),
+    ),
+    Case(
+        PROC,
+        "waitid",
+        errno.EBADF,
+        "P_PIDFD with a closed fd",
+        lambda ctx: process.waitid(process.P_PIDFD, ctx.closed_fd(), process.WEXITED),
+    ),
+    Case(PROC, "waitid", errno.EBADF, "P_PIDFD with a regular file", _waitid_pidfd_not_pidfd),
+    # sigqueue
+    Case(
+        SIG,
+        "sigqueue",
+        errno.EAGAIN,
+        "uid 65534, RLIMIT_SIGPENDING 2, SIGRTMIN blocked and queued 64 times",
+        _sigqueue_eagain,
+        fork=True,
+    ),
+    Case(
+        SIG,
+        "sigqueue",
+        errno.EINVAL,
+        "signal 999",
+        lambda ctx: signals.sigqueue(os.getpid(), 999),
+    ),
+    Case(
+        SIG,
+        "sigqueue",
+        errno.EINVAL,
+        "signal -1",
+        lambda ctx: signals.sigqueue(os.getpid(), -1),
+    ),
+    Case(
+        SIG,
+        "sigqueue",
+        errno.EPERM,
+        "uid 65534 probes pid 1 (signal 0)",
+        _sigqueue_eperm,
+        unprivileged=True,
+    ),
+    Case(
+        SIG,
+        "sigqueue",
+        errno.ESRCH,
+        "pid above kernel.pid_max (signal 0)",
+        lambda ctx: signals.sigqueue(_pid_above_max(), 0),
+    ),
+    Case(
+        SIG,
+        "sigqueue",
+        errno.ESRCH,
+        "pid 0: no process-group semantics (signal 0)",
+        lambda ctx: signals.sigqueue(0, 0),
+    ),
+    # sigwaitinfo
+    Case(
+        SIG,
+        "sigwaitinfo",
+        errno.EINTR,
+        "thin layer: SIGALRM handler interrupts the wait",
+        _sigwaitinfo_eintr_raw,
+        fork=True,
+    ),
+    Case(
+        SIG,
+        "sigwaitinfo",
+        errno.EINTR,
+        "public sigwaitinfo: interrupted by SIGALRM, retried (PEP 475), takes the SIGUSR2 "
+        "the handler queued",
+        _sigwaitinfo_eintr_retried,
+        expect=0,
+        fork=True,
+    ),
+    # sigtimedwait
+    Case(
+        SIG,
+        "sigtimedwait",
+        errno.EAGAIN,
+        "thin layer: timeout 0, nothing pending",
+        lambda ctx: _sigtimedwait_raw(ctx, 0),
+        fork=True,
+    ),
+    Case(
+        SIG,
+        "sigtimedwait",
+        errno.EAGAIN,
+        "public sigtimedwait: timeout 0 returns None",
+        _sigtimedwait_eagain_public,
+        expect=0,
+        fork=True,
+    ),
+    Case(
+        SIG,
+        "sigtimedwait",
+        errno.EINTR,
+        "thin layer: SIGALRM handler interrupts the wait",
+        _sigtimedwait_eintr_raw,
+        fork=True,
+    ),
+    Case(
+        SIG,
+        "sigtimedwait",
+        errno.EINTR,
+        "public sigtimedwait: interrupted by SIGALRM, retried with the time left, None at the "
+        "deadline",
+        _sigtimedwait_eintr_retried,
+        expect=0,
+        fork=True,
+    ),
+    Case(
+        SIG,
+        "sigtimedwait",
+        errno.EINVAL,
+        "negative timeout",
+        lambda ctx: signals.sigtimedwait({signal.SIGUSR2}, -1.0),
+    ),
+    # ftok
+    Case(IPC, "ftok", errno.ENOENT, "missing path", lambda ctx: ipc.ftok(ctx.tmp / "missing", 1)),
+    Case(
+        IPC,
+        "ftok",
+        errno.ENOTDIR,
+        "path through a regular file",
+        lambda ctx: ipc.ftok(ctx.file() / "x", 1),
+    ),
+    Case(
+        IPC,
+        "ftok",
+        errno.EACCES,
+        "uid 65534, file in a 0700 directory",
+        _ftok_eacces,
+        fork=True,
+    ),
+    Case(IPC, "ftok", errno.ELOOP, "symlink to itself", _ftok_eloop),
+    Case(
+        IPC,
+        "ftok",
+        errno.ENAMETOOLONG,
+        "300-byte component",
+        lambda ctx: ipc.ftok(ctx.tmp / ("x" * 300), 1),
+    ),
+    # shmget
+    Case(
+        IPC,
+        "shmget",
+        errno.EACCES,
+        "uid 65534 looks up a 0600 segment of root",
+        _shmget_eacces,
+        fork=True,
+    ),
+    Case(IPC, "shmget", errno.EEXIST, "IPC_CREAT|IPC_EXCL on an existing key", _shmget_eexist),
+    Case(
+        IPC,
+        "shmget",
+        errno.EINVAL,
+        "new segment of size 0",
+        lambda ctx: ipc.shmget(ipc.IPC_PRIVATE, 0, ipc.IPC_CREAT | 0o600),
+    ),
+    Case(IPC, "shmget", errno.EINVAL, "existing segment smaller than size", _shmget_einval_larger),
+    Case(
+        IPC,
+        "shmget",
+        errno.ENFILE,
+        "system-wide file table full",
+        reason="needs the whole system to run out of file structures (fs.file-max)",
+    ),
+    Case(
+        IPC,
+        "shmget",
+        errno.ENOENT,
+        "key without a segment, no IPC_CREAT",
+        lambda ctx: ipc.shmget(_key(ctx), 4096, 0o600),
+    ),
+    Case(IPC, "shmget", errno.ENOMEM, "size 2**62", _shmget_enomem),
+    Case(
+        IPC,
+        "shmget",
+        errno.ENOSPC,
+        "kernel.shmmni 0 in a new IPC namespace",
+        _shmget_enospc_shmmni,
+        fork=True,
+        root=True,
+    ),
+    Case(
+        IPC,
+        "shmget",
+        errno.ENOSPC,
+        "kernel.shmall 1 page in a new IPC namespace, 2 pages asked",
+        _shmget_enospc_shmall,
+        fork=True,
+        root=True,
+    ),
+    Case(
+        IPC,
+        "shmget",
+        errno.EPERM,
+        "uid 65534 asks for SHM_HUGETLB",
+        _shmget_eperm,
+        fork=True,
+    ),
+    # shmat
+    Case(
+        IPC,
+        "shmat",
+        errno.EACCES,
+        "uid 65534 attaches a 0600 segment of root",
+        lambda ctx: _shmat_as_nobody(ctx, 0o600),
+        fork=True,
+    ),
+    Case(
+        IPC,
+        "shmat",
+        errno.EACCES,
+        "uid 65534 attaches a 0644 segment read-write",
+        lambda ctx: _shmat_as_nobody(ctx, 0o644),
+        fork=True,
+    ),
+    Case(IPC, "shmat", errno.EIDRM, "segment being removed", reason=_RACE),
+    Case(IPC, "shmat", errno.EINVAL, "shmid -1", lambda ctx: ipc.shmat(-1)),
+    Case(IPC, "shmat", errno.EINVAL, "removed (destroyed) segment", _shmat_removed),
+    Case(
+        IPC,
+        "shmat",
+        errno.ENOMEM,
+        "256 MiB segment under an RLIMIT_AS 32 MiB above the current size",
+        _shmat_enomem,
+        fork=True,
+    ),
+    # shmdt
+    Case(
+        IPC,
+        "shmdt",
+        errno.EINVAL,
+        "page of an anonymous mapping",
+        _shmdt_anonymous_page,
+    ),
+    Case(IPC, "shmdt", errno.EINVAL, "misaligned address inside a segment", _shmdt_misaligned),
+    Case(IPC, "shmdt", errno.EINVAL, "address detached already", _shmdt_twice),
+    # shmctl
+    Case(
+        IPC,
+        "shmctl",
+        errno.EACCES,
+        "uid 65534 IPC_STATs a 0600 segment of root",
+        _shmctl_eacces,
+        fork=True,
+    ),
+    Case(
+        IPC,
+        "shmctl",
+        errno.EFAULT,
+        "bad buf pointer",
+        reason="sysapi passes a buffer of its own; no Python argument becomes that pointer",
+    ),
+    Case(IPC, "shmctl", errno.EIDRM, "segment being removed", reason=_RACE),
+    Case(
+        IPC,
+        "shmctl",
+        errno.EINVAL,
+        "IPC_STAT of shmid -1",
+        lambda ctx: ipc.shmctl(-1, ipc.IPC_STAT),
+    ),
+    Case(
+        IPC,
+        "shmctl",
+        errno.EINVAL,
+        "cmd 12345",
+        lambda ctx: ipc.shmctl(_segment(ctx), 12345),
+    ),
+    Case(
+        IPC,
+        "shmctl",
+        errno.ENOMEM,
+        "uid 65534 SHM_LOCKs 1 MiB under RLIMIT_MEMLOCK of one page",
+        _shmctl_enomem,
+        fork=True,
+    ),
+    Case(
+        IPC,
+        "shmctl",
+        errno.EOVERFLOW,
+        "uid too large for the structure",
+        reason="only the old IPC_STAT layout (without IPC_64) could report it; glibc on 64-bit "
+        "Linux always asks for the IPC_64 structure, whose 32-bit fields hold every uid and gid",
+    ),
+    Case(
+        IPC,
+        "shmctl",
+        errno.EPERM,
+        "uid 65534 IPC_RMIDs a 0666 segment of root",
+        _shmctl_eperm_rmid,
+        fork=True,
+    ),
+    Case(
+        IPC,
+        "shmctl",
+        errno.EPERM,
+        "uid 65534 SHM_LOCKs its own segment with RLIMIT_MEMLOCK 0",
+        _shmctl_eperm_lock,
+        fork=True,
+    ),
+]
