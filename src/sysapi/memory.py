@@ -310,7 +310,10 @@ def _resolve(addr: int | ReadableBuffer, length: int | None, call: str) -> tuple
         return addr, length, None
     if length is not None:
         raise TypeError(f"{call}: give a buffer without length, or an int address with one")
-    view = ffi.from_buffer(addr)
+    try:
+        view = ffi.from_buffer(addr)
+    except BufferError as exc:  # a non-contiguous view: the wrong kind of buffer
+        raise TypeError(f"{call}: the buffer must be C-contiguous: {exc}") from exc
     start = int(ffi.cast("uintptr_t", view))
     size = len(view)
     low = start & ~(PAGE_SIZE - 1)

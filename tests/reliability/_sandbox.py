@@ -58,6 +58,13 @@ _HEADER = struct.Struct("=iiQ")  # step in flight, finished flag, length of the 
 _TRACEBACK_FILE = "faulthandler.txt"
 
 
+def signal_name(sig: int) -> str:
+    try:
+        return signal.Signals(sig).name
+    except ValueError:
+        return f"signal {sig}"
+
+
 def count_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
@@ -131,7 +138,7 @@ class ChildResult:
             how = "vanished"
         elif os.WIFSIGNALED(self.status):
             sig = os.WTERMSIG(self.status)
-            how = f"crashed with {signal.Signals(sig).name}"
+            how = f"crashed with {signal_name(sig)}"
         elif os.WEXITSTATUS(self.status) != 0:
             how = f"exited with status {os.WEXITSTATUS(self.status)}"
         else:
@@ -168,7 +175,9 @@ def _remove_segments_of(pid: int) -> list[int]:
     return removed
 
 
-def _child_setup(scratch: Path, drop: bool, block_signals: bool, watchdog: float | None) -> None:
+def _child_setup(
+    scratch: Path, harden: bool, drop: bool, block_signals: bool, watchdog: float | None
+) -> None:
     os.setsid()
     devnull = os.open(os.devnull, os.O_RDWR)
     for target in (0, 1, 2):
@@ -177,7 +186,7 @@ def _child_setup(scratch: Path, drop: bool, block_signals: bool, watchdog: float
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115
     warnings.simplefilter("ignore")
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if drop:
+    if harden:
         # Nothing a random call does may lock memory or fill the disk.
         resource.setrlimit(resource.RLIMIT_MEMLOCK, (0, 0))
         resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
@@ -186,7 +195,7 @@ def _child_setup(scratch: Path, drop: bool, block_signals: bool, watchdog: float
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     if block_signals:
-        signal.pthread_sigmask(signal.SIG_BLOCK, set(signal.Signals) - CRASH_SIGNALS)
+        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals() - CRASH_SIGNALS)
     os.chdir(scratch)
     if drop:
         os.setgroups([])
@@ -229,6 +238,7 @@ def run_in_child(
         try:
             _child_setup(
                 scratch,
+                drop,
                 drop and os.geteuid() == 0,
                 block_signals,
                 timeout * 0.8 if watchdog else None,

@@ -18,7 +18,7 @@ import mmap
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sized
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,11 +61,12 @@ _UNSENDABLE = frozenset(
     }
 )
 #: Signals the child can make pending (blocked, raised at itself): the sigwait calls never block
-#: when their set holds one of them. 32 and 33 belong to glibc.
+#: when their set holds one of them. 32 and 33 belong to glibc; SIGCONT is discarded from the
+#: pending set when a stop signal is raised after it.
 PENDABLE = tuple(
     s
     for s in range(1, signal.SIGRTMAX + 1)
-    if s not in _UNSENDABLE and s not in (32, 33) and s in signal.valid_signals()
+    if s not in _UNSENDABLE and s not in (32, 33, signal.SIGCONT) and s in signal.valid_signals()
 )
 
 
@@ -345,6 +346,10 @@ def signals() -> st.SearchStrategy[object]:
     )
 
 
+def _not_empty(value: object) -> bool:
+    return not (isinstance(value, Sized) and len(value) == 0)
+
+
 def sigsets() -> st.SearchStrategy[object]:
     """Signal sets that never make a sigwait call block: every valid set holds a signal the
     child keeps pending (or an invalid number, which must be refused)."""
@@ -355,12 +360,13 @@ def sigsets() -> st.SearchStrategy[object]:
             chosen.add(signal.SIGUSR1)
         return chosen
 
+    # An empty set waits for nothing, for ever (as signal.sigwaitinfo(set()) does): never drawn.
     return st.one_of(
         st.lists(st.one_of(st.sampled_from(PENDABLE), ints), max_size=6).map(ensure_pending),
         st.lists(st.sampled_from(PENDABLE), min_size=1, max_size=4).map(frozenset),
         st.sampled_from(PENDABLE).map(lambda s: [s]),
-        weird_objects,
-        texts,
+        weird_objects.filter(_not_empty),
+        texts.filter(bool),
     )
 
 

@@ -24,7 +24,7 @@ from ._values import Env
 TARGETS = discover(tuple(a for a in AREAS if a in REVIEWED))
 FUZZED = [t for t in TARGETS if t.covered]
 EXAMPLES = _budget.scaled(25, 600)
-TIMEOUT = 20.0
+TIMEOUT = 10.0
 
 #: Outcomes of every fuzzed call of this run, per target (for the figures).
 OUTCOMES: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)

@@ -19,3 +19,16 @@ def test_vmsplice_refuses_a_non_contiguous_buffer_with_typeerror() -> None:
     finally:
         os.close(r)
         os.close(w)
+
+
+@pytest.mark.parametrize("name", ["mlock", "mlock2", "munlock", "mincore", "mprotect"])
+def test_memory_ranges_refuse_a_non_contiguous_buffer_with_typeerror(name: str) -> None:
+    """memory's range calls let cffi's BufferError escape for ``memoryview(...)[::2]`` (found
+    by test_fuzz[memory.mincore] and friends)."""
+    func = getattr(sysapi, name)
+    view = memoryview(bytearray(8192))[::2]
+    with pytest.raises(TypeError):
+        if name == "mprotect":
+            func(view, None, 0)
+        else:
+            func(view)
