@@ -1,11 +1,302 @@
 INCLUDES = """
+#include <limits.h>
+#include <string.h>
+#include <signal.h>
+#include <time.h>
+#include <sys/timex.h>
 """
 
 TYPES = """
+#define CLOCK_REALTIME ...
+#define CLOCK_MONOTONIC ...
+#define CLOCK_PROCESS_CPUTIME_ID ...
+#define CLOCK_THREAD_CPUTIME_ID ...
+#define CLOCK_MONOTONIC_RAW ...
+#define CLOCK_REALTIME_COARSE ...
+#define CLOCK_MONOTONIC_COARSE ...
+#define CLOCK_BOOTTIME ...
+#define CLOCK_REALTIME_ALARM ...
+#define CLOCK_BOOTTIME_ALARM ...
+#define CLOCK_TAI ...
+#define TIMER_ABSTIME ...
+#define DELAYTIMER_MAX ...
+
+#define SIGEV_SIGNAL ...
+#define SIGEV_NONE ...
+#define SIGEV_THREAD ...
+#define SIGEV_THREAD_ID ...
+
+#define ADJ_OFFSET ...
+#define ADJ_FREQUENCY ...
+#define ADJ_MAXERROR ...
+#define ADJ_ESTERROR ...
+#define ADJ_STATUS ...
+#define ADJ_TIMECONST ...
+#define ADJ_TAI ...
+#define ADJ_SETOFFSET ...
+#define ADJ_MICRO ...
+#define ADJ_NANO ...
+#define ADJ_TICK ...
+#define ADJ_OFFSET_SINGLESHOT ...
+#define ADJ_OFFSET_SS_READ ...
+
+#define STA_PLL ...
+#define STA_PPSFREQ ...
+#define STA_PPSTIME ...
+#define STA_FLL ...
+#define STA_INS ...
+#define STA_DEL ...
+#define STA_UNSYNC ...
+#define STA_FREQHOLD ...
+#define STA_PPSSIGNAL ...
+#define STA_PPSJITTER ...
+#define STA_PPSWANDER ...
+#define STA_PPSERROR ...
+#define STA_CLOCKERR ...
+#define STA_NANO ...
+#define STA_MODE ...
+#define STA_CLK ...
+
+#define TIME_OK ...
+#define TIME_INS ...
+#define TIME_DEL ...
+#define TIME_OOP ...
+#define TIME_WAIT ...
+#define TIME_ERROR ...
+
+/* A private mirror of struct timex with fixed-width fields: standard structs such as
+   struct timeval are declared by no area, so areas never clash in the one cdef. */
+struct sysapi_timex {
+    unsigned int modes;
+    int status;
+    int64_t offset, freq, maxerror, esterror, constant, precision, tolerance;
+    int64_t time_sec, time_usec;
+    int64_t tick, ppsfreq, jitter, shift, stabil, jitcnt, calcnt, errcnt, stbcnt, tai;
+};
 """
 
 FUNCTIONS = """
+extern "Python" void sysapi_timer_fire(uint64_t key);
+
+long sysapi_timer_create(int clockid, int notify, int signo, int value, uint64_t key, int tid,
+                         void **timerid);
+long sysapi_timer_settime(void *timerid, int flags, int64_t value_sec, int64_t value_nsec,
+                          int64_t interval_sec, int64_t interval_nsec, int64_t *old);
+long sysapi_timer_gettime(void *timerid, int64_t *cur);
+long sysapi_timer_getoverrun(void *timerid);
+long sysapi_timer_delete(void *timerid);
+long sysapi_timers_close_gate(long timeout_ms);
+void sysapi_timers_after_fork(void);
+long sysapi_timers_inflight(void);
+
+long sysapi_clock_nanosleep(int clockid, int flags, int64_t sec, int64_t nsec, int64_t *out);
+long sysapi_adjtimex(struct sysapi_timex *tx);
+long sysapi_clock_adjtime(int clockid, struct sysapi_timex *tx);
 """
 
 CUSTOMIZATIONS = """
+struct sysapi_timex {
+    unsigned int modes;
+    int status;
+    int64_t offset, freq, maxerror, esterror, constant, precision, tolerance;
+    int64_t time_sec, time_usec;
+    int64_t tick, ppsfreq, jitter, shift, stabil, jitcnt, calcnt, errcnt, stbcnt, tai;
+};
+
+/* ---- POSIX timers ----
+   SIGEV_THREAD: glibc runs sysapi_timer_notify on a fresh thread per expiry. The sigval
+   carries an integer key into the Python registry (sysapi.timers), never an object pointer.
+   The gate lets interpreter shutdown stop callbacks from entering Python: it is closed, then
+   the callbacks already inside Python are waited for (with the GIL released). */
+static void sysapi_timer_fire(uint64_t key);  /* extern "Python", defined by cffi */
+
+static int sysapi_timers_gate = 1;
+static long sysapi_timers_running = 0;
+
+static void sysapi_timer_notify(union sigval sv)
+{
+    __atomic_add_fetch(&sysapi_timers_running, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&sysapi_timers_gate, __ATOMIC_SEQ_CST))
+        sysapi_timer_fire((uint64_t)(uintptr_t)sv.sival_ptr);
+    __atomic_sub_fetch(&sysapi_timers_running, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Close the gate for good; wait up to timeout_ms for the callbacks inside Python to leave.
+   Returns how many are still running (0 normally). */
+static long sysapi_timers_close_gate(long timeout_ms)
+{
+    struct timespec step = {0, 1000000};
+    __atomic_store_n(&sysapi_timers_gate, 0, __ATOMIC_SEQ_CST);
+    for (long waited = 0; waited < timeout_ms; waited++) {
+        if (__atomic_load_n(&sysapi_timers_running, __ATOMIC_SEQ_CST) == 0)
+            return 0;
+        nanosleep(&step, NULL);
+    }
+    return __atomic_load_n(&sysapi_timers_running, __ATOMIC_SEQ_CST);
+}
+
+/* In a forked child no callback thread exists: whatever the parent had running is gone. */
+static void sysapi_timers_after_fork(void)
+{
+    __atomic_store_n(&sysapi_timers_running, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&sysapi_timers_gate, 1, __ATOMIC_SEQ_CST);
+}
+
+static long sysapi_timers_inflight(void)
+{ return __atomic_load_n(&sysapi_timers_running, __ATOMIC_SEQ_CST); }
+
+static long sysapi_timer_create(int clockid, int notify, int signo, int value, uint64_t key,
+                                int tid, void **timerid)
+{
+    struct sigevent sev;
+    timer_t id;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = notify;
+    sev.sigev_signo = signo;
+    if (notify == SIGEV_THREAD) {
+        sev.sigev_value.sival_ptr = (void *)(uintptr_t)key;
+        sev.sigev_notify_function = sysapi_timer_notify;
+    } else {
+        sev.sigev_value.sival_int = value;
+    }
+    if (notify == SIGEV_THREAD_ID)
+        sev._sigev_un._tid = tid;
+    if (timer_create(clockid, &sev, &id) < 0)
+        return -(long)errno;
+    *timerid = (void *)id;
+    return 0;
+}
+
+static long sysapi_timer_settime(void *timerid, int flags, int64_t value_sec, int64_t value_nsec,
+                                 int64_t interval_sec, int64_t interval_nsec, int64_t *old)
+{
+    struct itimerspec new_value, old_value;
+    new_value.it_value.tv_sec = value_sec;
+    new_value.it_value.tv_nsec = value_nsec;
+    new_value.it_interval.tv_sec = interval_sec;
+    new_value.it_interval.tv_nsec = interval_nsec;
+    if (timer_settime((timer_t)timerid, flags, &new_value, &old_value) < 0)
+        return -(long)errno;
+    old[0] = old_value.it_value.tv_sec;
+    old[1] = old_value.it_value.tv_nsec;
+    old[2] = old_value.it_interval.tv_sec;
+    old[3] = old_value.it_interval.tv_nsec;
+    return 0;
+}
+
+static long sysapi_timer_gettime(void *timerid, int64_t *cur)
+{
+    struct itimerspec value;
+    if (timer_gettime((timer_t)timerid, &value) < 0)
+        return -(long)errno;
+    cur[0] = value.it_value.tv_sec;
+    cur[1] = value.it_value.tv_nsec;
+    cur[2] = value.it_interval.tv_sec;
+    cur[3] = value.it_interval.tv_nsec;
+    return 0;
+}
+
+static long sysapi_timer_getoverrun(void *timerid)
+{ SYSAPI_RET(timer_getoverrun((timer_t)timerid)); }
+
+static long sysapi_timer_delete(void *timerid)
+{ SYSAPI_RET(timer_delete((timer_t)timerid)); }
+
+/* ---- clocks ---- */
+
+/* clock_nanosleep returns the error number (it does not set errno). On EINTR, out[0..1]
+   receives the kernel's remaining time (relative sleeps) and out[2] the clock's reading at
+   that instant, so the caller can recompute what is left after its signal handlers ran. */
+static long sysapi_clock_nanosleep(int clockid, int flags, int64_t sec, int64_t nsec,
+                                   int64_t *out)
+{
+    struct timespec req, rem = {0, 0}, now;
+    int rc;
+    req.tv_sec = sec;
+    req.tv_nsec = nsec;
+    rc = clock_nanosleep(clockid, flags, &req, &rem);
+    if (rc == EINTR) {
+        out[0] = rem.tv_sec;
+        out[1] = rem.tv_nsec;
+        out[2] = clock_gettime(clockid, &now) == 0
+                 ? (int64_t)now.tv_sec * 1000000000 + now.tv_nsec : -1;
+    }
+    SYSAPI_RET_RC(rc);
+}
+
+static void sysapi_timex_in(struct timex *t, const struct sysapi_timex *s)
+{
+    memset(t, 0, sizeof *t);
+    t->modes = s->modes;
+    t->offset = s->offset;
+    t->freq = s->freq;
+    t->maxerror = s->maxerror;
+    t->esterror = s->esterror;
+    t->status = s->status;
+    t->constant = s->constant;
+    t->precision = s->precision;
+    t->tolerance = s->tolerance;
+    t->time.tv_sec = s->time_sec;
+    t->time.tv_usec = s->time_usec;
+    t->tick = s->tick;
+    t->ppsfreq = s->ppsfreq;
+    t->jitter = s->jitter;
+    t->shift = s->shift;
+    t->stabil = s->stabil;
+    t->jitcnt = s->jitcnt;
+    t->calcnt = s->calcnt;
+    t->errcnt = s->errcnt;
+    t->stbcnt = s->stbcnt;
+    t->tai = s->tai;
+}
+
+static void sysapi_timex_out(struct sysapi_timex *s, const struct timex *t)
+{
+    s->modes = t->modes;
+    s->offset = t->offset;
+    s->freq = t->freq;
+    s->maxerror = t->maxerror;
+    s->esterror = t->esterror;
+    s->status = t->status;
+    s->constant = t->constant;
+    s->precision = t->precision;
+    s->tolerance = t->tolerance;
+    s->time_sec = t->time.tv_sec;
+    s->time_usec = t->time.tv_usec;
+    s->tick = t->tick;
+    s->ppsfreq = t->ppsfreq;
+    s->jitter = t->jitter;
+    s->shift = t->shift;
+    s->stabil = t->stabil;
+    s->jitcnt = t->jitcnt;
+    s->calcnt = t->calcnt;
+    s->errcnt = t->errcnt;
+    s->stbcnt = t->stbcnt;
+    s->tai = t->tai;
+}
+
+/* Both return the clock state (TIME_OK ... TIME_ERROR) or -errno; *tx is updated in place. */
+static long sysapi_adjtimex(struct sysapi_timex *tx)
+{
+    struct timex t;
+    int state;
+    sysapi_timex_in(&t, tx);
+    state = adjtimex(&t);
+    if (state < 0)
+        return -(long)errno;
+    sysapi_timex_out(tx, &t);
+    return state;
+}
+
+static long sysapi_clock_adjtime(int clockid, struct sysapi_timex *tx)
+{
+    struct timex t;
+    int state;
+    sysapi_timex_in(&t, tx);
+    state = clock_adjtime(clockid, &t);
+    if (state < 0)
+        return -(long)errno;
+    sysapi_timex_out(tx, &t);
+    return state;
+}
 """
