@@ -321,10 +321,26 @@ def test_callbacks_after_delete_are_dropped() -> None:
     timer.delete()
     time.sleep(0.02)  # let callbacks that were already running finish
     settled = len(calls)
-    timers._fire(key)  # what a late expiry does: no entry, nothing called
+    timers._fire(key, 0)  # what a late expiry does: no entry, nothing called
     time.sleep(0.05)
     assert len(calls) == settled
     assert key not in timers._callbacks
+
+
+def test_getoverrun_in_the_callback_is_that_deliverys() -> None:
+    seen: list[int] = []
+    holder: list[PosixTimer] = []
+
+    def tick(value: int) -> None:
+        seen.append(holder[0].getoverrun())
+
+    holder.append(PosixTimer(callback=tick))
+    with holder[0] as timer:
+        timer.settime_ns(MS, MS)
+        assert wait_until(lambda: len(seen) >= 5)
+        assert timers._delivery.key == 0  # outside a callback: glibc's value
+        assert timer.getoverrun() >= 0
+    assert all(isinstance(n, int) and n >= 0 for n in seen)
 
 
 def test_callback_may_delete_its_own_timer() -> None:

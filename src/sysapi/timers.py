@@ -158,18 +158,32 @@ _live_lock = threading.RLock()
 _EXIT_WAIT_MS: Final = 5000
 
 
-def _fire(key: int) -> None:
-    """Run on glibc's notification thread (holding the GIL, taken by cffi)."""
+class _Delivery(threading.local):
+    """The notification being run on this thread (each glibc notification thread runs one)."""
+
+    key: int = 0
+    overrun: int = 0
+
+
+_delivery = _Delivery()
+
+
+def _fire(key: int, overrun: int) -> None:
+    """Run on glibc's notification thread (holding the GIL, taken by cffi). ``overrun`` was
+    read in C the moment the thread started."""
     entry = _callbacks.get(key)
     if entry is None:  # deleted (or forked away): the expiry is dropped
         return
     callback, value, on_error = entry
+    _delivery.key, _delivery.overrun = key, overrun
     try:
         callback(value)
     except BaseException as exc:
         if on_error is None:
             raise  # cffi hands it to sys.unraisablehook
         on_error(exc)  # and, should on_error raise too, that goes to sys.unraisablehook
+    finally:
+        _delivery.key = 0
 
 
 # The extern "Python" function of _ffi/timers.py (types-cffi mistypes def_extern's result).
@@ -335,7 +349,15 @@ class PosixTimer:
     def getoverrun(self) -> int:
         """The expirations that were not notified separately, for the last notification (the
         signal was still pending, or glibc had not yet dispatched the thread); at most
-        :data:`DELAYTIMER_MAX`."""
+        :data:`DELAYTIMER_MAX`.
+
+        Called from the timer's own callback, it returns the overrun of that delivery, read in
+        C as the notification thread started: glibc's value, read later, may already belong to
+        a later expiry.
+        """
+        if self._key and _delivery.key == self._key:
+            self._timer_id()
+            return _delivery.overrun
         with self._lock:
             result = lib.sysapi_timer_getoverrun(self._timer_id())
         return _syscall.check(result, "timer_getoverrun")
@@ -356,7 +378,7 @@ class PosixTimer:
                 return
             self._id = None
             _callbacks.pop(self._key, None)  # before glibc: a late expiry finds nothing
-            result = lib.sysapi_timer_delete(timer_id)
+            result = lib.sysapi_timer_delete(timer_id, self._key)
         with _live_lock:
             _live.discard(self)
         _syscall.check(result, "timer_delete")

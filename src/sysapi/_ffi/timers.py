@@ -1,5 +1,7 @@
 INCLUDES = """
 #include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include <time.h>
@@ -76,7 +78,7 @@ struct sysapi_timex {
 """
 
 FUNCTIONS = """
-extern "Python" void sysapi_timer_fire(uint64_t key);
+extern "Python" void sysapi_timer_fire(uint64_t key, int overrun);
 
 long sysapi_timer_create(int clockid, int notify, int signo, int value, uint64_t key, int tid,
                          void **timerid);
@@ -84,7 +86,7 @@ long sysapi_timer_settime(void *timerid, int flags, int64_t value_sec, int64_t v
                           int64_t interval_sec, int64_t interval_nsec, int64_t *old);
 long sysapi_timer_gettime(void *timerid, int64_t *cur);
 long sysapi_timer_getoverrun(void *timerid);
-long sysapi_timer_delete(void *timerid);
+long sysapi_timer_delete(void *timerid, uint64_t key);
 long sysapi_timers_close_gate(long timeout_ms);
 void sysapi_timers_after_fork(void);
 long sysapi_timers_inflight(void);
@@ -108,16 +110,74 @@ struct sysapi_timex {
    carries an integer key into the Python registry (sysapi.timers), never an object pointer.
    The gate lets interpreter shutdown stop callbacks from entering Python: it is closed, then
    the callbacks already inside Python are waited for (with the GIL released). */
-static void sysapi_timer_fire(uint64_t key);  /* extern "Python", defined by cffi */
+static void sysapi_timer_fire(uint64_t key, int overrun);  /* extern "Python", by cffi */
 
 static int sysapi_timers_gate = 1;
 static long sysapi_timers_running = 0;
 
+/* key -> glibc timer id of the live SIGEV_THREAD timers, so that the notification thread can
+   read the overrun of its own expiry the moment it starts (read later, from Python, glibc's
+   value may already belong to a later expiry). A key is removed before timer_delete, under
+   the same lock the notification thread holds while it reads: it never sees a freed id. */
+#define SYSAPI_TIMER_BUCKETS 256
+struct sysapi_timer_node { uint64_t key; timer_t id; struct sysapi_timer_node *next; };
+static struct sysapi_timer_node *sysapi_timer_table[SYSAPI_TIMER_BUCKETS];
+static pthread_mutex_t sysapi_timer_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int sysapi_timer_register(uint64_t key, timer_t id)
+{
+    struct sysapi_timer_node *node = malloc(sizeof *node);
+    if (node == NULL)
+        return -1;
+    node->key = key;
+    node->id = id;
+    pthread_mutex_lock(&sysapi_timer_lock);
+    node->next = sysapi_timer_table[key % SYSAPI_TIMER_BUCKETS];
+    sysapi_timer_table[key % SYSAPI_TIMER_BUCKETS] = node;
+    pthread_mutex_unlock(&sysapi_timer_lock);
+    return 0;
+}
+
+static void sysapi_timer_unregister(uint64_t key)
+{
+    struct sysapi_timer_node **link, *node = NULL;
+    pthread_mutex_lock(&sysapi_timer_lock);
+    for (link = &sysapi_timer_table[key % SYSAPI_TIMER_BUCKETS]; *link; link = &(*link)->next)
+        if ((*link)->key == key) {
+            node = *link;
+            *link = node->next;
+            break;
+        }
+    pthread_mutex_unlock(&sysapi_timer_lock);
+    free(node);
+}
+
+/* The overrun of the expiry being notified, or -1 when the key is gone (deleted). */
+static int sysapi_timer_overrun_of(uint64_t key)
+{
+    struct sysapi_timer_node *node;
+    int overrun = -1;
+    pthread_mutex_lock(&sysapi_timer_lock);
+    for (node = sysapi_timer_table[key % SYSAPI_TIMER_BUCKETS]; node; node = node->next)
+        if (node->key == key) {
+            overrun = timer_getoverrun(node->id);
+            if (overrun < 0)
+                overrun = 0;
+            break;
+        }
+    pthread_mutex_unlock(&sysapi_timer_lock);
+    return overrun;
+}
+
 static void sysapi_timer_notify(union sigval sv)
 {
+    uint64_t key = (uint64_t)(uintptr_t)sv.sival_ptr;
+    int overrun = sysapi_timer_overrun_of(key);
+    if (overrun < 0)
+        return;  /* deleted: drop the expiry without touching Python */
     __atomic_add_fetch(&sysapi_timers_running, 1, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&sysapi_timers_gate, __ATOMIC_SEQ_CST))
-        sysapi_timer_fire((uint64_t)(uintptr_t)sv.sival_ptr);
+        sysapi_timer_fire(key, overrun);
     __atomic_sub_fetch(&sysapi_timers_running, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -138,6 +198,8 @@ static long sysapi_timers_close_gate(long timeout_ms)
 /* In a forked child no callback thread exists: whatever the parent had running is gone. */
 static void sysapi_timers_after_fork(void)
 {
+    pthread_mutex_init(&sysapi_timer_lock, NULL);
+    memset(sysapi_timer_table, 0, sizeof sysapi_timer_table);
     __atomic_store_n(&sysapi_timers_running, 0, __ATOMIC_SEQ_CST);
     __atomic_store_n(&sysapi_timers_gate, 1, __ATOMIC_SEQ_CST);
 }
@@ -163,6 +225,10 @@ static long sysapi_timer_create(int clockid, int notify, int signo, int value, u
         sev._sigev_un._tid = tid;
     if (timer_create(clockid, &sev, &id) < 0)
         return -(long)errno;
+    if (notify == SIGEV_THREAD && sysapi_timer_register(key, id) < 0) {
+        timer_delete(id);
+        return -(long)ENOMEM;
+    }
     *timerid = (void *)id;
     return 0;
 }
@@ -199,8 +265,13 @@ static long sysapi_timer_gettime(void *timerid, int64_t *cur)
 static long sysapi_timer_getoverrun(void *timerid)
 { SYSAPI_RET(timer_getoverrun((timer_t)timerid)); }
 
-static long sysapi_timer_delete(void *timerid)
-{ SYSAPI_RET(timer_delete((timer_t)timerid)); }
+/* key: the SIGEV_THREAD key (0 for the other modes), unregistered before the id is freed. */
+static long sysapi_timer_delete(void *timerid, uint64_t key)
+{
+    if (key)
+        sysapi_timer_unregister(key);
+    SYSAPI_RET(timer_delete((timer_t)timerid));
+}
 
 /* ---- clocks ---- */
 
