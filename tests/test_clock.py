@@ -108,10 +108,10 @@ def test_eintr_absolute_is_retried_to_the_same_deadline(sigalrm: list[int]) -> N
 
 
 def test_without_retry_an_interrupted_sleep_returns_what_is_left(sigalrm: list[int]) -> None:
-    signal.setitimer(signal.ITIMER_REAL, 0.01)
+    # Repeating, so that a signal arriving before the sleep began cannot leave it unbroken.
+    signal.setitimer(signal.ITIMER_REAL, 0.01, 0.01)
     left = clock_nanosleep(CLOCK_MONOTONIC, 0, 10_000 * MS, retry=False)
     assert sigalrm and 0 < left < 10_000 * MS
-    signal.setitimer(signal.ITIMER_REAL, 0.01)
     deadline = time.monotonic_ns() + 10_000 * MS
     left = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, deadline, retry=False)
     assert 0 < left < 10_000 * MS
@@ -127,7 +127,7 @@ def test_a_raising_handler_propagates() -> None:
 
     old = signal.signal(signal.SIGALRM, handler)
     try:
-        signal.setitimer(signal.ITIMER_REAL, 0.01)
+        signal.setitimer(signal.ITIMER_REAL, 0.01)  # one-shot: nothing fires after the raise
         with pytest.raises(_Stop):
             clock_nanosleep(CLOCK_MONOTONIC, 0, 10_000 * MS)
     finally:
