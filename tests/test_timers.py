@@ -166,15 +166,44 @@ def test_sigev_thread_id_targets_one_thread() -> None:
     assert seen[0].si_signo == signo and seen[0].si_code == SI_TIMER
 
 
-def test_sigev_thread_calls_back_on_fresh_threads_with_the_value() -> None:
+def test_sigev_thread_calls_back_on_the_dispatch_thread_with_the_value() -> None:
     calls: list[tuple[Any, int]] = []
     with PosixTimer(callback=lambda v: calls.append((v, threading.get_native_id())), value=9) as t:
         assert t.notify is SIGEV_THREAD
         t.settime_ns(MS, MS)
         assert wait_until(lambda: len(calls) >= 5)
+    dispatcher = lib.sysapi_timers_dispatch_tid()
     assert all(value == 9 for value, _ in calls)
-    assert threading.get_native_id() not in {tid for _, tid in calls}
-    assert len({tid for _, tid in calls}) > 1  # glibc starts a thread per expiry
+    assert {tid for _, tid in calls} == {dispatcher} != {threading.get_native_id()}
+    with open(f"/proc/self/task/{dispatcher}/comm") as f:
+        assert f.read().strip() == "sysapi-timers"
+
+
+def test_expiries_during_a_slow_callback_become_the_next_overrun() -> None:
+    overruns: list[int] = []
+    holder: list[PosixTimer] = []
+
+    def tick(value: int) -> None:
+        overruns.append(holder[0].getoverrun())
+        if len(overruns) == 1:
+            time.sleep(0.02)  # 20 periods: one signal stays queued, the rest overrun
+
+    holder.append(PosixTimer(callback=tick))
+    with holder[0] as timer:
+        timer.settime_ns(MS, MS)
+        assert wait_until(lambda: len(overruns) >= 3)
+    assert overruns[1] >= 1
+
+
+def test_callback_signal_reaches_only_the_dispatch_thread() -> None:
+    # Directed at the dispatch thread (SIGEV_THREAD_ID): the default action (terminate) of
+    # CALLBACK_SIGNAL never reaches the process, and no other thread needs to block it.
+    assert signal.getsignal(timers.CALLBACK_SIGNAL) == signal.SIG_DFL
+    assert timers.CALLBACK_SIGNAL not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    done = threading.Event()
+    with PosixTimer(callback=lambda v: done.set()) as timer:
+        timer.settime_ns(MS)
+        assert done.wait(5.0)
 
 
 # ---- argument checks: before any call ----

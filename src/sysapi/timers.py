@@ -2,13 +2,16 @@
 
 The notes' 定时器 section. :class:`PosixTimer` owns one kernel timer; the thin ``timer_*``
 functions do one call each on a :class:`PosixTimer`. A deleted timer raises ValueError before
-glibc is reached: glibc's SIGEV_THREAD timer ids are pointers, and a stale one crashes it.
+glibc is reached: glibc's own SIGEV_THREAD timer ids are pointers, and a stale one crashes it.
 
-SIGEV_THREAD callbacks: glibc runs each expiry on a fresh C thread, which calls into Python
-through cffi ``extern "Python"`` with an integer key into :data:`_callbacks`, never a pointer
-to a Python object. A callback arriving after :meth:`PosixTimer.delete` finds no key and is
-dropped. At interpreter exit every timer is deleted and no callback enters Python any more;
-in a forked child (which inherits no timer) the registry starts empty.
+SIGEV_THREAD callbacks: glibc would start a thread per expiry and drop the kernel's overrun
+count. sysapi delivers the expiries of callback timers (SIGEV_THREAD_ID, signal
+:data:`CALLBACK_SIGNAL`) to one C dispatch thread of its own, which calls into Python through
+cffi ``extern "Python"`` with an integer key into :data:`_callbacks`, never a pointer to a
+Python object, and the exact ``si_overrun``. A callback arriving after
+:meth:`PosixTimer.delete` finds no key and is dropped. At interpreter exit every timer is
+deleted and no callback enters Python any more; in a forked child (which inherits no timer)
+the registry starts empty.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import itertools
 import operator
 import os
 import resource
+import signal
 import threading
 import warnings
 import weakref
@@ -34,6 +38,7 @@ from sysapi.clock import CLOCK_MONOTONIC, TIMER_ABSTIME, _split_ns
 from sysapi.errors import documents, man, notes, spec
 
 __all__ = [
+    "CALLBACK_SIGNAL",
     "DELAYTIMER_MAX",
     "SIGEV_NONE",
     "SIGEV_SIGNAL",
@@ -53,6 +58,10 @@ _NS_PER_S: Final = 1_000_000_000
 
 #: glibc's cap on timer_getoverrun (INT_MAX; POSIX requires at least 32).
 DELAYTIMER_MAX: Final[int] = lib.DELAYTIMER_MAX
+#: The signal that carries callback-timer expiries to sysapi's dispatch thread. It is sent to
+#: that thread only (SIGEV_THREAD_ID) and blocked there alone; a process-directed SIGRTMAX
+#: that every other thread blocks may be taken (and dropped) by the dispatch thread.
+CALLBACK_SIGNAL: Final[int] = signal.SIGRTMAX
 
 
 class SigevNotify(enum.IntEnum):
@@ -159,7 +168,7 @@ _EXIT_WAIT_MS: Final = 5000
 
 
 class _Delivery(threading.local):
-    """The notification being run on this thread (each glibc notification thread runs one)."""
+    """The delivery being run on this thread (the dispatch thread runs one at a time)."""
 
     key: int = 0
     overrun: int = 0
@@ -169,8 +178,8 @@ _delivery = _Delivery()
 
 
 def _fire(key: int, overrun: int) -> None:
-    """Run on glibc's notification thread (holding the GIL, taken by cffi). ``overrun`` was
-    read in C the moment the thread started."""
+    """Run on the dispatch thread (holding the GIL, taken by cffi). ``overrun`` is the
+    expiry's ``si_overrun``."""
     entry = _callbacks.get(key)
     if entry is None:  # deleted (or forked away): the expiry is dropped
         return
@@ -197,8 +206,8 @@ def _shutdown() -> None:
     for timer in timers:
         with contextlib.suppress(Exception):
             timer.delete()
-    # An expiry that glibc dispatched before the delete may still be on its way: close the
-    # gate and wait (GIL released) for those already inside Python.
+    # A callback may still be running on the dispatch thread: close the gate and wait (GIL
+    # released) for it to return.
     lib.sysapi_timers_close_gate(_EXIT_WAIT_MS)
     _callbacks.clear()
 
@@ -225,10 +234,12 @@ class PosixTimer:
 
     The notify mode follows from the arguments:
 
-    - ``callback``: SIGEV_THREAD. ``callback(value)`` runs on a new C thread per expiry (glibc
-      starts one each time). An exception goes to ``on_error(exc)`` when given, else to
-      ``sys.unraisablehook``; either way the timer keeps running. A callback already running
-      when the timer is deleted finishes; none starts afterwards.
+    - ``callback``: SIGEV_THREAD. ``callback(value)`` runs on sysapi's dispatch thread, a C
+      thread shared by all callback timers, one callback at a time (glibc would start a
+      thread per expiry). Expiries while a callback runs are not lost: the next delivery
+      counts them in its overrun (:meth:`getoverrun`). An exception goes to ``on_error(exc)``
+      when given, else to ``sys.unraisablehook``; either way the timer keeps running. A
+      callback already running when the timer is deleted finishes; none starts afterwards.
     - ``signo``: SIGEV_SIGNAL, the signal ``signo`` with ``si_value.sival_int = value`` and
       ``si_code = SI_TIMER``; with ``thread_id`` too, SIGEV_THREAD_ID (Linux): the signal goes
       to that thread (a native thread id of this process, ``threading.get_native_id()``).
@@ -348,12 +359,11 @@ class PosixTimer:
     @documents(TIMER_GETOVERRUN_SPEC)
     def getoverrun(self) -> int:
         """The expirations that were not notified separately, for the last notification (the
-        signal was still pending, or glibc had not yet dispatched the thread); at most
+        signal was still pending, or the dispatch thread was busy); at most
         :data:`DELAYTIMER_MAX`.
 
-        Called from the timer's own callback, it returns the overrun of that delivery, read in
-        C as the notification thread started: glibc's value, read later, may already belong to
-        a later expiry.
+        Called from the timer's own callback, it returns that delivery's ``si_overrun``:
+        ``timer_getoverrun`` itself reports the last expiry dequeued, maybe a later one.
         """
         if self._key and _delivery.key == self._key:
             self._timer_id()
@@ -378,7 +388,7 @@ class PosixTimer:
                 return
             self._id = None
             _callbacks.pop(self._key, None)  # before glibc: a late expiry finds nothing
-            result = lib.sysapi_timer_delete(timer_id, self._key)
+            result = lib.sysapi_timer_delete(timer_id)
         with _live_lock:
             _live.discard(self)
         _syscall.check(result, "timer_delete")

@@ -1,6 +1,7 @@
 INCLUDES = """
 #include <limits.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
@@ -86,10 +87,11 @@ long sysapi_timer_settime(void *timerid, int flags, int64_t value_sec, int64_t v
                           int64_t interval_sec, int64_t interval_nsec, int64_t *old);
 long sysapi_timer_gettime(void *timerid, int64_t *cur);
 long sysapi_timer_getoverrun(void *timerid);
-long sysapi_timer_delete(void *timerid, uint64_t key);
+long sysapi_timer_delete(void *timerid);
 long sysapi_timers_close_gate(long timeout_ms);
 void sysapi_timers_after_fork(void);
 long sysapi_timers_inflight(void);
+long sysapi_timers_dispatch_tid(void);
 
 long sysapi_clock_nanosleep(int clockid, int flags, int64_t sec, int64_t nsec, int64_t *out);
 long sysapi_adjtimex(struct sysapi_timex *tx);
@@ -106,82 +108,74 @@ struct sysapi_timex {
 };
 
 /* ---- POSIX timers ----
-   SIGEV_THREAD: glibc runs sysapi_timer_notify on a fresh thread per expiry. The sigval
-   carries an integer key into the Python registry (sysapi.timers), never an object pointer.
+   SIGEV_THREAD callbacks. glibc would run each expiry on a freshly created thread and drop
+   the kernel's si_overrun; sysapi instead sends each expiry (SIGEV_THREAD_ID, signal
+   SIGRTMAX) to one dispatch thread of its own, which takes it with sigwaitinfo and calls into
+   Python with the sigval's integer key (never an object pointer) and the exact si_overrun.
+   Only that thread blocks SIGRTMAX and the signals are directed at it, so the rest of the
+   process never sees them.
    The gate lets interpreter shutdown stop callbacks from entering Python: it is closed, then
-   the callbacks already inside Python are waited for (with the GIL released). */
+   the callback already inside Python is waited for (with the GIL released). */
 static void sysapi_timer_fire(uint64_t key, int overrun);  /* extern "Python", by cffi */
 
 static int sysapi_timers_gate = 1;
 static long sysapi_timers_running = 0;
+static pthread_mutex_t sysapi_dispatch_lock = PTHREAD_MUTEX_INITIALIZER;
+static pid_t sysapi_dispatch_tid = 0;  /* 0: no dispatch thread in this process yet */
+static sem_t sysapi_dispatch_ready;
 
-/* key -> glibc timer id of the live SIGEV_THREAD timers, so that the notification thread can
-   read the overrun of its own expiry the moment it starts (read later, from Python, glibc's
-   value may already belong to a later expiry). A key is removed before timer_delete, under
-   the same lock the notification thread holds while it reads: it never sees a freed id. */
-#define SYSAPI_TIMER_BUCKETS 256
-struct sysapi_timer_node { uint64_t key; timer_t id; struct sysapi_timer_node *next; };
-static struct sysapi_timer_node *sysapi_timer_table[SYSAPI_TIMER_BUCKETS];
-static pthread_mutex_t sysapi_timer_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int sysapi_timer_register(uint64_t key, timer_t id)
+static void *sysapi_dispatch_main(void *arg)
 {
-    struct sysapi_timer_node *node = malloc(sizeof *node);
-    if (node == NULL)
-        return -1;
-    node->key = key;
-    node->id = id;
-    pthread_mutex_lock(&sysapi_timer_lock);
-    node->next = sysapi_timer_table[key % SYSAPI_TIMER_BUCKETS];
-    sysapi_timer_table[key % SYSAPI_TIMER_BUCKETS] = node;
-    pthread_mutex_unlock(&sysapi_timer_lock);
-    return 0;
+    sigset_t wanted;
+    siginfo_t si;
+    (void)arg;
+    sigemptyset(&wanted);
+    sigaddset(&wanted, SIGRTMAX);
+    __atomic_store_n(&sysapi_dispatch_tid, (pid_t)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
+    sem_post(&sysapi_dispatch_ready);
+    for (;;) {
+        if (sigwaitinfo(&wanted, &si) < 0 || si.si_code != SI_TIMER)
+            continue;  /* EINTR, or a stray SIGRTMAX not from a timer: nothing to run */
+        __atomic_add_fetch(&sysapi_timers_running, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&sysapi_timers_gate, __ATOMIC_SEQ_CST))
+            sysapi_timer_fire((uint64_t)(uintptr_t)si.si_value.sival_ptr, si.si_overrun);
+        __atomic_sub_fetch(&sysapi_timers_running, 1, __ATOMIC_SEQ_CST);
+    }
+    return NULL;
 }
 
-static void sysapi_timer_unregister(uint64_t key)
+/* The dispatch thread's tid, starting the thread on first use; or -errno. */
+static long sysapi_dispatch_start(void)
 {
-    struct sysapi_timer_node **link, *node = NULL;
-    pthread_mutex_lock(&sysapi_timer_lock);
-    for (link = &sysapi_timer_table[key % SYSAPI_TIMER_BUCKETS]; *link; link = &(*link)->next)
-        if ((*link)->key == key) {
-            node = *link;
-            *link = node->next;
-            break;
+    long result;
+    pthread_mutex_lock(&sysapi_dispatch_lock);
+    if (sysapi_dispatch_tid == 0) {
+        sigset_t all, old;
+        pthread_attr_t attr;
+        pthread_t thread;
+        int rc;
+        sem_init(&sysapi_dispatch_ready, 0, 0);
+        sigfillset(&all);  /* the new thread starts with every signal blocked */
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        rc = pthread_create(&thread, &attr, sysapi_dispatch_main, NULL);
+        pthread_attr_destroy(&attr);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (rc != 0) {
+            pthread_mutex_unlock(&sysapi_dispatch_lock);
+            return -(long)rc;
         }
-    pthread_mutex_unlock(&sysapi_timer_lock);
-    free(node);
+        pthread_setname_np(thread, "sysapi-timers");
+        while (sem_wait(&sysapi_dispatch_ready) < 0 && errno == EINTR)
+            ;
+    }
+    result = sysapi_dispatch_tid;
+    pthread_mutex_unlock(&sysapi_dispatch_lock);
+    return result;
 }
 
-/* The overrun of the expiry being notified, or -1 when the key is gone (deleted). */
-static int sysapi_timer_overrun_of(uint64_t key)
-{
-    struct sysapi_timer_node *node;
-    int overrun = -1;
-    pthread_mutex_lock(&sysapi_timer_lock);
-    for (node = sysapi_timer_table[key % SYSAPI_TIMER_BUCKETS]; node; node = node->next)
-        if (node->key == key) {
-            overrun = timer_getoverrun(node->id);
-            if (overrun < 0)
-                overrun = 0;
-            break;
-        }
-    pthread_mutex_unlock(&sysapi_timer_lock);
-    return overrun;
-}
-
-static void sysapi_timer_notify(union sigval sv)
-{
-    uint64_t key = (uint64_t)(uintptr_t)sv.sival_ptr;
-    int overrun = sysapi_timer_overrun_of(key);
-    if (overrun < 0)
-        return;  /* deleted: drop the expiry without touching Python */
-    __atomic_add_fetch(&sysapi_timers_running, 1, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&sysapi_timers_gate, __ATOMIC_SEQ_CST))
-        sysapi_timer_fire(key, overrun);
-    __atomic_sub_fetch(&sysapi_timers_running, 1, __ATOMIC_SEQ_CST);
-}
-
-/* Close the gate for good; wait up to timeout_ms for the callbacks inside Python to leave.
+/* Close the gate for good; wait up to timeout_ms for a callback inside Python to leave.
    Returns how many are still running (0 normally). */
 static long sysapi_timers_close_gate(long timeout_ms)
 {
@@ -195,17 +189,20 @@ static long sysapi_timers_close_gate(long timeout_ms)
     return __atomic_load_n(&sysapi_timers_running, __ATOMIC_SEQ_CST);
 }
 
-/* In a forked child no callback thread exists: whatever the parent had running is gone. */
+/* In a forked child the dispatch thread does not exist: the next callback timer starts one. */
 static void sysapi_timers_after_fork(void)
 {
-    pthread_mutex_init(&sysapi_timer_lock, NULL);
-    memset(sysapi_timer_table, 0, sizeof sysapi_timer_table);
+    pthread_mutex_init(&sysapi_dispatch_lock, NULL);
+    sysapi_dispatch_tid = 0;
     __atomic_store_n(&sysapi_timers_running, 0, __ATOMIC_SEQ_CST);
     __atomic_store_n(&sysapi_timers_gate, 1, __ATOMIC_SEQ_CST);
 }
 
 static long sysapi_timers_inflight(void)
 { return __atomic_load_n(&sysapi_timers_running, __ATOMIC_SEQ_CST); }
+
+static long sysapi_timers_dispatch_tid(void)
+{ return __atomic_load_n(&sysapi_dispatch_tid, __ATOMIC_SEQ_CST); }
 
 static long sysapi_timer_create(int clockid, int notify, int signo, int value, uint64_t key,
                                 int tid, void **timerid)
@@ -215,20 +212,20 @@ static long sysapi_timer_create(int clockid, int notify, int signo, int value, u
     memset(&sev, 0, sizeof sev);
     sev.sigev_notify = notify;
     sev.sigev_signo = signo;
+    sev.sigev_value.sival_int = value;
     if (notify == SIGEV_THREAD) {
+        long dispatcher = sysapi_dispatch_start();
+        if (dispatcher < 0)
+            return dispatcher;
+        sev.sigev_notify = SIGEV_THREAD_ID;
+        sev.sigev_signo = SIGRTMAX;
         sev.sigev_value.sival_ptr = (void *)(uintptr_t)key;
-        sev.sigev_notify_function = sysapi_timer_notify;
-    } else {
-        sev.sigev_value.sival_int = value;
+        tid = (int)dispatcher;
     }
-    if (notify == SIGEV_THREAD_ID)
+    if (sev.sigev_notify == SIGEV_THREAD_ID)
         sev._sigev_un._tid = tid;
     if (timer_create(clockid, &sev, &id) < 0)
         return -(long)errno;
-    if (notify == SIGEV_THREAD && sysapi_timer_register(key, id) < 0) {
-        timer_delete(id);
-        return -(long)ENOMEM;
-    }
     *timerid = (void *)id;
     return 0;
 }
@@ -265,13 +262,8 @@ static long sysapi_timer_gettime(void *timerid, int64_t *cur)
 static long sysapi_timer_getoverrun(void *timerid)
 { SYSAPI_RET(timer_getoverrun((timer_t)timerid)); }
 
-/* key: the SIGEV_THREAD key (0 for the other modes), unregistered before the id is freed. */
-static long sysapi_timer_delete(void *timerid, uint64_t key)
-{
-    if (key)
-        sysapi_timer_unregister(key);
-    SYSAPI_RET(timer_delete((timer_t)timerid));
-}
+static long sysapi_timer_delete(void *timerid)
+{ SYSAPI_RET(timer_delete((timer_t)timerid)); }
 
 /* ---- clocks ---- */
 

@@ -64,8 +64,8 @@ def _settime(initial_ns: int) -> Callable[[Context], object]:
 
 
 def _on_deleted_timer(call: Callable[[timers.PosixTimer], object]) -> Callable[[Context], object]:
-    """The deleted-timer EINVAL: sysapi refuses before glibc. A SIGEV_THREAD timer, whose
-    glibc id is a freed pointer, is the case where reaching glibc would crash."""
+    """The deleted-timer EINVAL: sysapi refuses before glibc, whose own SIGEV_THREAD ids are
+    pointers it frees on delete (a stale one crashes it)."""
 
     def provoke(ctx: Context) -> None:
         timer = timers.PosixTimer(callback=lambda value: None)
@@ -74,8 +74,8 @@ def _on_deleted_timer(call: Callable[[timers.PosixTimer], object]) -> Callable[[
             call(timer)
         except ValueError as exc:
             raise NotProvokable(
-                f"sysapi raised ValueError ({exc}) before glibc, which would dereference the "
-                "freed SIGEV_THREAD id: the kernel's EINVAL is unreachable by design"
+                f"sysapi raised ValueError ({exc}) before glibc, which crashes on stale "
+                "SIGEV_THREAD ids: the kernel's EINVAL is unreachable by design"
             ) from None
         except SysapiError as exc:
             raise AssertionError(f"a deleted timer reached glibc: {exc}") from None
