@@ -206,6 +206,28 @@ def test_callback_signal_reaches_only_the_dispatch_thread() -> None:
         assert done.wait(5.0)
 
 
+def test_a_foreign_callback_signal_is_never_taken_for_a_callback() -> None:
+    # Someone else's process-directed SIGRTMAX timer, blocked everywhere else, whose value
+    # equals a live callback key: the dispatch thread may take it, but must drop it.
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {timers.CALLBACK_SIGNAL})
+            calls: list[int] = []
+            mine = PosixTimer(callback=calls.append)
+            mine.settime(3600.0)
+            foreign = PosixTimer(signo=timers.CALLBACK_SIGNAL, value=mine._key)
+            foreign.settime_ns(MS, MS)
+            time.sleep(0.05)
+            foreign.delete()
+            code = 0 if calls == [] else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 # ---- argument checks: before any call ----
 
 

@@ -115,7 +115,8 @@ TIMER_CREATE_SPEC: Final = spec(
     [
         notes(
             errno.EAGAIN,
-            "no resources: the user's queued-signal limit (RLIMIT_SIGPENDING) is reached",
+            "no resources: the user's queued-signal limit (RLIMIT_SIGPENDING) is reached, or "
+            "(callback timers) sysapi's dispatch thread could not be started",
         ),
         notes(
             errno.EINVAL,

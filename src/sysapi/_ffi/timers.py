@@ -118,6 +118,11 @@ struct sysapi_timex {
    the callback already inside Python is waited for (with the GIL released). */
 static void sysapi_timer_fire(uint64_t key, int overrun);  /* extern "Python", by cffi */
 
+/* Tagged keys: a process-directed SIGRTMAX timer signal of someone else's (its sigval has no
+   tag) that the dispatch thread happens to take is dropped, never mistaken for a callback. */
+#define SYSAPI_KEY_TAG  0x5359000000000000ULL
+#define SYSAPI_KEY_MASK 0xffff000000000000ULL
+
 static int sysapi_timers_gate = 1;
 static long sysapi_timers_running = 0;
 static pthread_mutex_t sysapi_dispatch_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -134,11 +139,15 @@ static void *sysapi_dispatch_main(void *arg)
     __atomic_store_n(&sysapi_dispatch_tid, (pid_t)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
     sem_post(&sysapi_dispatch_ready);
     for (;;) {
+        uint64_t tagged;
         if (sigwaitinfo(&wanted, &si) < 0 || si.si_code != SI_TIMER)
             continue;  /* EINTR, or a stray SIGRTMAX not from a timer: nothing to run */
+        tagged = (uint64_t)(uintptr_t)si.si_value.sival_ptr;
+        if ((tagged & SYSAPI_KEY_MASK) != SYSAPI_KEY_TAG)
+            continue;  /* not one of ours */
         __atomic_add_fetch(&sysapi_timers_running, 1, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&sysapi_timers_gate, __ATOMIC_SEQ_CST))
-            sysapi_timer_fire((uint64_t)(uintptr_t)si.si_value.sival_ptr, si.si_overrun);
+            sysapi_timer_fire(tagged & ~SYSAPI_KEY_MASK, si.si_overrun);
         __atomic_sub_fetch(&sysapi_timers_running, 1, __ATOMIC_SEQ_CST);
     }
     return NULL;
@@ -219,7 +228,9 @@ static long sysapi_timer_create(int clockid, int notify, int signo, int value, u
             return dispatcher;
         sev.sigev_notify = SIGEV_THREAD_ID;
         sev.sigev_signo = SIGRTMAX;
-        sev.sigev_value.sival_ptr = (void *)(uintptr_t)key;
+        if (key & SYSAPI_KEY_MASK)
+            return -(long)EOVERFLOW;  /* 2**48 callback timers: not reachable in practice */
+        sev.sigev_value.sival_ptr = (void *)(uintptr_t)(key | SYSAPI_KEY_TAG);
         tid = (int)dispatcher;
     }
     if (sev.sigev_notify == SIGEV_THREAD_ID)
