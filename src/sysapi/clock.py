@@ -334,7 +334,7 @@ ADJTIMEX_SPEC: Final = spec(
         kernel(
             errno.EPERM,
             _ADJ_EPERM,
-            "any non-zero modes needs CAP_SYS_TIME (ADJ_OFFSET_SS_READ, 0xa001, is allowed)",
+            "any non-zero modes needs CAP_SYS_TIME",
         ),
     ],
 )
