@@ -7,7 +7,7 @@ glibc is reached: glibc's own SIGEV_THREAD timer ids are pointers, and a stale o
 SIGEV_THREAD callbacks: glibc would start a thread per expiry and drop the kernel's overrun
 count. sysapi delivers the expiries of callback timers (SIGEV_THREAD_ID, signal
 :data:`CALLBACK_SIGNAL`) to one C dispatch thread of its own, which calls into Python through
-cffi ``extern "Python"`` with an integer key into :data:`_callbacks`, never a pointer to a
+cffi ``extern "Python"`` with an integer key into ``_callbacks``, never a pointer to a
 Python object, and the exact ``si_overrun``. A callback arriving after
 :meth:`PosixTimer.delete` finds no key and is dropped. At interpreter exit every timer is
 deleted and no callback enters Python any more; in a forked child (which inherits no timer)
