@@ -115,6 +115,92 @@ class _Lib:
     def sysapi_ioprio_set(self, which: int, who: int, ioprio: int, /) -> int: ...
 
     # ---- timers ----
+    CLOCK_REALTIME: int
+    CLOCK_MONOTONIC: int
+    CLOCK_PROCESS_CPUTIME_ID: int
+    CLOCK_THREAD_CPUTIME_ID: int
+    CLOCK_MONOTONIC_RAW: int
+    CLOCK_REALTIME_COARSE: int
+    CLOCK_MONOTONIC_COARSE: int
+    CLOCK_BOOTTIME: int
+    CLOCK_REALTIME_ALARM: int
+    CLOCK_BOOTTIME_ALARM: int
+    CLOCK_TAI: int
+    TIMER_ABSTIME: int
+    DELAYTIMER_MAX: int
+    SIGEV_SIGNAL: int
+    SIGEV_NONE: int
+    SIGEV_THREAD: int
+    SIGEV_THREAD_ID: int
+    ADJ_OFFSET: int
+    ADJ_FREQUENCY: int
+    ADJ_MAXERROR: int
+    ADJ_ESTERROR: int
+    ADJ_STATUS: int
+    ADJ_TIMECONST: int
+    ADJ_TAI: int
+    ADJ_SETOFFSET: int
+    ADJ_MICRO: int
+    ADJ_NANO: int
+    ADJ_TICK: int
+    ADJ_OFFSET_SINGLESHOT: int
+    ADJ_OFFSET_SS_READ: int
+    STA_PLL: int
+    STA_PPSFREQ: int
+    STA_PPSTIME: int
+    STA_FLL: int
+    STA_INS: int
+    STA_DEL: int
+    STA_UNSYNC: int
+    STA_FREQHOLD: int
+    STA_PPSSIGNAL: int
+    STA_PPSJITTER: int
+    STA_PPSWANDER: int
+    STA_PPSERROR: int
+    STA_CLOCKERR: int
+    STA_NANO: int
+    STA_MODE: int
+    STA_CLK: int
+    TIME_OK: int
+    TIME_INS: int
+    TIME_DEL: int
+    TIME_OOP: int
+    TIME_WAIT: int
+    TIME_ERROR: int
+    def sysapi_timer_create(
+        self,
+        clockid: int,
+        notify: int,
+        signo: int,
+        value: int,
+        key: int,
+        tid: int,
+        timerid: cffi.FFI.CData,
+        /,
+    ) -> int: ...
+    def sysapi_timer_settime(
+        self,
+        timerid: cffi.FFI.CData,
+        flags: int,
+        value_sec: int,
+        value_nsec: int,
+        interval_sec: int,
+        interval_nsec: int,
+        old: cffi.FFI.CData,
+        /,
+    ) -> int: ...
+    def sysapi_timer_gettime(self, timerid: cffi.FFI.CData, cur: cffi.FFI.CData, /) -> int: ...
+    def sysapi_timer_getoverrun(self, timerid: cffi.FFI.CData, /) -> int: ...
+    def sysapi_timer_delete(self, timerid: cffi.FFI.CData, /) -> int: ...
+    def sysapi_timers_close_gate(self, timeout_ms: int, /) -> int: ...
+    def sysapi_timers_after_fork(self) -> None: ...
+    def sysapi_timers_inflight(self) -> int: ...
+    def sysapi_timers_dispatch_tid(self) -> int: ...
+    def sysapi_clock_nanosleep(
+        self, clockid: int, flags: int, sec: int, nsec: int, out: cffi.FFI.CData, /
+    ) -> int: ...
+    def sysapi_adjtimex(self, tx: cffi.FFI.CData, /) -> int: ...
+    def sysapi_clock_adjtime(self, clockid: int, tx: cffi.FFI.CData, /) -> int: ...
 
     # ---- process ----
     P_ALL: int
