@@ -445,6 +445,7 @@ class Inotify(Fd):
         "_closing_fd",
         "_pending",
         "_read_lock",
+        "_retired",
         "_scan",
         "_state",
         "_tree_error",
@@ -465,6 +466,9 @@ class Inotify(Fd):
         self._wake = -1
         self._async_waiting = False
         self._watches: dict[int, str] = {}
+        # The watches whose IN_IGNORED the last read returned: their events in that batch
+        # still resolve to a path until the next read.
+        self._retired: dict[int, str] = {}
         self._trees: dict[int, int] = {}  # wd → mask, for the watches of add_tree
         self._tree_error: BaseException | None = None
         self._pending: collections.deque[InotifyEvent] = collections.deque()
@@ -532,12 +536,15 @@ class Inotify(Fd):
         return MappingProxyType(self._watches)
 
     def path(self, wd: int) -> str | None:
-        """The path watch ``wd`` was added with; None for an unknown or removed watch."""
-        return self._watches.get(wd)
+        """The path watch ``wd`` was added with; None for an unknown watch. A watch removed by
+        an ``IN_IGNORED`` event of the last read still resolves, for the events of that read."""
+        path = self._watches.get(wd)
+        return self._retired.get(wd) if path is None else path
 
     def event_path(self, event: InotifyEvent) -> str | None:
-        """The path an event is about: the watched path joined with ``event.name``."""
-        base = self._watches.get(event.wd)
+        """The path an event is about: the watched path joined with ``event.name``; None for
+        ``IN_Q_OVERFLOW`` and unknown watches."""
+        base = self.path(event.wd)
         if base is None or not event.name:
             return base
         return os.path.join(base, event.name)
@@ -632,7 +639,9 @@ class Inotify(Fd):
         if seen & IN_IGNORED:
             for event in events:
                 if event.mask & IN_IGNORED:
-                    self._watches.pop(event.wd, None)
+                    path = self._watches.pop(event.wd, None)
+                    if path is not None:
+                        self._retired[event.wd] = path
                     self._trees.pop(event.wd, None)
         if seen & IN_ISDIR and self._trees:
             for event in events:
@@ -658,6 +667,8 @@ class Inotify(Fd):
 
     def _events(self, size: int) -> list[InotifyEvent]:
         events = self._scan.events(self._buf, size)
+        if self._retired:
+            self._retired.clear()
         seen = self._scan.mask_or[0] & (IN_IGNORED | IN_ISDIR)
         if seen and self._watches:
             self._track(events, seen)
