@@ -683,7 +683,11 @@ def test_event_names_and_list() -> None:
         parse_event_list("isdir")
 
 
-def _watch(args: list[str], action: Callable[[], None]) -> tuple[int, list[str]]:
+def _watch(
+    args: list[str], action: Callable[[subprocess.Popen[str]], list[str]]
+) -> tuple[int, list[str]]:
+    """Run the command; ``action`` acts once the watches are set up and returns the lines it
+    read itself."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "sysapi", "watch", *args],
         stdout=subprocess.PIPE,
@@ -694,18 +698,22 @@ def _watch(args: list[str], action: Callable[[], None]) -> tuple[int, list[str]]
     for line in proc.stderr:
         if "Watches established" in line:
             break
-    action()
-    out, _ = proc.communicate(timeout=30)
-    return proc.returncode, out.splitlines()
+    early = action(proc)
+    out, _ = proc.communicate(timeout=60)
+    return proc.returncode, early + out.splitlines()
 
 
 def test_watch_command(tmp_path: Path) -> None:
-    def act() -> None:
+    def act(proc: subprocess.Popen[str]) -> list[str]:
+        assert proc.stdout is not None
         (tmp_path / "sub").mkdir()
-        time.sleep(0.2)  # the command reads the CREATE and watches sub
+        # Once the command printed the directory's CREATE, it has watched the directory.
+        first = proc.stdout.readline().rstrip("\n")
         (tmp_path / "sub" / "f").write_bytes(b"x")
+        return [first]
 
-    status, lines = _watch([str(tmp_path), "-r", "-e", "create,close_write", "--timeout", "1"], act)
+    args = [str(tmp_path), "-r", "-e", "create,close_write", "--timeout", "2"]
+    status, lines = _watch(args, act)
     assert status == 2  # the timeout, as inotifywait reports it
     assert lines == [
         f"{tmp_path}/ CREATE,ISDIR sub",
@@ -715,9 +723,11 @@ def test_watch_command(tmp_path: Path) -> None:
 
 
 def test_watch_command_json(tmp_path: Path) -> None:
-    status, lines = _watch(
-        [str(tmp_path), "--json", "--timeout", "1"], lambda: (tmp_path / "g").touch()
-    )
+    def act(proc: subprocess.Popen[str]) -> list[str]:
+        (tmp_path / "g").touch()
+        return []
+
+    status, lines = _watch([str(tmp_path), "--json", "--timeout", "2"], act)
     assert status == 2
     first = json.loads(lines[0])
     assert first["events"] == ["CREATE"] and first["name"] == "g" and first["path"] == str(tmp_path)
@@ -726,7 +736,12 @@ def test_watch_command_json(tmp_path: Path) -> None:
 def test_watch_command_ends_when_the_watches_are_gone(tmp_path: Path) -> None:
     target = tmp_path / "f"
     target.touch()
-    status, lines = _watch([str(target)], target.unlink)
+
+    def act(proc: subprocess.Popen[str]) -> list[str]:
+        target.unlink()
+        return []
+
+    status, lines = _watch([str(target)], act)
     assert status == 0
     assert lines[-2:] == [f"{target} DELETE_SELF", f"{target} IGNORED"]
 
