@@ -600,6 +600,24 @@ def test_add_tree_follows_new_directories(ino: Inotify, tmp_path: Path) -> None:
     assert str(tmp_path / "moved" / "sub") not in ino.watches.values()
 
 
+def test_add_tree_deeper_than_the_recursion_limit(ino: Inotify, tmp_path: Path) -> None:
+    depth = sys.getrecursionlimit() + 50
+    path = tmp_path
+    for _ in range(depth):
+        path = path / "d"
+        path.mkdir()
+    ino.add_tree(tmp_path, inotify.IN_CREATE)
+    assert len(ino.watches) == depth + 1
+    (path / "bottom").touch()
+    assert [ino.event_path(e) for e in ino.read(5)] == [str(path / "bottom")]
+
+
+def test_add_tree_needs_a_directory(ino: Inotify, tmp_path: Path) -> None:
+    (tmp_path / "file").touch()
+    with pytest.raises(errors.ENOTDIR):
+        ino.add_tree(tmp_path / "file")
+
+
 def test_add_tree_skips_symlinks(ino: Inotify, tmp_path: Path) -> None:
     (tmp_path / "real").mkdir()
     (tmp_path / "tree").mkdir()

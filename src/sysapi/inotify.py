@@ -422,6 +422,22 @@ _TREE_MASK: Final = IN_CREATE | IN_MOVED_TO | IN_ONLYDIR
 _GONE: Final = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ELOOP})
 
 
+def _subdirs(top: str) -> list[str]:
+    """The directories directly in ``top``, symlinks excluded; [] when it cannot be listed."""
+    try:
+        with os.scandir(top) as entries:
+            found = []
+            for entry in entries:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        found.append(entry.path)
+                except OSError:
+                    continue
+            return found
+    except OSError:
+        return []
+
+
 def _closed_while_waiting() -> ValueError:
     return ValueError("the Inotify was closed while a reader was waiting on it")
 
@@ -601,38 +617,30 @@ class Inotify(Fd):
         subdirectories created in it before that are found, because each directory is listed
         after its watch is in place (and may therefore also be reported by an event).
         Directories that vanish during the walk are skipped. An error adding a watch for a new
-        directory during a read (ENOSPC: the watch limit) is raised by the next read.
+        directory during a read (ENOSPC: the watch limit) is raised by the next read. ``path``
+        must be a directory (ENOTDIR otherwise: the root is watched with ``IN_ONLYDIR``).
         """
         root = os.fsdecode(path)
         wd = self.add_watch(root, mask | _TREE_MASK)
         self._trees[wd] = mask
-        self._walk(root, mask)
+        self._watch_dirs(_subdirs(root), mask)
         return wd
 
-    def _walk(self, top: str, mask: int) -> None:
-        """Watch the directories below ``top`` (already watched), listing each after its watch
-        is in place so that no subdirectory created meanwhile is missed."""
-        try:
-            entries = list(os.scandir(top))
-        except (FileNotFoundError, NotADirectoryError, PermissionError):
-            return
-        for entry in entries:
+    def _watch_dirs(self, paths: list[str], mask: int) -> None:
+        """Watch the directories ``paths`` and every directory below them. Each is listed after
+        its watch is in place, so that no subdirectory created meanwhile is missed. A loop, not
+        recursion: trees can be deeper than Python's recursion limit."""
+        stack = paths
+        while stack:
+            path = stack.pop()
             try:
-                if not entry.is_dir(follow_symlinks=False):
-                    continue
-            except OSError:
-                continue
-            self._watch_new_dir(entry.path, mask)
-
-    def _watch_new_dir(self, path: str, mask: int) -> None:
-        try:
-            wd = self.add_watch(path, mask | _TREE_MASK | IN_DONT_FOLLOW)
-        except SysapiError as exc:
-            if exc.errno in _GONE:
-                return  # removed or replaced before we got to it
-            raise
-        self._trees[wd] = mask
-        self._walk(path, mask)
+                wd = self.add_watch(path, mask | _TREE_MASK | IN_DONT_FOLLOW)
+            except SysapiError as exc:
+                if exc.errno in _GONE:
+                    continue  # removed or replaced by a file before we got to it
+                raise
+            self._trees[wd] = mask
+            stack.extend(_subdirs(path))
 
     def _track(self, events: list[InotifyEvent], seen: int) -> None:
         """Keep the watch table in step with ``events`` (``seen``: the OR of their masks)."""
@@ -649,7 +657,7 @@ class Inotify(Fd):
                 if mask is None or not event.mask & IN_ISDIR or not event.mask & _NEW_DIR:
                     continue
                 try:
-                    self._watch_new_dir(os.path.join(self._watches[event.wd], event.name), mask)
+                    self._watch_dirs([os.path.join(self._watches[event.wd], event.name)], mask)
                 except SysapiError as exc:
                     self._tree_error = exc
 
