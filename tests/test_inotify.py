@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import json
 import os
 import re
@@ -568,6 +569,35 @@ def test_pair_moves(ino: Inotify, tmp_path: Path) -> None:
     assert ino.event_path(into.moved_to) == str(a / "g")
 
 
+move_events = st.builds(
+    InotifyEvent,
+    st.integers(1, 3),
+    st.sampled_from([inotify.IN_MOVED_FROM, inotify.IN_MOVED_TO, inotify.IN_CREATE]).map(
+        InotifyMask
+    ),
+    st.integers(0, 4),
+    st.text(max_size=3),
+)
+
+
+@given(st.lists(move_events, max_size=30))
+def test_pair_moves_properties(events: list[InotifyEvent]) -> None:
+    moves = inotify.pair_moves(events)
+    assert len({m.cookie for m in moves}) == len(moves)
+    for move in moves:
+        assert move.moved_from is not None or move.moved_to is not None
+        if move.moved_from is not None:
+            assert move.moved_from.cookie == move.cookie
+            assert move.moved_from.mask & inotify.IN_MOVED_FROM
+        if move.moved_to is not None:
+            assert move.moved_to.cookie == move.cookie
+            assert move.moved_to.mask & inotify.IN_MOVED_TO
+    paired = [e for m in moves for e in (m.moved_from, m.moved_to) if e is not None]
+    # Every cookie's last MOVED_FROM and last MOVED_TO are kept; other events are ignored.
+    assert all(e.mask & inotify.IN_MOVE for e in paired)
+    assert {e.cookie for e in events if e.mask & inotify.IN_MOVE} == {m.cookie for m in moves}
+
+
 # ---- trees ----------------------------------------------------------------------------------
 
 
@@ -601,12 +631,19 @@ def test_add_tree_follows_new_directories(ino: Inotify, tmp_path: Path) -> None:
 
 
 def test_add_tree_deeper_than_the_recursion_limit(ino: Inotify, tmp_path: Path) -> None:
-    depth = sys.getrecursionlimit() + 50
+    # A lowered recursion limit keeps the tree shallow enough for shutil.rmtree (recursive),
+    # which pytest uses to clean tmp_path.
+    depth = 300
     path = tmp_path
     for _ in range(depth):
         path = path / "d"
         path.mkdir()
-    ino.add_tree(tmp_path, inotify.IN_CREATE)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack(0)) + 100)
+    try:
+        ino.add_tree(tmp_path, inotify.IN_CREATE)
+    finally:
+        sys.setrecursionlimit(limit)
     assert len(ino.watches) == depth + 1
     (path / "bottom").touch()
     assert [ino.event_path(e) for e in ino.read(5)] == [str(path / "bottom")]
