@@ -251,6 +251,19 @@ def test_closed_handle(tmp_path: Path) -> None:
             call()
 
 
+def test_detach(tmp_path: Path) -> None:
+    ino = Inotify()
+    ino.add_watch(tmp_path, inotify.IN_CREATE)
+    assert ino.read(0.01) == []  # creates the internal wake-up eventfd
+    fd = ino.detach()
+    assert ino.closed
+    try:
+        (tmp_path / "f").touch()
+        assert [e.name for e in inotify.parse_events(os.read(fd, 4096))] == ["f"]
+    finally:
+        os.close(fd)
+
+
 def test_resource_warning_when_collected_open() -> None:
     ino = Inotify()
     with warnings.catch_warnings(record=True) as caught:
@@ -381,6 +394,34 @@ def test_close_while_a_thread_waits(tmp_path: Path, how: str) -> None:
     assert not thread.is_alive(), "the waiting thread hangs after close()"
     assert len(outcome) == 1 and isinstance(outcome[0], ValueError), outcome
     assert ino.closed
+
+
+def _expect_closed_error(ino: Inotify) -> None:
+    with pytest.raises(ValueError):
+        ino.read()
+
+
+async def _wait_and_close() -> None:
+    ino = Inotify()
+    waiter = asyncio.ensure_future(ino.aread())
+    await asyncio.sleep(0.01)
+    ino.close()
+    with pytest.raises(ValueError):
+        await waiter
+
+
+def test_no_descriptor_is_leaked(tmp_path: Path) -> None:
+    before = sorted(os.listdir("/proc/self/fd"))
+    for _ in range(10):
+        ino = Inotify()
+        ino.add_watch(tmp_path, inotify.IN_CREATE)
+        thread = threading.Thread(target=_expect_closed_error, args=(ino,))
+        thread.start()
+        time.sleep(0.01)
+        ino.close()
+        thread.join(10)
+        asyncio.run(_wait_and_close())
+    assert sorted(os.listdir("/proc/self/fd")) == before
 
 
 def test_concurrent_readers_are_serialized_and_all_woken_by_close(tmp_path: Path) -> None:

@@ -534,12 +534,16 @@ class Inotify(Fd):
             os.close(wake)
 
     def detach(self) -> int:
+        """Give up ownership: return the inotify descriptor and leave this object closed."""
         with self._state:
             if self._users:
                 raise RuntimeError("detach() while another thread or task uses the Inotify")
             fd = self.fileno()
             self._fd = -1
-            return fd
+            wake, self._wake = self._wake, -1
+        if wake >= 0:
+            os.close(wake)
+        return fd
 
     def __enter__(self) -> Inotify:
         return self
