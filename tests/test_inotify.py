@@ -281,6 +281,14 @@ def test_timeout_returns_empty(ino: Inotify, tmp_path: Path) -> None:
     assert [e.name for e in ino.read(0)] == ["f"]
 
 
+def test_huge_timeouts(ino: Inotify, tmp_path: Path) -> None:
+    ino.add_watch(tmp_path, inotify.IN_CREATE)
+    for timeout in (1e300, float("inf"), 2**70):
+        (tmp_path / "f").touch()
+        os.unlink(tmp_path / "f")
+        assert [e.name for e in ino.read(timeout)] == ["f"]
+
+
 def test_read_blocks_until_an_event(ino: Inotify, tmp_path: Path) -> None:
     ino.add_watch(tmp_path, inotify.IN_CREATE)
     timer = threading.Timer(0.1, (tmp_path / "late").touch)

@@ -417,6 +417,7 @@ def pair_moves(events: Iterable[InotifyEvent]) -> list[Move]:
 # ---- the owned instance ---------------------------------------------------------------------
 
 _BUFFER_SIZE: Final = 65536
+_MAX_WAIT: Final = 2.0**32  # seconds (136 years); int64 ns and lock timeouts hold more
 _NEW_DIR: Final = IN_CREATE | IN_MOVED_TO
 _TREE_MASK: Final = IN_CREATE | IN_MOVED_TO | IN_ONLYDIR
 _GONE: Final = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ELOOP})
@@ -704,8 +705,8 @@ class Inotify(Fd):
             timeout = float(timeout)
             if not timeout >= 0:
                 raise ValueError(f"timeout must be >= 0 or None, not {timeout!r}")
-            if math.isinf(timeout):
-                timeout = None
+            if timeout > _MAX_WAIT:
+                timeout = None  # centuries (or inf): a wait without end, not an overflow
         self._raise_tree_error()
         if self._pending:
             events = list(self._pending)
