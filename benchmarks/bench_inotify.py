@@ -31,7 +31,7 @@ from sysapi import InotifyEvent, InotifyMask
 
 EVENTS = 4096  # per parse call
 BURST_OPENS = 7000  # 14000 events: below the default max_queued_events of 16384
-REPEAT = 7
+REPEAT = 15
 ROUNDS = 30
 
 
