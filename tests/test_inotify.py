@@ -757,6 +757,20 @@ def test_add_watch_any_mask(mask: int) -> None:
             assert ino.watches[wd] == "/"
 
 
+@given(path=st.one_of(st.text(max_size=40), st.binary(max_size=40)))
+@settings(max_examples=300, deadline=None)
+def test_add_watch_any_path(path: str | bytes) -> None:
+    with Inotify() as ino:
+        try:
+            wd = ino.add_watch(path, inotify.IN_ATTRIB)
+        except ValueError:
+            assert b"\0" in os.fsencode(path)
+        except errors.SysapiError as exc:
+            assert exc.documented and exc.syscall == "inotify_add_watch", exc
+        else:
+            assert ino.watches[wd] == os.fsdecode(path)
+
+
 @given(wd=st.integers(-(2**31), 2**31 - 1))
 @settings(max_examples=100, deadline=None)
 def test_rm_watch_any_wd(wd: int) -> None:

@@ -253,6 +253,12 @@ INOTIFY_ADD_WATCH_SPEC: Final = spec(
             "IN_ONLYDIR was given and path is not a directory, or a prefix component is not one",
         ),
         man(errno.EEXIST, "IN_MASK_CREATE was given and path is already watched by fd"),
+        man(errno.ENAMETOOLONG, "path, or a component of it, is too long"),
+        kernel(
+            errno.ELOOP,
+            "too many symbolic links while resolving path (a symlink loop)",
+            "nothing: the notes do not list it (nor does the man page)",
+        ),
     ],
     hints={errno.ENOSPC: _enospc_hint},
 )

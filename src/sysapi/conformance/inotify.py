@@ -94,6 +94,12 @@ def _watch_twice_with_mask_create(ctx: Context) -> None:
     inotify.inotify_add_watch(fd, ctx.tmp, inotify.IN_CREATE | inotify.IN_MASK_CREATE)
 
 
+def _symlink_loop(ctx: Context) -> None:
+    (ctx.tmp / "a").symlink_to("b")
+    (ctx.tmp / "b").symlink_to("a")
+    inotify.inotify_add_watch(_instance(ctx), ctx.tmp / "a", inotify.IN_CREATE)
+
+
 def _rm_after_ignored(ctx: Context) -> None:
     path = ctx.file("doomed")
     with inotify.Inotify() as ino:
@@ -241,6 +247,29 @@ CASES: list[Case] = [
         errno.EEXIST,
         "IN_MASK_CREATE on a watched directory",
         _watch_twice_with_mask_create,
+    ),
+    Case(
+        AREA,
+        "inotify_add_watch",
+        errno.ENAMETOOLONG,
+        "a 300-byte file name",
+        lambda ctx: inotify.inotify_add_watch(
+            _instance(ctx), ctx.tmp / ("x" * 300), inotify.IN_CREATE
+        ),
+    ),
+    Case(
+        AREA,
+        "inotify_add_watch",
+        errno.ENAMETOOLONG,
+        "a path longer than PATH_MAX",
+        lambda ctx: inotify.inotify_add_watch(_instance(ctx), "x/" * 3000, inotify.IN_CREATE),
+    ),
+    Case(
+        AREA,
+        "inotify_add_watch",
+        errno.ELOOP,
+        "two symlinks pointing at each other",
+        _symlink_loop,
     ),
     # inotify_rm_watch
     Case(
