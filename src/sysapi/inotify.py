@@ -24,13 +24,16 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import repeat
 from types import MappingProxyType
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from sysapi import _syscall
-from sysapi._convert import PathLike, fspath
+from sysapi._convert import fspath
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import SysapiError, documents, kernel, man, notes, spec
 from sysapi.fd import Fd, FdLike, fileno
+
+if TYPE_CHECKING:
+    from _typeshed import StrOrBytesPath
 
 __all__ = [
     "IN_ACCESS",
@@ -291,7 +294,7 @@ def inotify_init1(flags: int = 0) -> int:
 
 
 @documents(INOTIFY_ADD_WATCH_SPEC)
-def inotify_add_watch(fd: FdLike, path: PathLike, mask: int) -> int:
+def inotify_add_watch(fd: FdLike, path: StrOrBytesPath, mask: int) -> int:
     """Watch ``path`` for the events of ``mask``; return its watch descriptor.
 
     Watching an inode that ``fd`` already watches returns the same descriptor and replaces its
@@ -577,7 +580,7 @@ class Inotify(Fd):
         return os.path.join(base, event.name)
 
     @documents(INOTIFY_ADD_WATCH_SPEC)
-    def add_watch(self, path: PathLike, mask: int) -> int:
+    def add_watch(self, path: StrOrBytesPath, mask: int) -> int:
         """Watch ``path`` for the events of ``mask`` (see :func:`inotify_add_watch`); return the
         watch descriptor and remember its path in :attr:`watches`."""
         fd = self._enter()
@@ -616,7 +619,7 @@ class Inotify(Fd):
             self._leave()
 
     @documents(INOTIFY_ADD_WATCH_SPEC)
-    def add_tree(self, path: PathLike, mask: int = IN_ALL_EVENTS) -> int:
+    def add_tree(self, path: StrOrBytesPath, mask: int = IN_ALL_EVENTS) -> int:
         """Watch the directory ``path`` and every directory below it; return the root's wd.
 
         Directories that appear later (created, or moved in) are watched as their
