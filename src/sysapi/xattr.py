@@ -122,8 +122,7 @@ def _set_entries() -> list[Any]:
         notes(errno.EEXIST, "flags has XATTR_CREATE and the attribute exists"),
         notes(
             errno.EINVAL,
-            "flags has a bit other than XATTR_CREATE and XATTR_REPLACE (or both), or "
-            + _BARE_PREFIX,
+            "flags has a bit other than XATTR_CREATE and XATTR_REPLACE, or " + _BARE_PREFIX,
         ),
         kernel(errno.ENODATA, "flags has XATTR_REPLACE and the attribute does not exist", _ENOATTR),
         notes(
@@ -246,12 +245,13 @@ FREMOVEXATTR_SPEC: Final = spec(
 
 _FSENC: Final = sys.getfilesystemencoding()
 _FSERR: Final = sys.getfilesystemencodeerrors()
-_CAP: Final[int] = max(lib.XATTR_SIZE_MAX, lib.XATTR_LIST_MAX)
+_CAP: Final[int] = lib.SYSAPI_XATTR_CAP
 _NAMESPACES: Final = (b"security", b"system", b"trusted", b"user")
 
 # Read buffers of _CAP bytes, reused: allocating (and zeroing) 64 KiB per call would cost more
 # than the call. A list is a thread-safe pool under the GIL and without it; a buffer in use is
 # out of the pool, so a signal handler or another thread that reads meanwhile takes another.
+# A buffer lost to an exception between pop and append is simply collected.
 _POOL: list[Any] = []
 # str names → encoded names: programs use a few names many times. Bounded.
 _NAMES: dict[str, bytes] = {}
@@ -279,11 +279,8 @@ def _cname(name: str | bytes) -> bytes:
 _unpack: Callable[[Any, int], bytes] = ffi.unpack  # type: ignore[assignment]
 
 
-def _take() -> Any:
-    try:
-        return _POOL.pop()
-    except IndexError:
-        return ffi.new("char[]", _CAP)
+def _new_buffer() -> Any:
+    return ffi.new("char[]", _CAP)
 
 
 def _namespace_note(err: int, name: bytes) -> str | None:
@@ -377,6 +374,27 @@ def _sized_buffer(size: int) -> Any:
 
 
 # ---- get ---------------------------------------------------------------------------------------
+# The hot paths are written out in full, without helper calls: each Python call costs about as
+# much as a tenth of the system call, and the goal is to stay within 1.25x of os.getxattr.
+
+_getxattr_auto: Final = lib.sysapi_getxattr_auto
+_lgetxattr_auto: Final = lib.sysapi_lgetxattr_auto
+_fgetxattr_auto: Final = lib.sysapi_fgetxattr_auto
+_listxattr_auto: Final = lib.sysapi_listxattr_auto
+_llistxattr_auto: Final = lib.sysapi_llistxattr_auto
+_flistxattr_auto: Final = lib.sysapi_flistxattr_auto
+
+
+def _get_sized(
+    syscall: str, func: Any, target: Any, n: bytes, size: int, filename: object
+) -> bytes:
+    """One call of the C protocol with a ``size``-byte buffer (ERANGE when too small)."""
+    buf = _sized_buffer(size)
+    args = (target, n, buf, len(buf))
+    r = func(*args)
+    if r < 0:
+        r = _again(r, syscall, func, args, filename, n)
+    return _unpack(buf, r)
 
 
 @documents(GETXATTR_SPEC)
@@ -387,65 +405,64 @@ def getxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> b
     With ``size``, one ``getxattr`` call with a buffer of ``size`` bytes: ERANGE when the value
     is longer.
     """
-    p, n = _cpath(path), _cname(name)
+    p = path.encode(_FSENC, _FSERR) if type(path) is str and "\0" not in path else fspath(path)
+    n = _NAMES.get(name) if type(name) is str else None
+    if n is None:
+        n = _cname(name)
     if size is not None:
-        buf = _sized_buffer(size)
-        args: tuple[Any, ...] = (p, n, buf, len(buf))
-        r = lib.sysapi_getxattr(*args)
-        if r < 0:
-            r = _again(r, "getxattr", lib.sysapi_getxattr, args, path, n)
-        return _unpack(buf, r)
-    buf = _take()
+        return _get_sized("getxattr", lib.sysapi_getxattr, p, n, size, path)
     try:
-        r = lib.sysapi_getxattr_auto(p, n, buf, _CAP)
-        if r < 0:
-            r = _again(r, "getxattr", lib.sysapi_getxattr_auto, (p, n, buf, _CAP), path, n)
-        return _unpack(buf, r)
-    finally:
-        _POOL.append(buf)
+        buf = _POOL.pop()
+    except IndexError:
+        buf = _new_buffer()
+    r = _getxattr_auto(p, n, buf)
+    if r < 0:
+        r = _again(r, "getxattr", _getxattr_auto, (p, n, buf), path, n)
+    value = _unpack(buf, r)
+    _POOL.append(buf)
+    return value
 
 
 @documents(LGETXATTR_SPEC)
 def lgetxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> bytes:
     """As :func:`getxattr`, but of a symbolic link itself, not of the file it points to."""
-    p, n = _cpath(path), _cname(name)
+    p = path.encode(_FSENC, _FSERR) if type(path) is str and "\0" not in path else fspath(path)
+    n = _NAMES.get(name) if type(name) is str else None
+    if n is None:
+        n = _cname(name)
     if size is not None:
-        buf = _sized_buffer(size)
-        args: tuple[Any, ...] = (p, n, buf, len(buf))
-        r = lib.sysapi_lgetxattr(*args)
-        if r < 0:
-            r = _again(r, "lgetxattr", lib.sysapi_lgetxattr, args, path, n)
-        return _unpack(buf, r)
-    buf = _take()
+        return _get_sized("lgetxattr", lib.sysapi_lgetxattr, p, n, size, path)
     try:
-        r = lib.sysapi_lgetxattr_auto(p, n, buf, _CAP)
-        if r < 0:
-            r = _again(r, "lgetxattr", lib.sysapi_lgetxattr_auto, (p, n, buf, _CAP), path, n)
-        return _unpack(buf, r)
-    finally:
-        _POOL.append(buf)
+        buf = _POOL.pop()
+    except IndexError:
+        buf = _new_buffer()
+    r = _lgetxattr_auto(p, n, buf)
+    if r < 0:
+        r = _again(r, "lgetxattr", _lgetxattr_auto, (p, n, buf), path, n)
+    value = _unpack(buf, r)
+    _POOL.append(buf)
+    return value
 
 
 @documents(FGETXATTR_SPEC)
 def fgetxattr(fd: FdLike, name: str | bytes, *, size: int | None = None) -> bytes:
     """As :func:`getxattr`, of the open file ``fd``."""
     number = fd if type(fd) is int else fileno(fd)
-    n = _cname(name)
+    n = _NAMES.get(name) if type(name) is str else None
+    if n is None:
+        n = _cname(name)
     if size is not None:
-        buf = _sized_buffer(size)
-        args: tuple[Any, ...] = (number, n, buf, len(buf))
-        r = lib.sysapi_fgetxattr(*args)
-        if r < 0:
-            r = _again(r, "fgetxattr", lib.sysapi_fgetxattr, args, None, n)
-        return _unpack(buf, r)
-    buf = _take()
+        return _get_sized("fgetxattr", lib.sysapi_fgetxattr, number, n, size, None)
     try:
-        r = lib.sysapi_fgetxattr_auto(number, n, buf, _CAP)
-        if r < 0:
-            r = _again(r, "fgetxattr", lib.sysapi_fgetxattr_auto, (number, n, buf, _CAP), None, n)
-        return _unpack(buf, r)
-    finally:
-        _POOL.append(buf)
+        buf = _POOL.pop()
+    except IndexError:
+        buf = _new_buffer()
+    r = _fgetxattr_auto(number, n, buf)
+    if r < 0:
+        r = _again(r, "fgetxattr", _fgetxattr_auto, (number, n, buf), None, n)
+    value = _unpack(buf, r)
+    _POOL.append(buf)
+    return value
 
 
 # ---- set ---------------------------------------------------------------------------------------
@@ -502,6 +519,15 @@ def fsetxattr(fd: FdLike, name: str | bytes, value: Any, flags: int = 0) -> None
 # ---- list --------------------------------------------------------------------------------------
 
 
+def _list_sized(syscall: str, func: Any, target: Any, size: int, filename: object) -> list[str]:
+    buf = _sized_buffer(size)
+    args = (target, buf, len(buf))
+    r = func(*args)
+    if r < 0:
+        r = _again(r, syscall, func, args, filename, None)
+    return _parse_names(_unpack(buf, r))
+
+
 @documents(LISTXATTR_SPEC)
 def listxattr(path: PathLike, *, size: int | None = None) -> list[str]:
     """The attribute names of the file at ``path`` (symlinks followed), in the kernel's order.
@@ -510,43 +536,38 @@ def listxattr(path: PathLike, *, size: int | None = None) -> list[str]:
     between the size probe and the read is read again. With ``size``, one ``listxattr`` call
     with a buffer of ``size`` bytes: ERANGE when the list is longer.
     """
-    p = _cpath(path)
+    p = path.encode(_FSENC, _FSERR) if type(path) is str and "\0" not in path else fspath(path)
     if size is not None:
-        sized = _sized_buffer(size)
-        args: tuple[Any, ...] = (p, sized, len(sized))
-        r = lib.sysapi_listxattr(*args)
-        if r < 0:
-            r = _again(r, "listxattr", lib.sysapi_listxattr, args, path, None)
-        return _parse_names(_unpack(sized, r))
-    buf = _take()
+        return _list_sized("listxattr", lib.sysapi_listxattr, p, size, path)
     try:
-        r = lib.sysapi_listxattr_auto(p, buf, _CAP)
-        if r < 0:
-            r = _again(r, "listxattr", lib.sysapi_listxattr_auto, (p, buf, _CAP), path, None)
-        return _parse_names(_unpack(buf, r))
-    finally:
-        _POOL.append(buf)
+        buf = _POOL.pop()
+    except IndexError:
+        buf = _new_buffer()
+    r = _listxattr_auto(p, buf)
+    if r < 0:
+        r = _again(r, "listxattr", _listxattr_auto, (p, buf), path, None)
+    data = _unpack(buf, r - 1) if r else b""
+    _POOL.append(buf)
+    # Decoded as a whole: see _parse_names. The kernel ends every name with a NUL.
+    return data.decode(_FSENC, _FSERR).split("\0") if r else []
 
 
 @documents(LLISTXATTR_SPEC)
 def llistxattr(path: PathLike, *, size: int | None = None) -> list[str]:
     """As :func:`listxattr`, but of a symbolic link itself."""
-    p = _cpath(path)
+    p = path.encode(_FSENC, _FSERR) if type(path) is str and "\0" not in path else fspath(path)
     if size is not None:
-        sized = _sized_buffer(size)
-        args: tuple[Any, ...] = (p, sized, len(sized))
-        r = lib.sysapi_llistxattr(*args)
-        if r < 0:
-            r = _again(r, "llistxattr", lib.sysapi_llistxattr, args, path, None)
-        return _parse_names(_unpack(sized, r))
-    buf = _take()
+        return _list_sized("llistxattr", lib.sysapi_llistxattr, p, size, path)
     try:
-        r = lib.sysapi_llistxattr_auto(p, buf, _CAP)
-        if r < 0:
-            r = _again(r, "llistxattr", lib.sysapi_llistxattr_auto, (p, buf, _CAP), path, None)
-        return _parse_names(_unpack(buf, r))
-    finally:
-        _POOL.append(buf)
+        buf = _POOL.pop()
+    except IndexError:
+        buf = _new_buffer()
+    r = _llistxattr_auto(p, buf)
+    if r < 0:
+        r = _again(r, "llistxattr", _llistxattr_auto, (p, buf), path, None)
+    data = _unpack(buf, r - 1) if r else b""
+    _POOL.append(buf)
+    return data.decode(_FSENC, _FSERR).split("\0") if r else []
 
 
 @documents(FLISTXATTR_SPEC)
@@ -554,20 +575,17 @@ def flistxattr(fd: FdLike, *, size: int | None = None) -> list[str]:
     """As :func:`listxattr`, of the open file ``fd``."""
     number = fd if type(fd) is int else fileno(fd)
     if size is not None:
-        sized = _sized_buffer(size)
-        args: tuple[Any, ...] = (number, sized, len(sized))
-        r = lib.sysapi_flistxattr(*args)
-        if r < 0:
-            r = _again(r, "flistxattr", lib.sysapi_flistxattr, args, None, None)
-        return _parse_names(_unpack(sized, r))
-    buf = _take()
+        return _list_sized("flistxattr", lib.sysapi_flistxattr, number, size, None)
     try:
-        r = lib.sysapi_flistxattr_auto(number, buf, _CAP)
-        if r < 0:
-            r = _again(r, "flistxattr", lib.sysapi_flistxattr_auto, (number, buf, _CAP), None, None)
-        return _parse_names(_unpack(buf, r))
-    finally:
-        _POOL.append(buf)
+        buf = _POOL.pop()
+    except IndexError:
+        buf = _new_buffer()
+    r = _flistxattr_auto(number, buf)
+    if r < 0:
+        r = _again(r, "flistxattr", _flistxattr_auto, (number, buf), None, None)
+    data = _unpack(buf, r - 1) if r else b""
+    _POOL.append(buf)
+    return data.decode(_FSENC, _FSERR).split("\0") if r else []
 
 
 # ---- remove ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ TYPES = """
 #define XATTR_NAME_MAX ...
 #define XATTR_SIZE_MAX ...
 #define XATTR_LIST_MAX ...
+#define SYSAPI_XATTR_CAP ...
 """
 
 FUNCTIONS = """
@@ -27,12 +28,12 @@ long sysapi_removexattr(const char *path, const char *name);
 long sysapi_lremovexattr(const char *path, const char *name);
 long sysapi_fremovexattr(int fd, const char *name);
 
-long sysapi_getxattr_auto(const char *path, const char *name, char *buf, size_t cap);
-long sysapi_lgetxattr_auto(const char *path, const char *name, char *buf, size_t cap);
-long sysapi_fgetxattr_auto(int fd, const char *name, char *buf, size_t cap);
-long sysapi_listxattr_auto(const char *path, char *buf, size_t cap);
-long sysapi_llistxattr_auto(const char *path, char *buf, size_t cap);
-long sysapi_flistxattr_auto(int fd, char *buf, size_t cap);
+long sysapi_getxattr_auto(const char *path, const char *name, char *buf);
+long sysapi_lgetxattr_auto(const char *path, const char *name, char *buf);
+long sysapi_fgetxattr_auto(int fd, const char *name, char *buf);
+long sysapi_listxattr_auto(const char *path, char *buf);
+long sysapi_llistxattr_auto(const char *path, char *buf);
+long sysapi_flistxattr_auto(int fd, char *buf);
 """
 
 CUSTOMIZATIONS = """
@@ -70,9 +71,12 @@ static long sysapi_fremovexattr(int fd, const char *name)
    passed, so a first attempt passes a small size even though buf holds cap bytes: most values
    and name lists fit, and then one system call does it all. Otherwise probe the size (size 0),
    read exactly that, and start again when the value grew in between (ERANGE). After a few
-   lost races read with cap (XATTR_SIZE_MAX), which the kernel never answers with ERANGE. */
+   lost races read with cap (XATTR_SIZE_MAX), which the kernel never answers with ERANGE.
+   buf must hold SYSAPI_XATTR_CAP bytes. */
 enum { SYSAPI_XATTR_PATH, SYSAPI_XATTR_LINK, SYSAPI_XATTR_FD };
 #define SYSAPI_XATTR_FIRST 256
+/* The size of the buffers Python passes to the _auto shims: the most the kernel ever copies. */
+#define SYSAPI_XATTR_CAP (XATTR_SIZE_MAX > XATTR_LIST_MAX ? XATTR_SIZE_MAX : XATTR_LIST_MAX)
 #define SYSAPI_XATTR_RETRIES 3
 
 static ssize_t sysapi_xattr_get1(int kind, const char *path, int fd, const char *name,
@@ -122,16 +126,16 @@ static long sysapi_xattr_auto(int kind, const char *path, int fd, const char *na
     }
 }
 
-static long sysapi_getxattr_auto(const char *path, const char *name, char *buf, size_t cap)
-{ return sysapi_xattr_auto(SYSAPI_XATTR_PATH, path, -1, name, buf, cap); }
-static long sysapi_lgetxattr_auto(const char *path, const char *name, char *buf, size_t cap)
-{ return sysapi_xattr_auto(SYSAPI_XATTR_LINK, path, -1, name, buf, cap); }
-static long sysapi_fgetxattr_auto(int fd, const char *name, char *buf, size_t cap)
-{ return sysapi_xattr_auto(SYSAPI_XATTR_FD, NULL, fd, name, buf, cap); }
-static long sysapi_listxattr_auto(const char *path, char *buf, size_t cap)
-{ return sysapi_xattr_auto(SYSAPI_XATTR_PATH, path, -1, NULL, buf, cap); }
-static long sysapi_llistxattr_auto(const char *path, char *buf, size_t cap)
-{ return sysapi_xattr_auto(SYSAPI_XATTR_LINK, path, -1, NULL, buf, cap); }
-static long sysapi_flistxattr_auto(int fd, char *buf, size_t cap)
-{ return sysapi_xattr_auto(SYSAPI_XATTR_FD, NULL, fd, NULL, buf, cap); }
+static long sysapi_getxattr_auto(const char *path, const char *name, char *buf)
+{ return sysapi_xattr_auto(SYSAPI_XATTR_PATH, path, -1, name, buf, SYSAPI_XATTR_CAP); }
+static long sysapi_lgetxattr_auto(const char *path, const char *name, char *buf)
+{ return sysapi_xattr_auto(SYSAPI_XATTR_LINK, path, -1, name, buf, SYSAPI_XATTR_CAP); }
+static long sysapi_fgetxattr_auto(int fd, const char *name, char *buf)
+{ return sysapi_xattr_auto(SYSAPI_XATTR_FD, NULL, fd, name, buf, SYSAPI_XATTR_CAP); }
+static long sysapi_listxattr_auto(const char *path, char *buf)
+{ return sysapi_xattr_auto(SYSAPI_XATTR_PATH, path, -1, NULL, buf, SYSAPI_XATTR_CAP); }
+static long sysapi_llistxattr_auto(const char *path, char *buf)
+{ return sysapi_xattr_auto(SYSAPI_XATTR_LINK, path, -1, NULL, buf, SYSAPI_XATTR_CAP); }
+static long sysapi_flistxattr_auto(int fd, char *buf)
+{ return sysapi_xattr_auto(SYSAPI_XATTR_FD, NULL, fd, NULL, buf, SYSAPI_XATTR_CAP); }
 """
