@@ -6,6 +6,7 @@ table, since most provocations differ only in how the file is named.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 import stat
@@ -20,10 +21,9 @@ AREA = "xattr"
 _FAULT = "needs a pointer outside the address space; sysapi passes only Python-owned memory"
 _NOMEM = "needs the kernel to run out of memory"
 _QUOTA = "needs a filesystem with disk quotas enabled and a user over its quota"
-_ROFS = (
-    "needs a read-only mount; making one needs a private mount namespace and mount(2), "
-    "which the reference cases do not do to the machine"
-)
+# mount(2) and unshare(2) flags from <sys/mount.h> and <sched.h>, for _read_only_file.
+_CLONE_NEWNS = 0x00020000
+_MS_RDONLY, _MS_REMOUNT, _MS_REC, _MS_PRIVATE = 0x1, 0x20, 0x4000, 0x40000
 _SHM = "/dev/shm"
 
 # variant prefix → the four calls
@@ -108,6 +108,32 @@ def _large_value_file(ctx: Context) -> Path:
             return path
         raise
     raise NotProvokable("the scratch filesystem stores 8 KiB values (tmpfs, XFS, ea_inode)")
+
+
+def _read_only_file(ctx: Context) -> Path:
+    """A file with ``user.k`` on a tmpfs mounted read-only in a private mount namespace.
+
+    Only in a forked child run as root: the namespace, and the mount, end with the child.
+    """
+    if not ctx.forked:
+        raise RuntimeError("_read_only_file() outside a forked case")
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def check(result: int, what: str) -> None:
+        if result != 0:
+            raise NotProvokable(f"{what}: {os.strerror(ctypes.get_errno())}")
+
+    check(libc.unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    # Private first, so that nothing mounted here propagates to the machine's namespace.
+    check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
+    target = ctx.tmp / "ro"
+    target.mkdir()
+    check(libc.mount(b"tmpfs", bytes(target), b"tmpfs", 0, None), "mount tmpfs")
+    path = target / "file"
+    path.write_bytes(b"")
+    os.setxattr(path, "user.k", b"v")
+    check(libc.mount(None, bytes(target), None, _MS_REMOUNT | _MS_RDONLY, None), "remount ro")
+    return path
 
 
 def _unprivileged(ctx: Context, kind: str, path: Path, call: Callable[[Any], object]) -> None:
@@ -247,7 +273,9 @@ def _set_cases(kind: str) -> list[Case]:
                                        lambda t: put(t, "security.sysapi", b"v")),
              unprivileged=True),
         Case(AREA, call, errno.ERANGE, "256-byte name", on_file("user." + "n" * 251)),
-        Case(AREA, call, errno.EROFS, "read-only mount", reason=_ROFS),
+        Case(AREA, call, errno.EROFS, "tmpfs remounted read-only in a private namespace",
+             lambda ctx: put(_target(ctx, kind, _read_only_file(ctx)), "user.k", b"v"),
+             fork=True, root=True),
         Case(AREA, call, errno.EACCES,
              "user.* of a 0644 root file"
              + (" opened before dropping" if kind == "f" else ""),
@@ -303,7 +331,9 @@ def _remove_cases(kind: str) -> list[Case]:
                                        lambda t: rm(t, "trusted.k")),
              unprivileged=True),
         Case(AREA, call, errno.ERANGE, "256-byte name", on_file("user." + "n" * 251)),
-        Case(AREA, call, errno.EROFS, "read-only mount", reason=_ROFS),
+        Case(AREA, call, errno.EROFS, "tmpfs remounted read-only in a private namespace",
+             lambda ctx: rm(_target(ctx, kind, _read_only_file(ctx)), "user.k"),
+             fork=True, root=True),
         Case(AREA, call, errno.EACCES,
              "user.* of a 0644 root file"
              + (" opened before dropping" if kind == "f" else ""),
