@@ -406,8 +406,12 @@ def getxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> b
     is longer.
     """
     p = path.encode(_FSENC, _FSERR) if type(path) is str and "\0" not in path else fspath(path)
-    n = _NAMES.get(name) if type(name) is str else None
-    if n is None:
+    if type(name) is str:
+        try:
+            n = _NAMES[name]
+        except KeyError:
+            n = _cname(name)
+    else:
         n = _cname(name)
     if size is not None:
         return _get_sized("getxattr", lib.sysapi_getxattr, p, n, size, path)
@@ -427,8 +431,12 @@ def getxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> b
 def lgetxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> bytes:
     """As :func:`getxattr`, but of a symbolic link itself, not of the file it points to."""
     p = path.encode(_FSENC, _FSERR) if type(path) is str and "\0" not in path else fspath(path)
-    n = _NAMES.get(name) if type(name) is str else None
-    if n is None:
+    if type(name) is str:
+        try:
+            n = _NAMES[name]
+        except KeyError:
+            n = _cname(name)
+    else:
         n = _cname(name)
     if size is not None:
         return _get_sized("lgetxattr", lib.sysapi_lgetxattr, p, n, size, path)
@@ -447,19 +455,26 @@ def lgetxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> 
 @documents(FGETXATTR_SPEC)
 def fgetxattr(fd: FdLike, name: str | bytes, *, size: int | None = None) -> bytes:
     """As :func:`getxattr`, of the open file ``fd``."""
-    number = fd if type(fd) is int else fileno(fd)
-    n = _NAMES.get(name) if type(name) is str else None
-    if n is None:
+    if type(name) is str:
+        try:
+            n = _NAMES[name]
+        except KeyError:
+            n = _cname(name)
+    else:
         n = _cname(name)
     if size is not None:
-        return _get_sized("fgetxattr", lib.sysapi_fgetxattr, number, n, size, None)
+        return _get_sized("fgetxattr", lib.sysapi_fgetxattr, fileno(fd), n, size, None)
     try:
         buf = _POOL.pop()
     except IndexError:
         buf = _new_buffer()
-    r = _fgetxattr_auto(number, n, buf)
+    try:
+        r = _fgetxattr_auto(fd, n, buf)  # type: ignore[arg-type]  # cffi checks it
+    except TypeError:  # not an int: cffi converts nothing else, so no call was made
+        fd = fileno(fd)
+        r = _fgetxattr_auto(fd, n, buf)
     if r < 0:
-        r = _again(r, "fgetxattr", _fgetxattr_auto, (number, n, buf), None, n)
+        r = _again(r, "fgetxattr", _fgetxattr_auto, (fd, n, buf), None, n)
     value = _unpack(buf, r)
     _POOL.append(buf)
     return value
@@ -573,16 +588,19 @@ def llistxattr(path: PathLike, *, size: int | None = None) -> list[str]:
 @documents(FLISTXATTR_SPEC)
 def flistxattr(fd: FdLike, *, size: int | None = None) -> list[str]:
     """As :func:`listxattr`, of the open file ``fd``."""
-    number = fd if type(fd) is int else fileno(fd)
     if size is not None:
-        return _list_sized("flistxattr", lib.sysapi_flistxattr, number, size, None)
+        return _list_sized("flistxattr", lib.sysapi_flistxattr, fileno(fd), size, None)
     try:
         buf = _POOL.pop()
     except IndexError:
         buf = _new_buffer()
-    r = _flistxattr_auto(number, buf)
+    try:
+        r = _flistxattr_auto(fd, buf)  # type: ignore[arg-type]  # cffi checks it
+    except TypeError:  # not an int: cffi converts nothing else, so no call was made
+        fd = fileno(fd)
+        r = _flistxattr_auto(fd, buf)
     if r < 0:
-        r = _again(r, "flistxattr", _flistxattr_auto, (number, buf), None, None)
+        r = _again(r, "flistxattr", _flistxattr_auto, (fd, buf), None, None)
     data = _unpack(buf, r - 1) if r else b""
     _POOL.append(buf)
     return data.decode(_FSENC, _FSERR).split("\0") if r else []

@@ -34,6 +34,7 @@ long sysapi_fgetxattr_auto(int fd, const char *name, char *buf);
 long sysapi_listxattr_auto(const char *path, char *buf);
 long sysapi_llistxattr_auto(const char *path, char *buf);
 long sysapi_flistxattr_auto(int fd, char *buf);
+long sysapi_xattr_lost_races(void);
 """
 
 CUSTOMIZATIONS = """
@@ -98,6 +99,13 @@ static ssize_t sysapi_xattr_list1(int kind, const char *path, int fd, char *buf,
     }
 }
 
+/* How many times a read probed a size and then found the value (or list) longer: the races
+   the _auto shims lost and recovered from. For tests and diagnostics. */
+static unsigned long sysapi_xattr_lost_races_;
+
+static long sysapi_xattr_lost_races(void)
+{ return (long)__atomic_load_n(&sysapi_xattr_lost_races_, __ATOMIC_RELAXED); }
+
 /* name == NULL: list the names instead of reading a value. */
 static long sysapi_xattr_auto(int kind, const char *path, int fd, const char *name, char *buf,
                               size_t cap)
@@ -111,6 +119,8 @@ static long sysapi_xattr_auto(int kind, const char *path, int fd, const char *na
             return n;
         if (errno != ERANGE || size >= cap)
             return -(long)errno;
+        if (attempt > 0)
+            __atomic_fetch_add(&sysapi_xattr_lost_races_, 1, __ATOMIC_RELAXED);
         if (attempt >= SYSAPI_XATTR_RETRIES) {
             size = cap;
             continue;
