@@ -615,3 +615,33 @@ def test_cli_rm_no_dereference_and_errors(tmp_path: Path, file: Path) -> None:
     assert created.returncode == 0
     again = _cli("set", "--create", "-n", "user.c", "-v", "1", str(file))
     assert again.returncode == 1 and b"File exists" in again.stderr
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    attrs=st.dictionaries(
+        NAME_BYTES.filter(lambda b: len(b) <= 100), st.binary(max_size=400), max_size=4
+    ),
+    encoding=st.sampled_from(["text", "hex", "base64"]),
+)
+def test_cli_dump_and_restore_arbitrary_bytes(
+    file: Path, attrs: dict[bytes, bytes], encoding: str
+) -> None:
+    """Arbitrary names and values (any byte but NUL in names) survive get --dump and
+    set --restore through the real command line."""
+    wanted = {b"user." + suffix: value for suffix, value in attrs.items()}
+    try:
+        for name, value in wanted.items():
+            xattr.setxattr(file, name, value)
+        dump = _cli("get", "--dump", "-m", "-", "-e", encoding, str(file))
+        assert dump.returncode == 0, dump.stderr
+        for name in wanted:
+            xattr.removexattr(file, name)
+        restored = _cli("set", "--restore", "-", input=dump.stdout)
+        assert restored.returncode == 0, restored.stderr
+        assert {os.fsencode(n): xattr.getxattr(file, n) for n in xattr.listxattr(file)} == wanted
+    finally:
+        for n in xattr.listxattr(file):
+            xattr.removexattr(file, n)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sysapi import xattr
-from sysapi.conformance import Case, Context, NotProvokable
+from sysapi.conformance import NOBODY, Case, Context, NotProvokable
 
 AREA = "xattr"
 _FAULT = "needs a pointer outside the address space; sysapi passes only Python-owned memory"
@@ -59,6 +59,13 @@ def _file(ctx: Context, attrs: dict[str, bytes] | None = None, mode: int = 0o644
     path = ctx.file("file", b"data", mode)
     for name, value in (attrs or {}).items():
         os.setxattr(path, name, value)
+    return path
+
+
+def _own_file(ctx: Context, attrs: dict[str, bytes] | None = None) -> Path:
+    """A file owned by uid 65534 (who may then write its user.* attributes)."""
+    path = _file(ctx, attrs)
+    os.chown(path, NOBODY, NOBODY)
     return path
 
 
@@ -136,7 +143,7 @@ def _read_only_file(ctx: Context) -> Path:
     return path
 
 
-def _unprivileged(ctx: Context, kind: str, path: Path, call: Callable[[Any], object]) -> None:
+def _unprivileged(ctx: Context, kind: str, path: Any, call: Callable[[Any], object]) -> None:
     """Open ``path`` first for the f variants (as root), then drop privileges and call."""
     target = _target(ctx, kind, path)
     ctx.drop_privileges()
@@ -172,6 +179,8 @@ def _path_cases(call: str, kind: str, op: Callable[[Any], object], how: str) -> 
              lambda ctx: op(ctx.tmp / ("x" * 300))),
         Case(AREA, call, errno.ENOENT, "missing file", lambda ctx: op(ctx.tmp / "missing")),
         Case(AREA, call, errno.ENOENT, "empty path", lambda ctx: op("")),
+        Case(AREA, call, errno.ENOENT, "missing file, as uid 65534",
+             lambda ctx: _unprivileged(ctx, kind, ctx.tmp / "missing", op), unprivileged=True),
         Case(AREA, call, errno.ENOMEM, "out of memory", reason=_NOMEM),
         Case(AREA, call, errno.ENOTDIR, "a regular file used as a directory",
              lambda ctx: op(_file(ctx) / "x")),
@@ -182,6 +191,8 @@ def _fd_cases(call: str, op: Callable[[Any], object]) -> list[Case]:
     """The descriptor errnos of one f variant; ``op(fd)`` makes the call."""
     return [
         Case(AREA, call, errno.EBADF, "closed fd", lambda ctx: op(ctx.closed_fd())),
+        Case(AREA, call, errno.EBADF, "closed fd, as uid 65534",
+             lambda ctx: _unprivileged(ctx, "", ctx.closed_fd(), op), unprivileged=True),
         Case(AREA, call, errno.EBADF, "O_PATH fd",
              lambda ctx: op(ctx.open(_file(ctx), os.O_PATH))),
         Case(AREA, call, errno.EFAULT, "bad pointer", reason=_FAULT),
@@ -199,6 +210,9 @@ def _get_cases(kind: str) -> list[Case]:
     cases += [
         Case(AREA, call, errno.ENODATA, "no such attribute",
              lambda ctx: get(_target(ctx, kind, _file(ctx)), "user.missing")),
+        Case(AREA, call, errno.ENODATA, "no such attribute, as uid 65534",
+             lambda ctx: _unprivileged(ctx, kind, _file(ctx), lambda t: get(t, "user.missing")),
+             unprivileged=True),
         Case(AREA, call, errno.ENODATA, "trusted.* is invisible",
              lambda ctx: _unprivileged(ctx, kind, _file(ctx, {"trusted.k": b"v"}),
                                        lambda t: get(t, "trusted.k")),
@@ -254,6 +268,10 @@ def _set_cases(kind: str) -> list[Case]:
         Case(AREA, call, errno.EDQUOT, "over quota", reason=_QUOTA),
         Case(AREA, call, errno.EEXIST, "XATTR_CREATE of an existing attribute",
              on_file("user.k", flags=xattr.XATTR_CREATE, attrs={"user.k": b"old"})),
+        Case(AREA, call, errno.EEXIST, "XATTR_CREATE of an existing attribute, as uid 65534",
+             lambda ctx: _unprivileged(ctx, kind, _own_file(ctx, {"user.k": b"old"}),
+                                       lambda t: put(t, "user.k", b"v", xattr.XATTR_CREATE)),
+             unprivileged=True),
         Case(AREA, call, errno.EINVAL, "flags=4", on_file("user.k", flags=4)),
         Case(AREA, call, errno.EINVAL, "bare prefix 'user.'", on_file("user.")),
         Case(AREA, call, errno.ENODATA, "XATTR_REPLACE of a missing attribute",
@@ -322,6 +340,9 @@ def _remove_cases(kind: str) -> list[Case]:
 
     cases += [
         Case(AREA, call, errno.ENODATA, "no such attribute", on_file("user.missing")),
+        Case(AREA, call, errno.ENODATA, "no such attribute, as uid 65534",
+             lambda ctx: _unprivileged(ctx, kind, _own_file(ctx), lambda t: rm(t, "user.missing")),
+             unprivileged=True),
         Case(AREA, call, errno.ENOTSUP, "procfs file",
              lambda ctx: rm(_target(ctx, kind, "/proc/self/status"), "user.k")),
         Case(AREA, call, errno.ENOTSUP, "name in no namespace ('bogus.k')", on_file("bogus.k")),
