@@ -299,11 +299,14 @@ def _namespace_note(err: int, name: bytes) -> str | None:
         )
     if err == errno.EPERM:
         if ns == b"trusted":
-            return "namespace: trusted.* attributes need CAP_SYS_ADMIN to be written or removed"
+            return (
+                "namespace: trusted.* attributes need CAP_SYS_ADMIN to be written or removed "
+                "(and an immutable or append-only file refuses any change, even to root)"
+            )
         if ns == b"security":
             return (
                 "namespace: writing security.* attributes needs CAP_SYS_ADMIN "
-                "(or the security module's consent)"
+                "(or the security module's consent; an immutable file refuses any change)"
             )
         if ns == b"user":
             return (
@@ -319,7 +322,7 @@ def _namespace_note(err: int, name: bytes) -> str | None:
     if err == errno.EACCES and ns == b"user":
         return (
             "namespace: user.* attributes follow the file's permission bits: reading needs "
-            "read permission and writing needs write permission (unless search permission "
+            "read permission and writing needs write permission (or else search permission "
             "is missing on a directory of the path)"
         )
     if err == errno.ENODATA and ns == b"trusted":
