@@ -53,7 +53,7 @@ nitpick_ignore_regex = [
     ),
     (
         r"py:.*",
-        r"(FFI|CData|Buffer|ReadableBuffer|WriteableBuffer|StrPath|BytesPath|StrOrBytesPath"
+        r"(FFI|CData|Buffer|ReadableBuffer|WriteableBuffer|StrPath|BytesPath|StrOrBytesPath|PathLike"
         r"|FileDescriptorOrPath)",
     ),
     # Type variables of generic helpers (``documents``' ``_F``) are private.
