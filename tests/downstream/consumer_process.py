@@ -22,4 +22,4 @@ def reap(pid: int) -> list[int]:
         found.append(peek.si_pid)
         found.append(0 if peek.rusage is None else 1)
     options = [sysapi.P_PGID, sysapi.P_PIDFD, sysapi.WSTOPPED, sysapi.WCONTINUED]
-    return found + options
+    return found + [int(option) for option in options]
