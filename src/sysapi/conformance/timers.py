@@ -13,8 +13,10 @@ import os
 import resource
 import signal
 from collections.abc import Callable
+from typing import Any
 
-from sysapi import clock, timers
+from sysapi import _syscall, clock, timers
+from sysapi._sysapi import ffi, lib
 from sysapi.conformance import Case, Context, NotProvokable
 from sysapi.errors import SysapiError
 
@@ -74,12 +76,27 @@ def _on_deleted_timer(call: Callable[[timers.PosixTimer], object]) -> Callable[[
             call(timer)
         except ValueError as exc:
             raise NotProvokable(
-                f"sysapi raised ValueError ({exc}) before glibc, which crashes on stale "
-                "SIGEV_THREAD ids: the kernel's EINVAL is unreachable by design"
+                f"sysapi raised ValueError ({exc}) before glibc: a deleted PosixTimer never "
+                "reaches the kernel (the stale-id case shows the kernel's EINVAL)"
             ) from None
         except SysapiError as exc:
             raise AssertionError(f"a deleted timer reached glibc: {exc}") from None
         raise AssertionError("a deleted timer was accepted")
+
+    return provoke
+
+
+def _stale_kernel_id(call: Callable[[Any], int], syscall: str) -> Callable[[Context], object]:
+    """The kernel's own EINVAL for a timer id it no longer knows, through the shim (below
+    PosixTimer's guard). sysapi creates every timer as a kernel timer (callback timers too,
+    by SIGEV_THREAD_ID to its dispatch thread), and glibc passes those ids straight to the
+    kernel: only glibc's own SIGEV_THREAD ids are pointers that a stale use would crash on."""
+
+    def provoke(ctx: Context) -> None:
+        timer = timers.PosixTimer()
+        stale = timer._id
+        timer.delete()
+        _syscall.check(call(stale), syscall)
 
     return provoke
 
@@ -183,6 +200,16 @@ CASES: list[Case] = [
         _on_deleted_timer(lambda t: timers.timer_settime(t, 0, 1_000_000, 0)),
         fork=True,
     ),
+    Case(
+        TIMERS,
+        "timer_settime",
+        errno.EINVAL,
+        "stale kernel timer id (the shim, below PosixTimer's guard)",
+        _stale_kernel_id(
+            lambda t: lib.sysapi_timer_settime(t, 0, 1, 0, 0, 0, ffi.new("int64_t[4]")),
+            "timer_settime",
+        ),
+    ),
     Case(TIMERS, "timer_settime", errno.EFAULT, "bad pointer", reason=_NO_POINTER),
     # timer_gettime, timer_getoverrun, timer_delete
     Case(
@@ -192,6 +219,15 @@ CASES: list[Case] = [
         "deleted timer",
         _on_deleted_timer(timers.timer_gettime),
         fork=True,
+    ),
+    Case(
+        TIMERS,
+        "timer_gettime",
+        errno.EINVAL,
+        "stale kernel timer id (the shim, below PosixTimer's guard)",
+        _stale_kernel_id(
+            lambda t: lib.sysapi_timer_gettime(t, ffi.new("int64_t[4]")), "timer_gettime"
+        ),
     ),
     Case(TIMERS, "timer_gettime", errno.EFAULT, "bad pointer", reason=_NO_POINTER),
     Case(
@@ -204,11 +240,25 @@ CASES: list[Case] = [
     ),
     Case(
         TIMERS,
+        "timer_getoverrun",
+        errno.EINVAL,
+        "stale kernel timer id (the shim, below PosixTimer's guard)",
+        _stale_kernel_id(lib.sysapi_timer_getoverrun, "timer_getoverrun"),
+    ),
+    Case(
+        TIMERS,
         "timer_delete",
         errno.EINVAL,
         "timer deleted twice",
         _on_deleted_timer(timers.timer_delete),
         fork=True,
+    ),
+    Case(
+        TIMERS,
+        "timer_delete",
+        errno.EINVAL,
+        "stale kernel timer id (the shim, below PosixTimer's guard)",
+        _stale_kernel_id(lib.sysapi_timer_delete, "timer_delete"),
     ),
     # clock_nanosleep
     Case(
