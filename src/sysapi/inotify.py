@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import repeat, starmap
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -327,6 +327,7 @@ _set_wd = InotifyEvent.__dict__["wd"].__set__
 _set_mask = InotifyEvent.__dict__["mask"].__set__
 _set_cookie = InotifyEvent.__dict__["cookie"].__set__
 _set_name = InotifyEvent.__dict__["name"].__set__
+_EVENT_ARGS: Final = (InotifyEvent,)
 
 
 def _consume(iterator: Iterator[object]) -> None:
@@ -380,7 +381,8 @@ class _Scan:
             typed = [_MASKS.get(m) or InotifyMask(m) for m in masks]
         blob = cast(bytes, ffi.unpack(self.names, self.names_len[0]))
         names = blob.decode(_FS_ENCODING, _FS_ERRORS).split("\0")
-        events: list[InotifyEvent] = list(map(_new, repeat(InotifyEvent, count)))
+        # starmap passes the one-tuple as is; map(_new, repeat(...)) builds one per event.
+        events: list[InotifyEvent] = list(starmap(_new, repeat(_EVENT_ARGS, count)))
         _consume(map(_set_wd, events, ffi.unpack(self.wds, count)))
         _consume(map(_set_mask, events, typed))
         _consume(map(_set_cookie, events, ffi.unpack(self.cookies, count)))

@@ -251,8 +251,10 @@ _NAMESPACES: Final = (b"security", b"system", b"trusted", b"user")
 # Read buffers of _CAP bytes, reused: allocating (and zeroing) 64 KiB per call would cost more
 # than the call. A list is a thread-safe pool under the GIL and without it; a buffer in use is
 # out of the pool, so a signal handler or another thread that reads meanwhile takes another.
-# A buffer lost to an exception between pop and append is simply collected.
-_POOL: list[Any] = []
+# Each entry is (buffer, ffi.buffer view of it): slicing the view copies a value out faster
+# than ffi.unpack, and both are made once. A buffer lost to an exception between pop and
+# append is simply collected.
+_POOL: list[tuple[Any, Any]] = []
 # str names → encoded names: programs use a few names many times. Bounded.
 _NAMES: dict[str, bytes] = {}
 _NAMES_MAX: Final = 1024
@@ -279,8 +281,9 @@ def _cname(name: str | bytes) -> bytes:
 _unpack: Callable[[Any, int], bytes] = ffi.unpack  # type: ignore[assignment]
 
 
-def _new_buffer() -> Any:
-    return ffi.new("char[]", _CAP)
+def _new_entry() -> tuple[Any, Any]:
+    buf = ffi.new("char[]", _CAP)
+    return buf, ffi.buffer(buf)
 
 
 def _namespace_note(err: int, name: bytes) -> str | None:
@@ -419,14 +422,15 @@ def getxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> b
     if size is not None:
         return _get_sized("getxattr", lib.sysapi_getxattr, p, n, size, path)
     try:
-        buf = _POOL.pop()
+        entry = _POOL.pop()
     except IndexError:
-        buf = _new_buffer()
+        entry = _new_entry()
+    buf, view = entry
     r = _getxattr_auto(p, n, buf)
     if r < 0:
         r = _again(r, "getxattr", _getxattr_auto, (p, n, buf), path, n)
-    value = _unpack(buf, r)
-    _POOL.append(buf)
+    value: bytes = view[:r]
+    _POOL.append(entry)
     return value
 
 
@@ -444,14 +448,15 @@ def lgetxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> 
     if size is not None:
         return _get_sized("lgetxattr", lib.sysapi_lgetxattr, p, n, size, path)
     try:
-        buf = _POOL.pop()
+        entry = _POOL.pop()
     except IndexError:
-        buf = _new_buffer()
+        entry = _new_entry()
+    buf, view = entry
     r = _lgetxattr_auto(p, n, buf)
     if r < 0:
         r = _again(r, "lgetxattr", _lgetxattr_auto, (p, n, buf), path, n)
-    value = _unpack(buf, r)
-    _POOL.append(buf)
+    value: bytes = view[:r]
+    _POOL.append(entry)
     return value
 
 
@@ -468,9 +473,10 @@ def fgetxattr(fd: FdLike, name: str | bytes, *, size: int | None = None) -> byte
     if size is not None:
         return _get_sized("fgetxattr", lib.sysapi_fgetxattr, fileno(fd), n, size, None)
     try:
-        buf = _POOL.pop()
+        entry = _POOL.pop()
     except IndexError:
-        buf = _new_buffer()
+        entry = _new_entry()
+    buf, view = entry
     try:
         r = _fgetxattr_auto(fd, n, buf)  # type: ignore[arg-type]  # cffi checks it
     except TypeError:  # not an int: cffi converts nothing else, so no call was made
@@ -478,8 +484,8 @@ def fgetxattr(fd: FdLike, name: str | bytes, *, size: int | None = None) -> byte
         r = _fgetxattr_auto(fd, n, buf)
     if r < 0:
         r = _again(r, "fgetxattr", _fgetxattr_auto, (fd, n, buf), None, n)
-    value = _unpack(buf, r)
-    _POOL.append(buf)
+    value: bytes = view[:r]
+    _POOL.append(entry)
     return value
 
 
@@ -558,14 +564,15 @@ def listxattr(path: PathLike, *, size: int | None = None) -> list[str]:
     if size is not None:
         return _list_sized("listxattr", lib.sysapi_listxattr, p, size, path)
     try:
-        buf = _POOL.pop()
+        entry = _POOL.pop()
     except IndexError:
-        buf = _new_buffer()
+        entry = _new_entry()
+    buf, view = entry
     r = _listxattr_auto(p, buf)
     if r < 0:
         r = _again(r, "listxattr", _listxattr_auto, (p, buf), path, None)
-    data = _unpack(buf, r - 1) if r else b""
-    _POOL.append(buf)
+    data: bytes = view[: r - 1] if r else b""
+    _POOL.append(entry)
     # Decoded as a whole: see _parse_names. The kernel ends every name with a NUL.
     return data.decode(_FSENC, _FSERR).split("\0") if r else []
 
@@ -577,14 +584,15 @@ def llistxattr(path: PathLike, *, size: int | None = None) -> list[str]:
     if size is not None:
         return _list_sized("llistxattr", lib.sysapi_llistxattr, p, size, path)
     try:
-        buf = _POOL.pop()
+        entry = _POOL.pop()
     except IndexError:
-        buf = _new_buffer()
+        entry = _new_entry()
+    buf, view = entry
     r = _llistxattr_auto(p, buf)
     if r < 0:
         r = _again(r, "llistxattr", _llistxattr_auto, (p, buf), path, None)
-    data = _unpack(buf, r - 1) if r else b""
-    _POOL.append(buf)
+    data: bytes = view[: r - 1] if r else b""
+    _POOL.append(entry)
     return data.decode(_FSENC, _FSERR).split("\0") if r else []
 
 
@@ -594,9 +602,10 @@ def flistxattr(fd: FdLike, *, size: int | None = None) -> list[str]:
     if size is not None:
         return _list_sized("flistxattr", lib.sysapi_flistxattr, fileno(fd), size, None)
     try:
-        buf = _POOL.pop()
+        entry = _POOL.pop()
     except IndexError:
-        buf = _new_buffer()
+        entry = _new_entry()
+    buf, view = entry
     try:
         r = _flistxattr_auto(fd, buf)  # type: ignore[arg-type]  # cffi checks it
     except TypeError:  # not an int: cffi converts nothing else, so no call was made
@@ -604,8 +613,8 @@ def flistxattr(fd: FdLike, *, size: int | None = None) -> list[str]:
         r = _flistxattr_auto(fd, buf)
     if r < 0:
         r = _again(r, "flistxattr", _flistxattr_auto, (fd, buf), None, None)
-    data = _unpack(buf, r - 1) if r else b""
-    _POOL.append(buf)
+    data: bytes = view[: r - 1] if r else b""
+    _POOL.append(entry)
     return data.decode(_FSENC, _FSERR).split("\0") if r else []
 
 
