@@ -48,12 +48,12 @@ nitpick_ignore_regex = [
     (
         r"py:.*",
         r"(os|io|enum|abc|collections|collections\.abc|typing|typing_extensions|dataclasses"
-        r"|mmap|signal|asyncio|types|errno|pathlib|threading|array|ctypes|_cffi_backend"
+        r"|mmap|signal|asyncio|types|errno|pathlib|threading|array|ctypes|_cffi_backend|resource"
         r"|cffi|_typeshed)(\..*)?",
     ),
     (
         r"py:.*",
-        r"(FFI|CData|Buffer|ReadableBuffer|WriteableBuffer|StrPath|BytesPath|StrOrBytesPath"
+        r"(FFI|CData|Buffer|ReadableBuffer|WriteableBuffer|StrPath|BytesPath|StrOrBytesPath|PathLike"
         r"|FileDescriptorOrPath)",
     ),
     # Type variables of generic helpers (``documents``' ``_F``) are private.

@@ -27,8 +27,7 @@ def data_file(tmp_path: Path) -> Path:
 
 
 def test_readahead_loads_the_page_cache(data_file: Path) -> None:
-    fd = os.open(data_file, os.O_RDONLY)
-    try:
+    def resident_after_readahead(fd: int) -> int:
         os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         fs.readahead(fd, 0, 1 << 20)
         out = subprocess.run(
@@ -37,7 +36,15 @@ def test_readahead_loads_the_page_cache(data_file: Path) -> None:
             text=True,
             check=True,
         ).stdout
-        assert int(out.split()[0]) == 1 << 20
+        return int(out.split()[0])
+
+    # Readahead I/O is best effort: a congested device may drop it (REQ_RAHEAD), which a
+    # machine under heavy load does now and then. One complete load in five tries shows
+    # the call works; a binding that never reached the kernel fails all five.
+    fd = os.open(data_file, os.O_RDONLY)
+    try:
+        seen = [resident_after_readahead(fd) for _ in range(5)]
+        assert 1 << 20 in seen, seen
     finally:
         os.close(fd)
 

@@ -24,7 +24,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sysapi
 from sysapi import errors, memory
 from sysapi._commands.memory import format_table, human_size
 from sysapi._sysapi import ffi
@@ -120,22 +119,6 @@ def test_constants_come_from_the_headers() -> None:
     assert memory.PROT_EXEC == mmap.PROT_EXEC and int(memory.PROT_NONE) == 0
     assert (int(memory.M_MMAP_THRESHOLD), int(memory.M_ARENA_MAX)) == (-3, -8)
     assert memory.PAGE_SIZE == mmap.PAGESIZE
-
-
-def test_every_member_is_a_module_constant_and_exported() -> None:
-    for enum_cls in (
-        memory.Mlock2Flags,
-        memory.MlockallFlags,
-        memory.ProtFlags,
-        memory.MallocParam,
-    ):
-        for member in enum_cls:
-            assert member.name is not None
-            assert getattr(memory, member.name) is member
-            assert getattr(sysapi, member.name) is member
-            assert member.name in memory.__all__
-    for name in memory.__all__:
-        assert getattr(sysapi, name) is getattr(memory, name)
 
 
 def test_unknown_flag_bits_survive() -> None:

@@ -22,7 +22,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import sysapi
 from sysapi import cli, errors, sched
 from sysapi._commands import sched as sched_cmd
 from sysapi.sched import (
@@ -128,17 +127,6 @@ def test_policies_match_the_os_module() -> None:
     assert SCHED_RESET_ON_FORK == os.SCHED_RESET_ON_FORK
     assert SCHED_DEADLINE not in {SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE}
     assert SCHED_ATTR_SIZE_VER0 == 48 and SCHED_ATTR_SIZE_VER1 == 56
-
-
-def test_every_member_is_exported_at_module_level() -> None:
-    for enum_cls in (SchedPolicy, SchedFlags, IoprioClass, sched.IoprioWho):
-        for member in enum_cls:
-            assert member.name is not None
-            assert getattr(sched, member.name) is member
-            assert getattr(sysapi, member.name) is member
-            assert member.name in sched.__all__
-    for name in sched.__all__:
-        assert getattr(sysapi, name) is getattr(sched, name)
 
 
 def test_unknown_values_survive_decoding() -> None:

@@ -28,8 +28,101 @@ class _Lib:
     ) -> int: ...
 
     # ---- xattr ----
+    XATTR_CREATE: int
+    XATTR_REPLACE: int
+    XATTR_NAME_MAX: int
+    XATTR_SIZE_MAX: int
+    XATTR_LIST_MAX: int
+    SYSAPI_XATTR_CAP: int
+    def sysapi_getxattr(
+        self, path: bytes, name: bytes, value: cffi.FFI.CData, size: int, /
+    ) -> int: ...
+    def sysapi_lgetxattr(
+        self, path: bytes, name: bytes, value: cffi.FFI.CData, size: int, /
+    ) -> int: ...
+    def sysapi_fgetxattr(
+        self, fd: int, name: bytes, value: cffi.FFI.CData, size: int, /
+    ) -> int: ...
+    def sysapi_setxattr(
+        self, path: bytes, name: bytes, value: bytes | cffi.FFI.CData, size: int, flags: int, /
+    ) -> int: ...
+    def sysapi_lsetxattr(
+        self, path: bytes, name: bytes, value: bytes | cffi.FFI.CData, size: int, flags: int, /
+    ) -> int: ...
+    def sysapi_fsetxattr(
+        self, fd: int, name: bytes, value: bytes | cffi.FFI.CData, size: int, flags: int, /
+    ) -> int: ...
+    def sysapi_listxattr(self, path: bytes, list: cffi.FFI.CData, size: int, /) -> int: ...
+    def sysapi_llistxattr(self, path: bytes, list: cffi.FFI.CData, size: int, /) -> int: ...
+    def sysapi_flistxattr(self, fd: int, list: cffi.FFI.CData, size: int, /) -> int: ...
+    def sysapi_removexattr(self, path: bytes, name: bytes, /) -> int: ...
+    def sysapi_lremovexattr(self, path: bytes, name: bytes, /) -> int: ...
+    def sysapi_fremovexattr(self, fd: int, name: bytes, /) -> int: ...
+    def sysapi_getxattr_auto(self, path: bytes, name: bytes, buf: cffi.FFI.CData, /) -> int: ...
+    def sysapi_lgetxattr_auto(self, path: bytes, name: bytes, buf: cffi.FFI.CData, /) -> int: ...
+    def sysapi_fgetxattr_auto(self, fd: int, name: bytes, buf: cffi.FFI.CData, /) -> int: ...
+    def sysapi_listxattr_auto(self, path: bytes, buf: cffi.FFI.CData, /) -> int: ...
+    def sysapi_llistxattr_auto(self, path: bytes, buf: cffi.FFI.CData, /) -> int: ...
+    def sysapi_flistxattr_auto(self, fd: int, buf: cffi.FFI.CData, /) -> int: ...
+    def sysapi_xattr_lost_races(self) -> int: ...
 
     # ---- inotify ----
+    IN_ACCESS: int
+    IN_MODIFY: int
+    IN_ATTRIB: int
+    IN_CLOSE_WRITE: int
+    IN_CLOSE_NOWRITE: int
+    IN_CLOSE: int
+    IN_OPEN: int
+    IN_MOVED_FROM: int
+    IN_MOVED_TO: int
+    IN_MOVE: int
+    IN_CREATE: int
+    IN_DELETE: int
+    IN_DELETE_SELF: int
+    IN_MOVE_SELF: int
+    IN_UNMOUNT: int
+    IN_Q_OVERFLOW: int
+    IN_IGNORED: int
+    IN_ONLYDIR: int
+    IN_DONT_FOLLOW: int
+    IN_EXCL_UNLINK: int
+    IN_MASK_CREATE: int
+    IN_MASK_ADD: int
+    IN_ISDIR: int
+    IN_ONESHOT: int
+    IN_ALL_EVENTS: int
+    IN_CLOEXEC: int
+    IN_NONBLOCK: int
+    SYSAPI_INOTIFY_EVENT_SIZE: int
+    def sysapi_inotify_init1(self, flags: int, /) -> int: ...
+    def sysapi_inotify_add_watch(self, fd: int, path: bytes, mask: int, /) -> int: ...
+    def sysapi_inotify_rm_watch(self, fd: int, wd: int, /) -> int: ...
+    def sysapi_inotify_fionread(self, fd: int, count: cffi.FFI.CData, /) -> int: ...
+    def sysapi_inotify_wait_read(
+        self,
+        fd: int,
+        wakefd: int,
+        timeout_ns: int,
+        buf: cffi.FFI.CData,
+        size: int,
+        woken: cffi.FFI.CData,
+        /,
+    ) -> int: ...
+    def sysapi_inotify_scan(
+        self,
+        buf: cffi.FFI.CData | bytes,
+        size: int,
+        max_events: int,
+        wd: cffi.FFI.CData,
+        mask: cffi.FFI.CData,
+        cookie: cffi.FFI.CData,
+        names: cffi.FFI.CData,
+        names_len: cffi.FFI.CData,
+        mask_or: cffi.FFI.CData,
+        bad_offset: cffi.FFI.CData,
+        /,
+    ) -> int: ...
 
     # ---- memory ----
     MLOCK_ONFAULT: int
@@ -115,6 +208,92 @@ class _Lib:
     def sysapi_ioprio_set(self, which: int, who: int, ioprio: int, /) -> int: ...
 
     # ---- timers ----
+    CLOCK_REALTIME: int
+    CLOCK_MONOTONIC: int
+    CLOCK_PROCESS_CPUTIME_ID: int
+    CLOCK_THREAD_CPUTIME_ID: int
+    CLOCK_MONOTONIC_RAW: int
+    CLOCK_REALTIME_COARSE: int
+    CLOCK_MONOTONIC_COARSE: int
+    CLOCK_BOOTTIME: int
+    CLOCK_REALTIME_ALARM: int
+    CLOCK_BOOTTIME_ALARM: int
+    CLOCK_TAI: int
+    TIMER_ABSTIME: int
+    DELAYTIMER_MAX: int
+    SIGEV_SIGNAL: int
+    SIGEV_NONE: int
+    SIGEV_THREAD: int
+    SIGEV_THREAD_ID: int
+    ADJ_OFFSET: int
+    ADJ_FREQUENCY: int
+    ADJ_MAXERROR: int
+    ADJ_ESTERROR: int
+    ADJ_STATUS: int
+    ADJ_TIMECONST: int
+    ADJ_TAI: int
+    ADJ_SETOFFSET: int
+    ADJ_MICRO: int
+    ADJ_NANO: int
+    ADJ_TICK: int
+    ADJ_OFFSET_SINGLESHOT: int
+    ADJ_OFFSET_SS_READ: int
+    STA_PLL: int
+    STA_PPSFREQ: int
+    STA_PPSTIME: int
+    STA_FLL: int
+    STA_INS: int
+    STA_DEL: int
+    STA_UNSYNC: int
+    STA_FREQHOLD: int
+    STA_PPSSIGNAL: int
+    STA_PPSJITTER: int
+    STA_PPSWANDER: int
+    STA_PPSERROR: int
+    STA_CLOCKERR: int
+    STA_NANO: int
+    STA_MODE: int
+    STA_CLK: int
+    TIME_OK: int
+    TIME_INS: int
+    TIME_DEL: int
+    TIME_OOP: int
+    TIME_WAIT: int
+    TIME_ERROR: int
+    def sysapi_timer_create(
+        self,
+        clockid: int,
+        notify: int,
+        signo: int,
+        value: int,
+        key: int,
+        tid: int,
+        timerid: cffi.FFI.CData,
+        /,
+    ) -> int: ...
+    def sysapi_timer_settime(
+        self,
+        timerid: cffi.FFI.CData,
+        flags: int,
+        value_sec: int,
+        value_nsec: int,
+        interval_sec: int,
+        interval_nsec: int,
+        old: cffi.FFI.CData,
+        /,
+    ) -> int: ...
+    def sysapi_timer_gettime(self, timerid: cffi.FFI.CData, cur: cffi.FFI.CData, /) -> int: ...
+    def sysapi_timer_getoverrun(self, timerid: cffi.FFI.CData, /) -> int: ...
+    def sysapi_timer_delete(self, timerid: cffi.FFI.CData, /) -> int: ...
+    def sysapi_timers_close_gate(self, timeout_ms: int, /) -> int: ...
+    def sysapi_timers_after_fork(self) -> None: ...
+    def sysapi_timers_inflight(self) -> int: ...
+    def sysapi_timers_dispatch_tid(self) -> int: ...
+    def sysapi_clock_nanosleep(
+        self, clockid: int, flags: int, sec: int, nsec: int, out: cffi.FFI.CData, /
+    ) -> int: ...
+    def sysapi_adjtimex(self, tx: cffi.FFI.CData, /) -> int: ...
+    def sysapi_clock_adjtime(self, clockid: int, tx: cffi.FFI.CData, /) -> int: ...
 
     # ---- process ----
     P_ALL: int

@@ -21,5 +21,5 @@ def reap(pid: int) -> list[int]:
     if peek is not None:
         found.append(peek.si_pid)
         found.append(0 if peek.rusage is None else 1)
-    options = [sysapi.P_PGID, sysapi.P_PIDFD, sysapi.WSTOPPED, sysapi.WCONTINUED]
+    options: list[int] = [sysapi.P_PGID, sysapi.P_PIDFD, sysapi.WSTOPPED, sysapi.WCONTINUED]
     return found + options

@@ -1,11 +1,376 @@
 INCLUDES = """
+#include <limits.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <time.h>
+#include <sys/timex.h>
 """
 
 TYPES = """
+#define CLOCK_REALTIME ...
+#define CLOCK_MONOTONIC ...
+#define CLOCK_PROCESS_CPUTIME_ID ...
+#define CLOCK_THREAD_CPUTIME_ID ...
+#define CLOCK_MONOTONIC_RAW ...
+#define CLOCK_REALTIME_COARSE ...
+#define CLOCK_MONOTONIC_COARSE ...
+#define CLOCK_BOOTTIME ...
+#define CLOCK_REALTIME_ALARM ...
+#define CLOCK_BOOTTIME_ALARM ...
+#define CLOCK_TAI ...
+#define TIMER_ABSTIME ...
+#define DELAYTIMER_MAX ...
+
+#define SIGEV_SIGNAL ...
+#define SIGEV_NONE ...
+#define SIGEV_THREAD ...
+#define SIGEV_THREAD_ID ...
+
+#define ADJ_OFFSET ...
+#define ADJ_FREQUENCY ...
+#define ADJ_MAXERROR ...
+#define ADJ_ESTERROR ...
+#define ADJ_STATUS ...
+#define ADJ_TIMECONST ...
+#define ADJ_TAI ...
+#define ADJ_SETOFFSET ...
+#define ADJ_MICRO ...
+#define ADJ_NANO ...
+#define ADJ_TICK ...
+#define ADJ_OFFSET_SINGLESHOT ...
+#define ADJ_OFFSET_SS_READ ...
+
+#define STA_PLL ...
+#define STA_PPSFREQ ...
+#define STA_PPSTIME ...
+#define STA_FLL ...
+#define STA_INS ...
+#define STA_DEL ...
+#define STA_UNSYNC ...
+#define STA_FREQHOLD ...
+#define STA_PPSSIGNAL ...
+#define STA_PPSJITTER ...
+#define STA_PPSWANDER ...
+#define STA_PPSERROR ...
+#define STA_CLOCKERR ...
+#define STA_NANO ...
+#define STA_MODE ...
+#define STA_CLK ...
+
+#define TIME_OK ...
+#define TIME_INS ...
+#define TIME_DEL ...
+#define TIME_OOP ...
+#define TIME_WAIT ...
+#define TIME_ERROR ...
+
+/* A private mirror of struct timex with fixed-width fields: standard structs such as
+   struct timeval are declared by no area, so areas never clash in the one cdef. */
+struct sysapi_timex {
+    unsigned int modes;
+    int status;
+    int64_t offset, freq, maxerror, esterror, constant, precision, tolerance;
+    int64_t time_sec, time_usec;
+    int64_t tick, ppsfreq, jitter, shift, stabil, jitcnt, calcnt, errcnt, stbcnt, tai;
+};
 """
 
 FUNCTIONS = """
+extern "Python" void sysapi_timer_fire(uint64_t key, int overrun);
+
+long sysapi_timer_create(int clockid, int notify, int signo, int value, uint64_t key, int tid,
+                         void **timerid);
+long sysapi_timer_settime(void *timerid, int flags, int64_t value_sec, int64_t value_nsec,
+                          int64_t interval_sec, int64_t interval_nsec, int64_t *old);
+long sysapi_timer_gettime(void *timerid, int64_t *cur);
+long sysapi_timer_getoverrun(void *timerid);
+long sysapi_timer_delete(void *timerid);
+long sysapi_timers_close_gate(long timeout_ms);
+void sysapi_timers_after_fork(void);
+long sysapi_timers_inflight(void);
+long sysapi_timers_dispatch_tid(void);
+
+long sysapi_clock_nanosleep(int clockid, int flags, int64_t sec, int64_t nsec, int64_t *out);
+long sysapi_adjtimex(struct sysapi_timex *tx);
+long sysapi_clock_adjtime(int clockid, struct sysapi_timex *tx);
 """
 
 CUSTOMIZATIONS = """
+struct sysapi_timex {
+    unsigned int modes;
+    int status;
+    int64_t offset, freq, maxerror, esterror, constant, precision, tolerance;
+    int64_t time_sec, time_usec;
+    int64_t tick, ppsfreq, jitter, shift, stabil, jitcnt, calcnt, errcnt, stbcnt, tai;
+};
+
+/* ---- POSIX timers ----
+   SIGEV_THREAD callbacks. glibc would run each expiry on a freshly created thread and drop
+   the kernel's si_overrun; sysapi instead sends each expiry (SIGEV_THREAD_ID, signal
+   SIGRTMAX) to one dispatch thread of its own, which takes it with sigwaitinfo and calls into
+   Python with the sigval's integer key (never an object pointer) and the exact si_overrun.
+   Only that thread blocks SIGRTMAX and the signals are directed at it, so the rest of the
+   process never sees them.
+   The gate lets interpreter shutdown stop callbacks from entering Python: it is closed, then
+   the callback already inside Python is waited for (with the GIL released). */
+static void sysapi_timer_fire(uint64_t key, int overrun);  /* extern "Python", by cffi */
+
+/* Tagged keys: a process-directed SIGRTMAX timer signal of someone else's (its sigval has no
+   tag) that the dispatch thread happens to take is dropped, never mistaken for a callback. */
+#define SYSAPI_KEY_TAG  0x5359000000000000ULL
+#define SYSAPI_KEY_MASK 0xffff000000000000ULL
+
+static int sysapi_timers_gate = 1;
+static long sysapi_timers_running = 0;
+static pthread_mutex_t sysapi_dispatch_lock = PTHREAD_MUTEX_INITIALIZER;
+static pid_t sysapi_dispatch_tid = 0;  /* 0: no dispatch thread in this process yet */
+static sem_t sysapi_dispatch_ready;
+
+static void *sysapi_dispatch_main(void *arg)
+{
+    sigset_t wanted;
+    siginfo_t si;
+    (void)arg;
+    sigemptyset(&wanted);
+    sigaddset(&wanted, SIGRTMAX);
+    __atomic_store_n(&sysapi_dispatch_tid, (pid_t)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
+    sem_post(&sysapi_dispatch_ready);
+    for (;;) {
+        uint64_t tagged;
+        if (sigwaitinfo(&wanted, &si) < 0 || si.si_code != SI_TIMER)
+            continue;  /* EINTR, or a stray SIGRTMAX not from a timer: nothing to run */
+        tagged = (uint64_t)(uintptr_t)si.si_value.sival_ptr;
+        if ((tagged & SYSAPI_KEY_MASK) != SYSAPI_KEY_TAG)
+            continue;  /* not one of ours */
+        __atomic_add_fetch(&sysapi_timers_running, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&sysapi_timers_gate, __ATOMIC_SEQ_CST))
+            sysapi_timer_fire(tagged & ~SYSAPI_KEY_MASK, si.si_overrun);
+        __atomic_sub_fetch(&sysapi_timers_running, 1, __ATOMIC_SEQ_CST);
+    }
+    return NULL;
+}
+
+/* The dispatch thread's tid, starting the thread on first use; or -errno. */
+static long sysapi_dispatch_start(void)
+{
+    long result;
+    pthread_mutex_lock(&sysapi_dispatch_lock);
+    if (sysapi_dispatch_tid == 0) {
+        sigset_t all, old;
+        pthread_attr_t attr;
+        pthread_t thread;
+        int rc;
+        sem_init(&sysapi_dispatch_ready, 0, 0);
+        sigfillset(&all);  /* the new thread starts with every signal blocked */
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        rc = pthread_create(&thread, &attr, sysapi_dispatch_main, NULL);
+        pthread_attr_destroy(&attr);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (rc != 0) {
+            pthread_mutex_unlock(&sysapi_dispatch_lock);
+            return -(long)rc;
+        }
+        pthread_setname_np(thread, "sysapi-timers");
+        while (sem_wait(&sysapi_dispatch_ready) < 0 && errno == EINTR)
+            ;
+    }
+    result = sysapi_dispatch_tid;
+    pthread_mutex_unlock(&sysapi_dispatch_lock);
+    return result;
+}
+
+/* Close the gate for good; wait up to timeout_ms for a callback inside Python to leave.
+   Returns how many are still running (0 normally). */
+static long sysapi_timers_close_gate(long timeout_ms)
+{
+    struct timespec step = {0, 1000000};
+    __atomic_store_n(&sysapi_timers_gate, 0, __ATOMIC_SEQ_CST);
+    for (long waited = 0; waited < timeout_ms; waited++) {
+        if (__atomic_load_n(&sysapi_timers_running, __ATOMIC_SEQ_CST) == 0)
+            return 0;
+        nanosleep(&step, NULL);
+    }
+    return __atomic_load_n(&sysapi_timers_running, __ATOMIC_SEQ_CST);
+}
+
+/* In a forked child the dispatch thread does not exist: the next callback timer starts one. */
+static void sysapi_timers_after_fork(void)
+{
+    pthread_mutex_init(&sysapi_dispatch_lock, NULL);
+    sysapi_dispatch_tid = 0;
+    __atomic_store_n(&sysapi_timers_running, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&sysapi_timers_gate, 1, __ATOMIC_SEQ_CST);
+}
+
+static long sysapi_timers_inflight(void)
+{ return __atomic_load_n(&sysapi_timers_running, __ATOMIC_SEQ_CST); }
+
+static long sysapi_timers_dispatch_tid(void)
+{ return __atomic_load_n(&sysapi_dispatch_tid, __ATOMIC_SEQ_CST); }
+
+static long sysapi_timer_create(int clockid, int notify, int signo, int value, uint64_t key,
+                                int tid, void **timerid)
+{
+    struct sigevent sev;
+    timer_t id;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = notify;
+    sev.sigev_signo = signo;
+    sev.sigev_value.sival_int = value;
+    if (notify == SIGEV_THREAD) {
+        long dispatcher = sysapi_dispatch_start();
+        if (dispatcher < 0)
+            return dispatcher;
+        sev.sigev_notify = SIGEV_THREAD_ID;
+        sev.sigev_signo = SIGRTMAX;
+        if (key & SYSAPI_KEY_MASK)
+            return -(long)EOVERFLOW;  /* 2**48 callback timers: not reachable in practice */
+        sev.sigev_value.sival_ptr = (void *)(uintptr_t)(key | SYSAPI_KEY_TAG);
+        tid = (int)dispatcher;
+    }
+    if (sev.sigev_notify == SIGEV_THREAD_ID)
+        sev._sigev_un._tid = tid;
+    if (timer_create(clockid, &sev, &id) < 0)
+        return -(long)errno;
+    *timerid = (void *)id;
+    return 0;
+}
+
+static long sysapi_timer_settime(void *timerid, int flags, int64_t value_sec, int64_t value_nsec,
+                                 int64_t interval_sec, int64_t interval_nsec, int64_t *old)
+{
+    struct itimerspec new_value, old_value;
+    new_value.it_value.tv_sec = value_sec;
+    new_value.it_value.tv_nsec = value_nsec;
+    new_value.it_interval.tv_sec = interval_sec;
+    new_value.it_interval.tv_nsec = interval_nsec;
+    if (timer_settime((timer_t)timerid, flags, &new_value, &old_value) < 0)
+        return -(long)errno;
+    old[0] = old_value.it_value.tv_sec;
+    old[1] = old_value.it_value.tv_nsec;
+    old[2] = old_value.it_interval.tv_sec;
+    old[3] = old_value.it_interval.tv_nsec;
+    return 0;
+}
+
+static long sysapi_timer_gettime(void *timerid, int64_t *cur)
+{
+    struct itimerspec value;
+    if (timer_gettime((timer_t)timerid, &value) < 0)
+        return -(long)errno;
+    cur[0] = value.it_value.tv_sec;
+    cur[1] = value.it_value.tv_nsec;
+    cur[2] = value.it_interval.tv_sec;
+    cur[3] = value.it_interval.tv_nsec;
+    return 0;
+}
+
+static long sysapi_timer_getoverrun(void *timerid)
+{ SYSAPI_RET(timer_getoverrun((timer_t)timerid)); }
+
+static long sysapi_timer_delete(void *timerid)
+{ SYSAPI_RET(timer_delete((timer_t)timerid)); }
+
+/* ---- clocks ---- */
+
+/* clock_nanosleep returns the error number (it does not set errno). On EINTR, out[0..1]
+   receives the kernel's remaining time (relative sleeps) and out[2] the clock's reading at
+   that instant, so the caller can recompute what is left after its signal handlers ran. */
+static long sysapi_clock_nanosleep(int clockid, int flags, int64_t sec, int64_t nsec,
+                                   int64_t *out)
+{
+    struct timespec req, rem = {0, 0}, now;
+    int rc;
+    req.tv_sec = sec;
+    req.tv_nsec = nsec;
+    rc = clock_nanosleep(clockid, flags, &req, &rem);
+    if (rc == EINTR) {
+        out[0] = rem.tv_sec;
+        out[1] = rem.tv_nsec;
+        out[2] = clock_gettime(clockid, &now) == 0
+                 ? (int64_t)now.tv_sec * 1000000000 + now.tv_nsec : -1;
+    }
+    SYSAPI_RET_RC(rc);
+}
+
+static void sysapi_timex_in(struct timex *t, const struct sysapi_timex *s)
+{
+    memset(t, 0, sizeof *t);
+    t->modes = s->modes;
+    t->offset = s->offset;
+    t->freq = s->freq;
+    t->maxerror = s->maxerror;
+    t->esterror = s->esterror;
+    t->status = s->status;
+    t->constant = s->constant;
+    t->precision = s->precision;
+    t->tolerance = s->tolerance;
+    t->time.tv_sec = s->time_sec;
+    t->time.tv_usec = s->time_usec;
+    t->tick = s->tick;
+    t->ppsfreq = s->ppsfreq;
+    t->jitter = s->jitter;
+    t->shift = s->shift;
+    t->stabil = s->stabil;
+    t->jitcnt = s->jitcnt;
+    t->calcnt = s->calcnt;
+    t->errcnt = s->errcnt;
+    t->stbcnt = s->stbcnt;
+    t->tai = s->tai;
+}
+
+static void sysapi_timex_out(struct sysapi_timex *s, const struct timex *t)
+{
+    s->modes = t->modes;
+    s->offset = t->offset;
+    s->freq = t->freq;
+    s->maxerror = t->maxerror;
+    s->esterror = t->esterror;
+    s->status = t->status;
+    s->constant = t->constant;
+    s->precision = t->precision;
+    s->tolerance = t->tolerance;
+    s->time_sec = t->time.tv_sec;
+    s->time_usec = t->time.tv_usec;
+    s->tick = t->tick;
+    s->ppsfreq = t->ppsfreq;
+    s->jitter = t->jitter;
+    s->shift = t->shift;
+    s->stabil = t->stabil;
+    s->jitcnt = t->jitcnt;
+    s->calcnt = t->calcnt;
+    s->errcnt = t->errcnt;
+    s->stbcnt = t->stbcnt;
+    s->tai = t->tai;
+}
+
+/* Both return the clock state (TIME_OK ... TIME_ERROR) or -errno; *tx is updated in place. */
+static long sysapi_adjtimex(struct sysapi_timex *tx)
+{
+    struct timex t;
+    int state;
+    sysapi_timex_in(&t, tx);
+    state = adjtimex(&t);
+    if (state < 0)
+        return -(long)errno;
+    sysapi_timex_out(tx, &t);
+    return state;
+}
+
+static long sysapi_clock_adjtime(int clockid, struct sysapi_timex *tx)
+{
+    struct timex t;
+    int state;
+    sysapi_timex_in(&t, tx);
+    state = clock_adjtime(clockid, &t);
+    if (state < 0)
+        return -(long)errno;
+    sysapi_timex_out(tx, &t);
+    return state;
+}
 """

@@ -1,7 +1,383 @@
-"""Reference cases of this area (see ``sysapi.conformance``)."""
+"""Reference cases of the xattr area: every documented errno of the twelve calls.
+
+The path (``""``), no-follow (``"l"``) and descriptor (``"f"``) variants are generated from one
+table, since most provocations differ only in how the file is named.
+"""
 
 from __future__ import annotations
 
-from sysapi.conformance import Case
+import ctypes
+import errno
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-CASES: list[Case] = []
+from sysapi import xattr
+from sysapi.conformance import NOBODY, Case, Context, NotProvokable
+
+AREA = "xattr"
+_FAULT = "needs a pointer outside the address space; sysapi passes only Python-owned memory"
+_NOMEM = "needs the kernel to run out of memory"
+_QUOTA = "needs a filesystem with disk quotas enabled and a user over its quota"
+# mount(2) and unshare(2) flags from <sys/mount.h> and <sched.h>, for _read_only_file.
+_CLONE_NEWNS = 0x00020000
+_MS_RDONLY, _MS_REMOUNT, _MS_REC, _MS_PRIVATE = 0x1, 0x20, 0x4000, 0x40000
+_SHM = "/dev/shm"
+
+# variant prefix → the four calls
+_GET: dict[str, Callable[..., bytes]] = {
+    "": xattr.getxattr,
+    "l": xattr.lgetxattr,
+    "f": xattr.fgetxattr,
+}
+_SET: dict[str, Callable[..., None]] = {
+    "": xattr.setxattr,
+    "l": xattr.lsetxattr,
+    "f": xattr.fsetxattr,
+}
+_LIST: dict[str, Callable[..., list[str]]] = {
+    "": xattr.listxattr,
+    "l": xattr.llistxattr,
+    "f": xattr.flistxattr,
+}
+_REMOVE: dict[str, Callable[..., None]] = {
+    "": xattr.removexattr,
+    "l": xattr.lremovexattr,
+    "f": xattr.fremovexattr,
+}
+
+
+def _target(ctx: Context, kind: str, path: str | os.PathLike[str]) -> Any:
+    """``path`` itself for the path variants, an open descriptor of it for the f variants."""
+    return ctx.open(path) if kind == "f" else path
+
+
+def _file(ctx: Context, attrs: dict[str, bytes] | None = None, mode: int = 0o644) -> Path:
+    """A root-owned regular file with ``attrs`` set."""
+    path = ctx.file("file", b"data", mode)
+    for name, value in (attrs or {}).items():
+        os.setxattr(path, name, value)
+    return path
+
+
+def _own_file(ctx: Context, attrs: dict[str, bytes] | None = None) -> Path:
+    """A file owned by uid 65534 (who may then write its user.* attributes)."""
+    path = _file(ctx, attrs)
+    os.chown(path, NOBODY, NOBODY)
+    return path
+
+
+def _device(ctx: Context) -> Path:
+    """A character device node (1:3, like /dev/null) made in the scratch directory: root only."""
+    path = ctx.tmp / "null"
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError:
+        raise NotProvokable("mknod needs CAP_MKNOD") from None
+    return path
+
+
+def _symlink(ctx: Context) -> Path:
+    link = ctx.tmp / "link"
+    link.symlink_to(_file(ctx))
+    return link
+
+
+def _shm_file(ctx: Context) -> Path:
+    if not os.path.isdir(_SHM):
+        raise NotProvokable("no tmpfs at /dev/shm")
+    path = Path(_SHM, f"sysapi-check-{os.getpid()}")
+    path.write_bytes(b"")
+    ctx.defer(path.unlink)
+    return path
+
+
+def _long_list(ctx: Context) -> Path:
+    """A tmpfs file whose name list is longer than XATTR_LIST_MAX (64 KiB)."""
+    path = _shm_file(ctx)
+    try:
+        for i in range(300):
+            os.setxattr(path, f"user.{i:04d}" + "n" * 240, b"")
+    except OSError as exc:
+        raise NotProvokable(f"tmpfs refused 300 long names: {exc}") from None
+    return path
+
+
+def _large_value_file(ctx: Context) -> Path:
+    """A file on a filesystem that cannot store an 8 KiB value (ext4 without ea_inode)."""
+    path = _file(ctx)
+    try:
+        os.setxattr(path, "user.probe", b"x" * 8192)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            return path
+        raise
+    raise NotProvokable("the scratch filesystem stores 8 KiB values (tmpfs, XFS, ea_inode)")
+
+
+def _read_only_file(ctx: Context) -> Path:
+    """A file with ``user.k`` on a tmpfs mounted read-only in a private mount namespace.
+
+    Only in a forked child run as root: the namespace, and the mount, end with the child.
+    """
+    if not ctx.forked:
+        raise RuntimeError("_read_only_file() outside a forked case")
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def check(result: int, what: str) -> None:
+        if result != 0:
+            raise NotProvokable(f"{what}: {os.strerror(ctypes.get_errno())}")
+
+    check(libc.unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    # Private first, so that nothing mounted here propagates to the machine's namespace.
+    check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
+    target = ctx.tmp / "ro"
+    target.mkdir()
+    check(libc.mount(b"tmpfs", bytes(target), b"tmpfs", 0, None), "mount tmpfs")
+    path = target / "file"
+    path.write_bytes(b"")
+    os.setxattr(path, "user.k", b"v")
+    check(libc.mount(None, bytes(target), None, _MS_REMOUNT | _MS_RDONLY, None), "remount ro")
+    return path
+
+
+def _unprivileged(ctx: Context, kind: str, path: Any, call: Callable[[Any], object]) -> None:
+    """Open ``path`` first for the f variants (as root), then drop privileges and call."""
+    target = _target(ctx, kind, path)
+    ctx.drop_privileges()
+    call(target)
+
+
+def _search_denied(ctx: Context) -> Path:
+    """A file inside a 0700 root directory: uid 65534 cannot reach it."""
+    private = ctx.tmp / "private"
+    private.mkdir(mode=0o700)
+    path = private / "file"
+    path.write_bytes(b"")
+    os.setxattr(path, "user.k", b"v")
+    return path
+
+
+def _loop(ctx: Context) -> Path:
+    (ctx.tmp / "a").symlink_to(ctx.tmp / "b")
+    (ctx.tmp / "b").symlink_to(ctx.tmp / "a")
+    return ctx.tmp / "a" / "x"
+
+
+def _path_cases(call: str, kind: str, op: Callable[[Any], object], how: str) -> list[Case]:
+    """The path-resolution errnos of one path variant; ``op(path)`` makes the call."""
+    return [
+        Case(AREA, call, errno.EACCES, "search permission missing on a directory",
+             lambda ctx: _unprivileged(ctx, "", _search_denied(ctx), op),
+             unprivileged=True),
+        Case(AREA, call, errno.EFAULT, "bad pointer", reason=_FAULT),
+        Case(AREA, call, errno.ELOOP, f"symlink loop as a directory ({how})",
+             lambda ctx: op(_loop(ctx))),
+        Case(AREA, call, errno.ENAMETOOLONG, "300-byte component",
+             lambda ctx: op(ctx.tmp / ("x" * 300))),
+        Case(AREA, call, errno.ENOENT, "missing file", lambda ctx: op(ctx.tmp / "missing")),
+        Case(AREA, call, errno.ENOENT, "empty path", lambda ctx: op("")),
+        Case(AREA, call, errno.ENOENT, "missing file, as uid 65534",
+             lambda ctx: _unprivileged(ctx, kind, ctx.tmp / "missing", op), unprivileged=True),
+        Case(AREA, call, errno.ENOMEM, "out of memory", reason=_NOMEM),
+        Case(AREA, call, errno.ENOTDIR, "a regular file used as a directory",
+             lambda ctx: op(_file(ctx) / "x")),
+    ]  # fmt: skip
+
+
+def _fd_cases(call: str, op: Callable[[Any], object]) -> list[Case]:
+    """The descriptor errnos of one f variant; ``op(fd)`` makes the call."""
+    return [
+        Case(AREA, call, errno.EBADF, "closed fd", lambda ctx: op(ctx.closed_fd())),
+        Case(AREA, call, errno.EBADF, "closed fd, as uid 65534",
+             lambda ctx: _unprivileged(ctx, "", ctx.closed_fd(), op), unprivileged=True),
+        Case(AREA, call, errno.EBADF, "O_PATH fd",
+             lambda ctx: op(ctx.open(_file(ctx), os.O_PATH))),
+        Case(AREA, call, errno.EFAULT, "bad pointer", reason=_FAULT),
+        Case(AREA, call, errno.ENOMEM, "out of memory", reason=_NOMEM),
+    ]  # fmt: skip
+
+
+def _get_cases(kind: str) -> list[Case]:
+    call, get = f"{kind}getxattr", _GET[kind]
+    cases = (
+        _fd_cases(call, lambda fd: get(fd, "user.k"))
+        if kind == "f"
+        else _path_cases(call, kind, lambda p: get(p, "user.k"), "user.k")
+    )
+    cases += [
+        Case(AREA, call, errno.ENODATA, "no such attribute",
+             lambda ctx: get(_target(ctx, kind, _file(ctx)), "user.missing")),
+        Case(AREA, call, errno.ENODATA, "no such attribute, as uid 65534",
+             lambda ctx: _unprivileged(ctx, kind, _file(ctx), lambda t: get(t, "user.missing")),
+             unprivileged=True),
+        Case(AREA, call, errno.ENODATA, "trusted.* is invisible",
+             lambda ctx: _unprivileged(ctx, kind, _file(ctx, {"trusted.k": b"v"}),
+                                       lambda t: get(t, "trusted.k")),
+             unprivileged=True),
+        Case(AREA, call, errno.ENOTSUP, "procfs file",
+             lambda ctx: get(_target(ctx, kind, "/proc/self/status"), "user.k")),
+        Case(AREA, call, errno.ENOTSUP, "name in no namespace ('bogus.k')",
+             lambda ctx: get(_target(ctx, kind, _file(ctx)), "bogus.k")),
+        Case(AREA, call, errno.ERANGE, "size=2 for a 5-byte value",
+             lambda ctx: get(_target(ctx, kind, _file(ctx, {"user.k": b"12345"})), "user.k",
+                             size=2)),
+        Case(AREA, call, errno.ERANGE, "256-byte name",
+             lambda ctx: get(_target(ctx, kind, _file(ctx)), "user." + "n" * 251)),
+        Case(AREA, call, errno.EINVAL, "bare prefix 'user.'",
+             lambda ctx: get(_target(ctx, kind, _file(ctx)), "user.")),
+    ]  # fmt: skip
+    if kind == "f":
+        cases.append(
+            Case(AREA, call, errno.EACCES, "user.* of a 0600 root file opened before dropping",
+                 lambda ctx: _unprivileged(ctx, kind, _file(ctx, {"user.k": b"v"}, 0o600),
+                                           lambda t: get(t, "user.k")),
+                 unprivileged=True)
+        )  # fmt: skip
+    else:
+        cases.append(
+            Case(AREA, call, errno.EACCES, "user.* of a 0600 root file",
+                 lambda ctx: _unprivileged(ctx, kind, _file(ctx, {"user.k": b"v"}, 0o600),
+                                           lambda t: get(t, "user.k")),
+                 unprivileged=True)
+        )  # fmt: skip
+    if kind == "l":
+        cases.append(
+            Case(AREA, call, errno.ENODATA, "user.* of a symlink",
+                 lambda ctx: get(_symlink(ctx), "user.k"))
+        )  # fmt: skip
+    return cases
+
+
+def _set_cases(kind: str) -> list[Case]:
+    call, put = f"{kind}setxattr", _SET[kind]
+    cases = (
+        _fd_cases(call, lambda fd: put(fd, "user.k", b"v"))
+        if kind == "f"
+        else _path_cases(call, kind, lambda p: put(p, "user.k", b"v"), "user.k")
+    )
+
+    def on_file(
+        name: str, value: bytes = b"v", flags: int = 0, attrs: dict[str, bytes] | None = None
+    ) -> Any:
+        return lambda ctx: put(_target(ctx, kind, _file(ctx, attrs)), name, value, flags)
+
+    cases += [
+        Case(AREA, call, errno.EDQUOT, "over quota", reason=_QUOTA),
+        Case(AREA, call, errno.EEXIST, "XATTR_CREATE of an existing attribute",
+             on_file("user.k", flags=xattr.XATTR_CREATE, attrs={"user.k": b"old"})),
+        Case(AREA, call, errno.EEXIST, "XATTR_CREATE of an existing attribute, as uid 65534",
+             lambda ctx: _unprivileged(ctx, kind, _own_file(ctx, {"user.k": b"old"}),
+                                       lambda t: put(t, "user.k", b"v", xattr.XATTR_CREATE)),
+             unprivileged=True),
+        Case(AREA, call, errno.EINVAL, "flags=4", on_file("user.k", flags=4)),
+        Case(AREA, call, errno.EINVAL, "bare prefix 'user.'", on_file("user.")),
+        Case(AREA, call, errno.ENODATA, "XATTR_REPLACE of a missing attribute",
+             on_file("user.k", flags=xattr.XATTR_REPLACE)),
+        Case(AREA, call, errno.ENOSPC, "8 KiB value on ext4 without ea_inode",
+             lambda ctx: put(_target(ctx, kind, _large_value_file(ctx)), "user.k", b"x" * 8192)),
+        Case(AREA, call, errno.ENOTSUP, "procfs file",
+             lambda ctx: put(_target(ctx, kind, "/proc/self/status"), "user.k", b"v")),
+        Case(AREA, call, errno.ENOTSUP, "name in no namespace ('bogus.k')", on_file("bogus.k")),
+        Case(AREA, call, errno.E2BIG, "value of XATTR_SIZE_MAX + 1 bytes",
+             on_file("user.k", b"x" * (xattr.XATTR_SIZE_MAX + 1))),
+        Case(AREA, call, errno.EPERM, "trusted.*",
+             lambda ctx: _unprivileged(ctx, kind, _file(ctx), lambda t: put(t, "trusted.k", b"v")),
+             unprivileged=True),
+        Case(AREA, call, errno.EPERM, "security.*",
+             lambda ctx: _unprivileged(ctx, kind, _file(ctx),
+                                       lambda t: put(t, "security.sysapi", b"v")),
+             unprivileged=True),
+        Case(AREA, call, errno.ERANGE, "256-byte name", on_file("user." + "n" * 251)),
+        Case(AREA, call, errno.EROFS, "tmpfs remounted read-only in a private namespace",
+             lambda ctx: put(_target(ctx, kind, _read_only_file(ctx)), "user.k", b"v"),
+             fork=True, root=True),
+        Case(AREA, call, errno.EACCES,
+             "user.* of a 0644 root file"
+             + (" opened before dropping" if kind == "f" else ""),
+             lambda ctx: _unprivileged(ctx, kind, _file(ctx), lambda t: put(t, "user.k", b"v")),
+             unprivileged=True),
+    ]  # fmt: skip
+    if kind == "l":
+        cases.append(
+            Case(AREA, call, errno.EPERM, "user.* on a symlink",
+                 lambda ctx: put(_symlink(ctx), "user.k", b"v"))
+        )  # fmt: skip
+    else:
+        cases.append(
+            Case(AREA, call, errno.EPERM, "user.* on a character device",
+                 lambda ctx: put(_target(ctx, kind, _device(ctx)), "user.k", b"v"), root=True)
+        )  # fmt: skip
+    return cases
+
+
+def _list_cases(kind: str) -> list[Case]:
+    call, names = f"{kind}listxattr", _LIST[kind]
+    cases = _fd_cases(call, names) if kind == "f" else _path_cases(call, kind, names, "")
+    cases += [
+        Case(AREA, call, errno.ENOTSUP, "procfs file: Linux lists nothing",
+             lambda ctx: names(_target(ctx, kind, "/proc/self/status")), expect=0),
+        Case(AREA, call, errno.ERANGE, "size=3 for 'user.k\\0'",
+             lambda ctx: names(_target(ctx, kind, _file(ctx, {"user.k": b"v"})), size=3)),
+        Case(AREA, call, errno.E2BIG, "tmpfs file with 75 KiB of names",
+             lambda ctx: names(_target(ctx, kind, _long_list(ctx)))),
+    ]  # fmt: skip
+    return cases
+
+
+def _remove_cases(kind: str) -> list[Case]:
+    call, rm = f"{kind}removexattr", _REMOVE[kind]
+    cases = (
+        _fd_cases(call, lambda fd: rm(fd, "user.k"))
+        if kind == "f"
+        else _path_cases(call, kind, lambda p: rm(p, "user.k"), "user.k")
+    )
+
+    def on_file(name: str, attrs: dict[str, bytes] | None = None) -> Any:
+        return lambda ctx: rm(_target(ctx, kind, _file(ctx, attrs)), name)
+
+    cases += [
+        Case(AREA, call, errno.ENODATA, "no such attribute", on_file("user.missing")),
+        Case(AREA, call, errno.ENODATA, "no such attribute, as uid 65534",
+             lambda ctx: _unprivileged(ctx, kind, _own_file(ctx), lambda t: rm(t, "user.missing")),
+             unprivileged=True),
+        Case(AREA, call, errno.ENOTSUP, "procfs file",
+             lambda ctx: rm(_target(ctx, kind, "/proc/self/status"), "user.k")),
+        Case(AREA, call, errno.ENOTSUP, "name in no namespace ('bogus.k')", on_file("bogus.k")),
+        Case(AREA, call, errno.EINVAL, "bare prefix 'user.'", on_file("user.")),
+        Case(AREA, call, errno.EPERM, "trusted.*",
+             lambda ctx: _unprivileged(ctx, kind, _file(ctx, {"trusted.k": b"v"}),
+                                       lambda t: rm(t, "trusted.k")),
+             unprivileged=True),
+        Case(AREA, call, errno.ERANGE, "256-byte name", on_file("user." + "n" * 251)),
+        Case(AREA, call, errno.EROFS, "tmpfs remounted read-only in a private namespace",
+             lambda ctx: rm(_target(ctx, kind, _read_only_file(ctx)), "user.k"),
+             fork=True, root=True),
+        Case(AREA, call, errno.EACCES,
+             "user.* of a 0644 root file"
+             + (" opened before dropping" if kind == "f" else ""),
+             lambda ctx: _unprivileged(ctx, kind, _file(ctx, {"user.k": b"v"}),
+                                       lambda t: rm(t, "user.k")),
+             unprivileged=True),
+    ]  # fmt: skip
+    if kind == "l":
+        cases.append(
+            Case(AREA, call, errno.EPERM, "user.* on a symlink",
+                 lambda ctx: rm(_symlink(ctx), "user.k"))
+        )  # fmt: skip
+    else:
+        cases.append(
+            Case(AREA, call, errno.EPERM, "user.* on a character device",
+                 lambda ctx: rm(_target(ctx, kind, _device(ctx)), "user.k"), root=True)
+        )  # fmt: skip
+    return cases
+
+
+CASES: list[Case] = [
+    case
+    for make in (_get_cases, _set_cases, _list_cases, _remove_cases)
+    for kind in ("", "l", "f")
+    for case in make(kind)
+]
