@@ -576,6 +576,8 @@ class Inotify(Fd):
     def event_path(self, event: InotifyEvent) -> str | None:
         """The path an event is about: the watched path joined with ``event.name``; None for
         ``IN_Q_OVERFLOW`` and unknown watches."""
+        if not isinstance(event, InotifyEvent):
+            raise TypeError(f"event must be an InotifyEvent, not {type(event).__name__}")
         base = self.path(event.wd)
         if base is None or not event.name:
             return base

@@ -502,6 +502,8 @@ def _value(value: Any) -> tuple[Any, int]:
         view = ffi.from_buffer(value)
     except TypeError:
         raise TypeError(f"value must be a bytes-like object, not {type(value).__name__}") from None
+    except BufferError as exc:  # a non-contiguous view
+        raise TypeError(f"value must be a C-contiguous bytes-like object: {exc}") from None
     return view, len(view)
 
 

@@ -54,7 +54,9 @@ AREAS = (
 )
 #: Areas whose targets were reviewed for safety: all of their targets are fuzzed, and the
 #: coverage test fails when one of them has a parameter without a strategy.
-REVIEWED = frozenset({"fs", "memory", "sched", "process", "signals", "ipc"})
+REVIEWED = frozenset(
+    {"fs", "xattr", "inotify", "memory", "sched", "timers", "clock", "process", "signals", "ipc"}
+)
 #: What a call may raise.
 ALLOWED = (TypeError, ValueError, OverflowError, SysapiError)
 #: Dunder methods fuzzed when a public class defines them.
@@ -308,9 +310,24 @@ def _vocabulary(area: ModuleType) -> dict[str, st.SearchStrategy[object]]:
         "timer": _timers(),
         "clockid": st.one_of(st.sampled_from(range(12)), numbers),
         "shmid": _shmids(),
-        "key": _shm_keys(),
         "attachment": st.one_of(st.sampled_from(v.handle_tokens() or (None,)), v.plain_buffers),
         "buffer": v.buffers(),
+        "target": st.one_of(v.paths(), v.fds()),
+        "follow_symlinks": v.anything(),
+        "namespace": st.one_of(
+            st.none(), st.sampled_from(["user", "trusted", "security", "system", "", "u\0"])
+        ),
+        "key": st.deferred(_xattr_names) if area.__name__ == "sysapi.xattr" else _shm_keys(),
+        "default": v.anything(),
+        "other": st.one_of(
+            st.dictionaries(_xattr_names(), v.buffers(), max_size=3),
+            st.lists(st.tuples(_xattr_names(), v.buffers()), max_size=3),
+            v.weird_objects,
+        ),
+        "events": st.one_of(st.lists(st.deferred(_events), max_size=4), v.weird_objects),
+        "event": st.one_of(st.deferred(_events), v.weird_objects),
+        "retry": v.anything(),
+        "timex": st.deferred(_timexes),
     }
 
 
@@ -345,6 +362,47 @@ def _ioprios() -> st.SearchStrategy[object]:
 def _shmid_ds() -> st.SearchStrategy[object]:
     cls = getattr(sysapi, "ShmidDs", None)
     return st.one_of(st.none(), _builds(cls) if cls else st.nothing(), v.weird_objects)
+
+
+def _events() -> st.SearchStrategy[object]:
+    cls = getattr(sysapi, "InotifyEvent", None)
+    return _builds(cls) if cls else st.nothing()
+
+
+def _timexes() -> st.SearchStrategy[object]:
+    cls = getattr(sysapi, "Timex", None)
+    return st.one_of(st.none(), _builds(cls) if cls else st.nothing(), v.weird_objects)
+
+
+def _sleep_ns() -> st.SearchStrategy[object]:
+    """Sleeps that end: at most 2 ms, or negative, or too large for a timespec."""
+    return st.one_of(
+        st.sampled_from([0, 1, 1000, 2_000_000, -1, -(10**9), True]),
+        st.integers(-(1 << 70), 0),
+        # Beyond a 64-bit tv_sec (a mere 2**64 ns is 584 years: a valid, long sleep).
+        st.integers(10**9 << 63, 1 << 100),
+        st.floats(max_value=2e6),
+        st.sampled_from([float("nan"), float("inf"), 1e300]),
+        v.weird_objects,
+    )
+
+
+def _sleepable_clock(values: dict[str, object]) -> dict[str, object]:
+    """A positive sleep on a CPU-time clock (2, or a negative id: another process's) waits
+    for CPU time that a sleeping child never uses: only wall clocks or invalid ids then."""
+    ns, clockid = values.get("ns"), values.get("clockid")
+    positive = isinstance(ns, (int, float)) and ns > 0
+    if positive and (not isinstance(clockid, int) or clockid == 2 or clockid < 0):
+        values["clockid"] = 1
+    return values
+
+
+def _never_privileged(env: Env) -> None:
+    """adjtimex/clock_adjtime with arbitrary modes may only run without any capability."""
+    with open("/proc/self/status") as f:
+        caps = [line for line in f if line.startswith("CapEff:")]
+    if os.geteuid() == 0 or int(caps[0].split()[1], 16) != 0:
+        raise RuntimeError("refusing to fuzz a clock write with privileges")
 
 
 def _no_user_wide_ioprio(values: dict[str, object]) -> dict[str, object]:
@@ -387,17 +445,21 @@ OVERRIDES: dict[str, st.SearchStrategy[object]] = {
     "ipc.shmctl.gid": _numbers(),
     "ipc.shmctl.mode": _numbers(),
     "ipc.ftok.proj_id": st.one_of(_numbers(), v.texts),
+    "clock.clock_nanosleep.ns": _sleep_ns(),
 }
 
 #: Joint constraints between the arguments of one target.
 CONSTRAINTS: dict[str, Callable[[dict[str, object]], dict[str, object]]] = {
     "sched.ioprio_set": _no_user_wide_ioprio,
+    "clock.clock_nanosleep": _sleepable_clock,
 }
 
 #: What must happen in the child right before a call (its signals made pending, ...).
 BEFORE: dict[str, Callable[[Env], None]] = {
     "signals.sigwaitinfo": _raise_pending,
     "signals.sigtimedwait": _raise_pending,
+    "clock.adjtimex": _never_privileged,
+    "clock.clock_adjtime": _never_privileged,
 }
 
 #: Calls per child for targets that change process-wide state.
@@ -442,8 +504,14 @@ def _selves(cls: type) -> st.SearchStrategy[object] | None:
     name = cls.__name__
     tokens = {
         "Inotify": [Tok("inotify"), Tok("inotify:closed")],
-        "PosixTimer": [Tok("timer"), Tok("timer:armed"), Tok("timer:closed")],
+        "PosixTimer": [
+            Tok("timer"),
+            Tok("timer:armed"),
+            Tok("timer:callback"),
+            Tok("timer:closed"),
+        ],
         "ShmAttachment": [Tok("shm:attach"), Tok("shm:attach_ro"), Tok("shm:attach_detached")],
+        "Xattrs": [Tok("xattrs"), Tok("xattrs:fd"), Tok("xattrs:link"), Tok("xattrs:closed_fd")],
     }.get(name)
     if tokens is not None:
         return st.sampled_from(tokens)
@@ -494,6 +562,8 @@ def discover(areas: tuple[str, ...] = AREAS) -> list[Target]:
                 params, missing = _params(area, name, obj, vocabulary)
                 targets.append(Target(area, name, "function", obj, None, params, missing))
     for t in targets:
+        if t.qualname.startswith("Xattrs."):
+            t.also_allowed = (KeyError,)  # a MutableMapping's missing key
         key = f"{t.area}.{t.qualname}"
         if key in BATCH_ONE:
             t.batch = 1
@@ -582,6 +652,10 @@ def calls(draw: st.DrawFn, target: Target) -> Call:
 def _resolve(env: Env, value: object) -> object:
     if isinstance(value, Build):
         return value.cls(**{k: _resolve(env, val) for k, val in value.kwargs})
+    if type(value) is list:
+        return [_resolve(env, item) for item in value]  # type: ignore[attr-defined]
+    if type(value) is tuple:
+        return tuple(_resolve(env, item) for item in value)  # type: ignore[attr-defined]
     return env.resolve(value)
 
 

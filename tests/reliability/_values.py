@@ -260,7 +260,7 @@ def handle_tokens() -> tuple[Tok, ...]:
     if hasattr(sysapi, "Inotify"):
         tokens += [Tok("inotify"), Tok("inotify:closed"), Tok("fd:inotify")]
     if hasattr(sysapi, "PosixTimer"):
-        tokens += [Tok("timer"), Tok("timer:armed"), Tok("timer:closed")]
+        tokens += [Tok("timer"), Tok("timer:armed"), Tok("timer:callback"), Tok("timer:closed")]
     return tuple(tokens) + _shm_buffer_tokens()
 
 
@@ -599,6 +599,23 @@ class Env:
         timer = sysapi.PosixTimer()  # type: ignore[attr-defined,unused-ignore]
         timer.close()
         return timer
+
+    def _make_timer_callback(self, tok: Tok) -> object:
+        timer = sysapi.PosixTimer(callback=lambda value: None)  # type: ignore[attr-defined,unused-ignore]
+        self.defer(timer.close)
+        return timer
+
+    def _make_xattrs(self, tok: Tok) -> object:
+        return sysapi.Xattrs("file")  # type: ignore[attr-defined,unused-ignore]
+
+    def _make_xattrs_fd(self, tok: Tok) -> object:
+        return sysapi.Xattrs(self._fd("file", os.O_RDWR))  # type: ignore[attr-defined,unused-ignore]
+
+    def _make_xattrs_link(self, tok: Tok) -> object:
+        return sysapi.Xattrs("link", follow_symlinks=False)  # type: ignore[attr-defined,unused-ignore]
+
+    def _make_xattrs_closed_fd(self, tok: Tok) -> object:
+        return sysapi.Xattrs(self._make_fd_closed(tok))  # type: ignore[attr-defined,unused-ignore]
 
     def _segment(self) -> int:
         shmid: int = sysapi.shmget(  # type: ignore[attr-defined,unused-ignore]

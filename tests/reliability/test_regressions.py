@@ -32,3 +32,22 @@ def test_memory_ranges_refuse_a_non_contiguous_buffer_with_typeerror(name: str) 
             func(view, None, 0)
         else:
             func(view)
+
+
+@pytest.mark.parametrize("name", ["setxattr", "lsetxattr"])
+def test_xattr_values_refuse_a_non_contiguous_buffer_with_typeerror(
+    name: str, tmp_path: os.PathLike[str]
+) -> None:
+    """xattr's set calls let cffi's BufferError escape for ``memoryview(...)[::2]`` (found by
+    test_fuzz[xattr.setxattr])."""
+    path = os.path.join(tmp_path, "f")
+    open(path, "wb").close()
+    with pytest.raises(TypeError):
+        getattr(sysapi, name)(path, "user.a", memoryview(bytearray(b"abcd"))[::2])
+
+
+def test_event_path_refuses_a_non_event_with_typeerror() -> None:
+    """Inotify.event_path(None) raised AttributeError (found by
+    test_fuzz[inotify.Inotify.event_path])."""
+    with sysapi.Inotify() as ino, pytest.raises(TypeError):
+        ino.event_path(None)  # type: ignore[arg-type]
