@@ -653,9 +653,9 @@ def _resolve(env: Env, value: object) -> object:
     if isinstance(value, Build):
         return value.cls(**{k: _resolve(env, val) for k, val in value.kwargs})
     if type(value) is list:
-        return [_resolve(env, item) for item in value]  # type: ignore[attr-defined]
+        return [_resolve(env, item) for item in value]
     if type(value) is tuple:
-        return tuple(_resolve(env, item) for item in value)  # type: ignore[attr-defined]
+        return tuple(_resolve(env, item) for item in value)
     return env.resolve(value)
 
 
