@@ -1,0 +1,186 @@
+"""PEP 475 for every blocking call: a signal handler that returns makes the call go on (the
+sleep or wait resumes, with the time left recomputed), and an exception the handler raises
+comes out of the call.
+
+Each case runs in a forked child that fires SIGALRM every 20 ms (setitimer) at a handler
+that counts; on its third run the handler either makes the awaited thing happen (a file
+appears, a child dies, a signal is queued) or raises. A call that gave up on EINTR would
+return early (or raise InterruptedError) with the count still below three.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import sysapi
+
+from ._sandbox import Sandbox, run_in_child
+
+S: Any = sysapi
+TICK = 0.02
+
+
+class Boom(Exception):
+    """What the raising handler raises."""
+
+
+def _with_alarms(
+    sandbox: Sandbox,
+    call: Callable[[], object],
+    on_third: Callable[[], object] | None,
+    raises: bool,
+) -> dict[str, Any]:
+    count = [0]
+
+    def handler(signum: int, frame: object) -> None:
+        count[0] += 1
+        if count[0] == 3:
+            if raises:
+                raise Boom
+            if on_third is not None:
+                on_third()
+
+    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, TICK, TICK)
+    try:
+        result = call()
+        outcome = "returned"
+    except Boom:
+        result, outcome = None, "Boom"
+    except BaseException as exc:
+        result, outcome = repr(exc), type(exc).__name__
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+    return {"outcome": outcome, "result": result, "handler_runs": count[0]}
+
+
+# Each case: (needs, setup) where setup(sandbox) -> (call, on_third, check(result) -> bool).
+Case = Callable[[Sandbox], tuple[Callable[[], object], Callable[[], object] | None, Any]]
+
+
+def inotify_read(sandbox: Sandbox) -> Any:
+    ino = S.Inotify()
+    ino.add_watch(str(sandbox.scratch), S.IN_CREATE)
+    return (
+        lambda: [e.name for e in ino.read()],
+        lambda: (sandbox.scratch / "appeared").write_bytes(b""),
+        ["appeared"],
+    )
+
+
+def inotify_read_timeout(sandbox: Sandbox) -> Any:
+    ino = S.Inotify()
+    ino.add_watch(str(sandbox.scratch), S.IN_CREATE)
+    return (lambda: ino.read(timeout=0.3), None, [])
+
+
+def waitid(sandbox: Sandbox) -> Any:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            time.sleep(60)
+        finally:
+            os._exit(0)
+
+    def call() -> object:
+        try:
+            info = S.waitid(S.P_PID, pid, S.WEXITED)
+            return (info.si_pid == pid, int(info.si_code) == int(S.CLD_KILLED))
+        finally:
+            with contextlib.suppress(ChildProcessError, ProcessLookupError):  # reaped already
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+
+    return (call, lambda: os.kill(pid, signal.SIGKILL), (True, True))
+
+
+def sigwaitinfo(sandbox: Sandbox) -> Any:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    return (
+        lambda: S.sigwaitinfo({signal.SIGUSR1}).si_value,
+        lambda: S.sigqueue(os.getpid(), signal.SIGUSR1, 42),
+        42,
+    )
+
+
+def sigtimedwait(sandbox: Sandbox) -> Any:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    return (
+        lambda: S.sigtimedwait({signal.SIGUSR1}, 30.0).si_value,
+        lambda: S.sigqueue(os.getpid(), signal.SIGUSR1, 43),
+        43,
+    )
+
+
+def sigtimedwait_timeout(sandbox: Sandbox) -> Any:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    return (lambda: S.sigtimedwait({signal.SIGUSR1}, 0.3), None, None)
+
+
+def clock_nanosleep(sandbox: Sandbox) -> Any:
+    return (lambda: S.clock_nanosleep(S.CLOCK_MONOTONIC, 0, 300_000_000), None, 0)
+
+
+def clock_nanosleep_abstime(sandbox: Sandbox) -> Any:
+    def call() -> object:
+        deadline = time.clock_gettime_ns(time.CLOCK_MONOTONIC) + 300_000_000
+        return S.clock_nanosleep(S.CLOCK_MONOTONIC, S.TIMER_ABSTIME, deadline)
+
+    return (call, None, 0)
+
+
+CASES: list[tuple[str, tuple[str, ...], Any]] = [
+    ("Inotify.read", ("Inotify",), inotify_read),
+    ("Inotify.read(timeout)", ("Inotify",), inotify_read_timeout),
+    ("waitid", ("waitid",), waitid),
+    ("sigwaitinfo", ("sigwaitinfo", "sigqueue"), sigwaitinfo),
+    ("sigtimedwait", ("sigtimedwait", "sigqueue"), sigtimedwait),
+    ("sigtimedwait(timeout)", ("sigtimedwait",), sigtimedwait_timeout),
+    ("clock_nanosleep", ("clock_nanosleep",), clock_nanosleep),
+    ("clock_nanosleep(TIMER_ABSTIME)", ("clock_nanosleep",), clock_nanosleep_abstime),
+]
+AVAILABLE = [c for c in CASES if all(hasattr(sysapi, n) for n in c[1])]
+
+
+def _run(setup: Any, raises: bool) -> dict[str, Any]:
+    def body(sandbox: Sandbox) -> dict[str, Any]:
+        call, on_third, expected = setup(sandbox)
+        report = _with_alarms(sandbox, call, on_third, raises)
+        report["expected"] = expected
+        return report
+
+    child = run_in_child(body, timeout=30.0, drop=False, block_signals=False)
+    assert child.ok, child.describe()
+    report: dict[str, Any] = child.report
+    return report
+
+
+@pytest.mark.parametrize(("name", "needs", "setup"), AVAILABLE, ids=[c[0] for c in AVAILABLE])
+def test_a_handler_that_returns_resumes_the_call(name: str, needs: object, setup: Any) -> None:
+    report = _run(setup, raises=False)
+    assert report["outcome"] == "returned", report
+    assert report["result"] == report["expected"], report
+    assert report["handler_runs"] >= 3, report
+
+
+@pytest.mark.parametrize(("name", "needs", "setup"), AVAILABLE, ids=[c[0] for c in AVAILABLE])
+def test_a_handler_that_raises_ends_the_call_with_its_exception(
+    name: str, needs: object, setup: Any
+) -> None:
+    report = _run(setup, raises=True)
+    assert report["outcome"] == "Boom", report
+    assert report["handler_runs"] == 3, report
+
+
+def test_every_blocking_call_is_covered() -> None:
+    names = {n for c in AVAILABLE for n in c[1]}
+    for blocking in ("Inotify", "waitid", "sigwaitinfo", "sigtimedwait", "clock_nanosleep"):
+        if hasattr(sysapi, blocking):
+            assert blocking in names
