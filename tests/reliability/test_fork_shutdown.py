@@ -1,0 +1,163 @@
+"""Fork and shutdown: handles used in a forked child behave as documented, and interpreter
+exit with live watchers, armed timers and attached segments never crashes.
+
+Documented fork behaviour: an Inotify descriptor is inherited (the child reads the shared
+queue); a PosixTimer is not (in the child it is closed: ValueError, no kernel timer, while the
+parent's keeps running); a ShmAttachment is inherited (both see each other's writes).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from typing import Any
+
+import pytest
+
+import sysapi
+
+from . import _budget
+from ._sandbox import Sandbox, count_timers, run_in_child
+
+S: Any = sysapi
+REPEAT = _budget.scaled(10, 100)
+
+
+def test_an_inherited_inotify_reads_the_shared_queue() -> None:
+    def body(sandbox: Sandbox) -> dict[str, Any]:
+        ino = S.Inotify()
+        ino.add_watch(str(sandbox.scratch), S.IN_CREATE)
+        (sandbox.scratch / "before-fork").write_bytes(b"")
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                names = [e.name for e in ino.read(timeout=5.0)]
+                code = 0 if names == ["before-fork"] else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        return {"child": os.waitstatus_to_exitcode(status), "parent_left": ino.read(timeout=0)}
+
+    child = run_in_child(body, timeout=30.0, drop=False)
+    assert child.ok, child.describe()
+    assert child.report == {"child": 0, "parent_left": []}
+
+
+def test_a_timer_is_not_inherited_and_keeps_running_in_the_parent() -> None:
+    def body(sandbox: Sandbox) -> dict[str, Any]:
+        ticks = threading.Semaphore(0)
+        timer = S.PosixTimer(S.CLOCK_MONOTONIC, callback=lambda value: ticks.release())
+        timer.settime_ns(1_000_000, 1_000_000)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                try:
+                    timer.gettime()
+                    code = 2
+                except ValueError:
+                    code = 0 if timer.closed and count_timers() == 0 else 3
+                timer.delete()  # a no-op: never reaches glibc with the parent's id
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        alive = ticks.acquire(timeout=5.0) and timer.gettime().it_interval_ns == 1_000_000
+        timer.delete()
+        return {"child": os.waitstatus_to_exitcode(status), "parent_timer_alive": alive}
+
+    child = run_in_child(body, timeout=30.0, drop=False)
+    assert child.ok, child.describe()
+    assert child.report == {"child": 0, "parent_timer_alive": True}
+
+
+def test_an_attachment_is_inherited_both_ways() -> None:
+    def body(sandbox: Sandbox) -> dict[str, Any]:
+        shmid = S.shmget(S.IPC_PRIVATE, 4096, S.IPC_CREAT | 0o600)
+        try:
+            attachment = S.shmat(shmid)
+            attachment[:6] = b"parent"
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    seen = bytes(attachment[:6])
+                    attachment[:5] = b"child"
+                    attachment.detach()
+                    code = 0 if seen == b"parent" else 2
+                finally:
+                    os._exit(code)
+            _, status = os.waitpid(pid, 0)
+            return {
+                "child": os.waitstatus_to_exitcode(status),
+                "parent_sees": bytes(attachment[:6]),
+                "nattch": S.shmctl(shmid, S.IPC_STAT).shm_nattch,
+            }
+        finally:
+            S.shmctl(shmid, S.IPC_RMID)
+
+    child = run_in_child(body, timeout=30.0, drop=False)
+    assert child.ok, child.describe()
+    assert child.report == {"child": 0, "parent_sees": b"childt", "nattch": 1}
+
+
+#: A program that leaves everything open and exits in the way named by argv[1].
+PROGRAM = textwrap.dedent(
+    """
+    import os, signal, sys, tempfile, threading
+    import sysapi
+
+    how = sys.argv[1]
+    tmp = tempfile.mkdtemp()
+    keep = []
+    if hasattr(sysapi, "Inotify"):
+        for _ in range(4):
+            ino = sysapi.Inotify()
+            ino.add_watch(tmp, sysapi.IN_ALL_EVENTS)
+            keep.append(ino)
+        open(os.path.join(tmp, "pending-event"), "w").close()
+    if hasattr(sysapi, "PosixTimer"):
+        ticks = []
+        for _ in range(4):
+            t = sysapi.PosixTimer(sysapi.CLOCK_MONOTONIC, callback=ticks.append)
+            t.settime_ns(100_000, 100_000)  # every 100 µs
+            keep.append(t)
+        signal.signal(signal.SIGUSR2, lambda *a: None)
+        t = sysapi.PosixTimer(sysapi.CLOCK_MONOTONIC, signo=signal.SIGUSR2)
+        t.settime_ns(100_000, 100_000)
+        keep.append(t)
+    if hasattr(sysapi, "shmat"):
+        shmid = sysapi.shmget(sysapi.IPC_PRIVATE, 1 << 20, sysapi.IPC_CREAT | 0o600)
+        keep.append(sysapi.shmat(shmid))
+        keep.append(memoryview(keep[-1]))  # an export: the attachment cannot even detach
+        sysapi.shmctl(shmid, sysapi.IPC_RMID)  # gone for good when the process is
+    threading.Event().wait(0.01)
+    if how == "exit":
+        sys.exit(0)
+    if how == "raise":
+        raise SystemExit(0)
+    if how == "thread":
+        threading.Thread(target=lambda: threading.Event().wait(0.05), daemon=True).start()
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["fall-off", "exit", "raise", "thread"])
+def test_interpreter_exit_with_everything_live_never_crashes(how: str) -> None:
+    failures = []
+    for attempt in range(REPEAT):
+        done = subprocess.run(
+            [sys.executable, "-X", "dev", "-c", PROGRAM, how],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        fatal = "Fatal Python error" in done.stderr or "Segmentation" in done.stderr
+        if done.returncode != 0 or fatal:
+            failures.append((attempt, done.returncode, done.stderr[-2000:]))
+    _budget.record("shutdown", **{how: {"runs": REPEAT, "failures": len(failures)}})
+    assert not failures, failures
