@@ -223,6 +223,24 @@ def _svg_chart(title: str, reference: str, rows: dict[str, float]) -> str:
     return "".join(parts)
 
 
+def _runs_table(data: dict[str, Any]) -> list[str]:
+    runs: list[dict[str, Any]] = data["runs"]
+    columns = [key for key in runs[0] if key != "label"]
+    lines = _heading(data["title"], "-")
+    lines += [f"Python {data.get('python', '?')}.", ""]
+    table = [
+        [f"``{run['label']}``"]
+        + [f"{v:,.1f}" if isinstance(v := run.get(c), float) else str(v) for c in columns]
+        for run in runs
+    ]
+    lines += _list_table(["contender", *columns], table)
+    extra = {k: v for k, v in data.items() if k not in ("title", "runs", "python")}
+    for key, value in extra.items():
+        shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+        lines += [f"``{key}``: {shown}", ""]
+    return lines
+
+
 class Benchmarks(SphinxDirective):
     has_content = False
 
@@ -244,6 +262,10 @@ class Benchmarks(SphinxDirective):
         for path in files:
             self.env.note_dependency(str(path))
             data = json.loads(path.read_text())
+            if "runs" in data:
+                # Latency results (bench_timers.py): one row per contender, its own columns.
+                out += _parse(self, _runs_table(data))
+                continue
             rows: dict[str, float] = data["rows"]
             reference: str = data["reference"]
             ref = rows[reference]
