@@ -413,6 +413,8 @@ def pair_moves(events: Iterable[InotifyEvent]) -> list[Move]:
     """
     moves: dict[int, Move] = {}
     for event in events:
+        if not isinstance(event, InotifyEvent):
+            raise TypeError(f"events must be InotifyEvents, not {type(event).__name__}")
         if not event.mask & IN_MOVE:
             continue
         previous = moves.get(event.cookie)

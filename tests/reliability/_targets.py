@@ -252,7 +252,7 @@ def _buffer_lists() -> st.SearchStrategy[object]:
     return st.one_of(
         st.lists(v.buffers(), max_size=5),
         st.lists(v.buffers(), max_size=3).map(tuple),
-        st.just([b"x"] * 1025),
+        st.just(Tok("list_of_bytes", 1025)),
         v.weird_objects,
         v.raw_bytes,
     )
@@ -320,7 +320,7 @@ def _vocabulary(area: ModuleType) -> dict[str, st.SearchStrategy[object]]:
         "key": st.deferred(_xattr_names) if area.__name__ == "sysapi.xattr" else _shm_keys(),
         "default": v.anything(),
         "other": st.one_of(
-            st.dictionaries(_xattr_names(), v.buffers(), max_size=3),
+            st.dictionaries(st.one_of(v.texts, v.raw_bytes), v.buffers(), max_size=3),
             st.lists(st.tuples(_xattr_names(), v.buffers()), max_size=3),
             v.weird_objects,
         ),

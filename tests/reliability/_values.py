@@ -129,11 +129,14 @@ floats: st.SearchStrategy[float] = st.one_of(
 #: surrogateescape range), astral characters.
 texts: st.SearchStrategy[str] = st.one_of(
     st.text(st.characters(exclude_categories=()), max_size=40),
-    st.sampled_from(["", "\0", "a\0b", "\udc80", "\ud800", "x" * 300, "é", "\U0001f600"]),
+    st.sampled_from(["", "\0", "a\0b", "\udc80", "\ud800", "é", "\U0001f600"]),
+    st.integers(250, 300).map(lambda n: "x" * n),
 )
 
 raw_bytes: st.SearchStrategy[bytes] = st.one_of(
-    st.binary(max_size=64), st.sampled_from([b"", b"\0", b"a\0b", b"\xff" * 300])
+    st.binary(max_size=64),
+    st.sampled_from([b"", b"\0", b"a\0b"]),
+    st.integers(250, 300).map(lambda n: b"\xff" * n),
 )
 
 
@@ -216,7 +219,7 @@ plain_buffers: st.SearchStrategy[object] = st.one_of(
     raw_bytes.map(_noncontiguous),
     raw_bytes.map(lambda b: memoryview(bytearray(b))[1:]),
     st.lists(st.floats(allow_nan=False), max_size=5).map(lambda x: array.array("d", x)),
-    st.sampled_from([b"x" * 65536, b"x" * 65537, bytearray(PAGE * 3 + 1)]),
+    st.sampled_from([Tok("bytes", 65536), Tok("bytes", 65537), Tok("bytearray", PAGE * 3 + 1)]),
 )
 
 #: Buffers that must exist in the child: mappings, closed mappings, shm attachments.
@@ -308,7 +311,8 @@ def paths() -> st.SearchStrategy[object]:
         st.integers(0, len(SCRATCH_NAMES) - 1).map(lambda i: Tok("path:abs", i)),
         texts.filter(_safe_relative),
         raw_bytes.filter(lambda b: _safe_relative(b.decode("latin-1"))),
-        st.sampled_from(["", "x" * 256, "d/" * 2100, "a\0b", "\udcff", b"\xff\xfe", "\ud800"]),
+        st.sampled_from(["", "a\0b", "\udcff", b"\xff\xfe", "\ud800"]),
+        st.sampled_from([Tok("longname", 256), Tok("longpath", 2100)]),
         weird_objects,
         ints,
     )
@@ -525,6 +529,21 @@ class Env:
 
     def _make_path_abs(self, tok: Tok) -> str:
         return str(self.scratch / SCRATCH_NAMES[tok.arg])
+
+    def _make_longname(self, tok: Tok) -> str:
+        return "x" * tok.arg  # ENAMETOOLONG
+
+    def _make_longpath(self, tok: Tok) -> str:
+        return "d/" * tok.arg  # longer than PATH_MAX
+
+    def _make_bytes(self, tok: Tok) -> bytes:
+        return b"x" * tok.arg
+
+    def _make_list_of_bytes(self, tok: Tok) -> list[bytes]:
+        return [b"x"] * tok.arg
+
+    def _make_bytearray(self, tok: Tok) -> bytearray:
+        return bytearray(tok.arg)
 
     def _make_pid_self(self, tok: Tok) -> int:
         return os.getpid()

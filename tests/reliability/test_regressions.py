@@ -51,3 +51,9 @@ def test_event_path_refuses_a_non_event_with_typeerror() -> None:
     test_fuzz[inotify.Inotify.event_path])."""
     with sysapi.Inotify() as ino, pytest.raises(TypeError):
         ino.event_path(None)  # type: ignore[arg-type]
+
+
+def test_pair_moves_refuses_non_events_with_typeerror() -> None:
+    """pair_moves({1, 2}) raised AttributeError (found by test_fuzz[inotify.pair_moves])."""
+    with pytest.raises(TypeError):
+        sysapi.pair_moves({1, 2})  # type: ignore[arg-type]
