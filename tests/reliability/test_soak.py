@@ -10,6 +10,7 @@ is taken.
 from __future__ import annotations
 
 import gc
+import os
 import time
 import warnings
 from collections.abc import Callable
@@ -150,3 +151,21 @@ def test_scratch_is_a_path(tmp_path: Path) -> None:
     """The families build their files under the scratch directory they are given."""
     for fam in AVAILABLE:
         assert fam.setup.__code__.co_varnames[0] == "scratch", fam.name
+
+
+def test_the_soak_detects_a_leak_and_a_lost_descriptor() -> None:
+    """The bounds can fail: a family that keeps 100 bytes and one descriptor per call."""
+    kept: list[object] = []
+
+    def leaky(scratch: Path, slot: int, defer: Callable[..., None]) -> Callable[[], int]:
+        def op() -> int:
+            kept.append(bytes(100))
+            if len(kept) % 10_000 == 0:
+                kept.append(open(os.devnull))  # noqa: SIM115
+            return 1
+
+        return op
+
+    figures = _soak(Family("test", "leaky", (), leaky))
+    assert figures["rss_growth_kib"] * 1024 > RSS_BOUND
+    assert figures["fds"][1] > figures["fds"][0]

@@ -16,6 +16,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from . import _budget
 from ._families import FAMILIES, Op
 from ._sandbox import Sandbox, run_in_child
@@ -68,6 +70,7 @@ def _stress(sandbox: Sandbox) -> dict[str, Any]:
     return {"counts": dict(counts), "failures": failures, "stuck": stuck}
 
 
+@pytest.mark.slow
 def test_eight_threads_mixing_every_area() -> None:
     child = run_in_child(_stress, timeout=DURATION + 2 * GRACE, drop=False)
     assert child.ok, child.describe()
