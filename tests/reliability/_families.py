@@ -118,6 +118,15 @@ def fs_block_map(scratch: Path, slot: int, defer: Defer) -> Op:
     fd = _open(path, defer)
     os.fsync(fd)
 
+    if os.geteuid() != 0:  # FIBMAP needs CAP_SYS_RAWIO: soak its refusal instead
+
+        def refused() -> int:
+            expect(errno.EPERM, S.fibmap, fd, 0)
+            expect(errno.EPERM, S.block_map, fd)
+            return 2
+
+        return refused
+
     def op() -> int:
         blocks = S.block_map(fd)
         assert blocks and S.fibmap(fd, 0) == blocks[0]

@@ -70,8 +70,13 @@ def _soak(fam: Family) -> dict[str, Any]:
     return report
 
 
+def _marked(fam: Family) -> Any:
+    marks = [pytest.mark.requires_xattr_fs] if fam.area == "xattr" else []
+    return pytest.param(fam, marks=marks, id=f"{fam.area}.{fam.name}")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("fam", AVAILABLE, ids=[f"{f.area}.{f.name}" for f in AVAILABLE])
+@pytest.mark.parametrize("fam", [_marked(f) for f in AVAILABLE])
 def test_soak(fam: Family) -> None:
     figures = _soak(fam)
     _budget.record("soak", **{f"{fam.area}.{fam.name}": figures})
