@@ -210,7 +210,9 @@ def _shm_keys() -> st.SearchStrategy[object]:
 
 
 def _timers() -> st.SearchStrategy[object]:
-    return st.one_of(st.sampled_from(v.handle_tokens()), v.ints, v.weird_objects)
+    timers = [t for t in v.handle_tokens() if t.kind.startswith("timer")]
+    mine = st.sampled_from(timers) if timers else st.nothing()
+    return st.one_of(mine, mine, st.sampled_from(v.handle_tokens()), v.ints, v.weird_objects)
 
 
 def _addresses() -> st.SearchStrategy[object]:
@@ -283,9 +285,9 @@ def _vocabulary(area: ModuleType) -> dict[str, st.SearchStrategy[object]]:
         "proj_id": numbers,
         "level": numbers,
         "ioclass": numbers,
-        "which": numbers,
+        "which": st.one_of(st.sampled_from([1, 2, 3]), numbers),
         "cmd": numbers,
-        "idtype": numbers,
+        "idtype": st.one_of(st.sampled_from([0, 1, 2, 3]), numbers),
         "param": numbers,
         "initial": numbers,
         "interval": numbers,

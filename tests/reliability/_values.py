@@ -321,23 +321,19 @@ def paths() -> st.SearchStrategy[object]:
 def pids() -> st.SearchStrategy[object]:
     """Only the child itself, 0 (the child's own group: it started a session), or ids that
     are certainly not a process even if truncated to 32 bits."""
-    return st.one_of(
-        st.sampled_from(
-            [
-                Tok("pid:self"),
-                0,
-                NO_SUCH_PID,
-                -NO_SUCH_PID,
-                NO_SUCH_PID + (1 << 32),
-                NO_SUCH_PID - (1 << 32),
-                NO_SUCH_PID + (1 << 64),
-                NO_SUCH_PID + (1 << 80),
-            ]
-        ),
-        weird_objects,
-        floats,
-        texts,
+    safe = st.sampled_from(
+        [
+            Tok("pid:self"),
+            0,
+            NO_SUCH_PID,
+            -NO_SUCH_PID,
+            NO_SUCH_PID + (1 << 32),
+            NO_SUCH_PID - (1 << 32),
+            NO_SUCH_PID + (1 << 64),
+            NO_SUCH_PID + (1 << 80),
+        ]
     )
+    return st.one_of(safe, safe, safe, weird_objects, floats, texts)
 
 
 def signals() -> st.SearchStrategy[object]:
