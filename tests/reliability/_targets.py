@@ -407,6 +407,17 @@ def _never_privileged(env: Env) -> None:
         raise RuntimeError("refusing to fuzz a clock write with privileges")
 
 
+def _never_wait_for_a_full_pipe(values: dict[str, object]) -> dict[str, object]:
+    """vmsplice and tee wait for room in a full pipe unless SPLICE_F_NONBLOCK is given (the
+    descriptor's own O_NONBLOCK does not count): with the full pipe, always that flag."""
+    full = Tok("fd:pipe_full_w")
+    if full in (values.get("fd"), values.get("fd_out")):
+        flags = values.get("flags", 0)
+        if isinstance(flags, int):
+            values["flags"] = flags | int(sysapi.SPLICE_F_NONBLOCK)
+    return values
+
+
 def _no_user_wide_ioprio(values: dict[str, object]) -> dict[str, object]:
     """ioprio_set with IOPRIO_WHO_USER changes every process of a user: only a uid that has
     no process (``who`` 0 would be the child's own uid 65534, shared with other tests)."""
@@ -454,6 +465,8 @@ OVERRIDES: dict[str, st.SearchStrategy[object]] = {
 CONSTRAINTS: dict[str, Callable[[dict[str, object]], dict[str, object]]] = {
     "sched.ioprio_set": _no_user_wide_ioprio,
     "clock.clock_nanosleep": _sleepable_clock,
+    "fs.vmsplice": _never_wait_for_a_full_pipe,
+    "fs.tee": _never_wait_for_a_full_pipe,
 }
 
 #: What must happen in the child right before a call (its signals made pending, ...).
