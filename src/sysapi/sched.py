@@ -392,13 +392,12 @@ def _decode(box: Any, size: int, uclamp: bool = True) -> SchedAttr:
     return attr
 
 
-def _shared(box: Any) -> SchedAttr:
-    """The SchedAttr of the struct in ``box``.
+def _shared(box: Any, key: bytes) -> SchedAttr:
+    """The SchedAttr of the struct in ``box``, whose bytes are ``key``.
 
     SchedAttr is immutable and a thread's attributes rarely change: the same bytes give the
     same (shared) instance, which spares building a 9-field dataclass.
     """
-    key = ffi.buffer(box)[:]
     attr = _ATTRS.get(key)
     if attr is None:
         attr = _decode(box, box.size, _UCLAMP_CONFIGURED)
@@ -413,12 +412,17 @@ def _shared(box: Any) -> SchedAttr:
 # gets another buffer. A forked child inherits the lists.
 # For the calling thread's own attributes: [box, the SchedAttr of the bytes box holds].
 _SELF_POOL: list[list[Any]] = []
-# For any other call with the default size: struct sysapi_sched_attr cdata.
-_ATTR_POOL: list[Any] = []
+# For any other call with the default size: (struct sysapi_sched_attr cdata, its ffi.buffer).
+_ATTR_POOL: list[tuple[Any, Any]] = []
 _sched_getattr: Final = lib.sysapi_sched_getattr
 _sched_getattr_self: Final = lib.sysapi_sched_getattr_self
 _ZERO: Final = 0
 _VER1: Final = SCHED_ATTR_SIZE_VER1
+
+
+def _new_attr() -> tuple[Any, Any]:
+    box = ffi.new("struct sysapi_sched_attr *")
+    return box, ffi.buffer(box)
 
 
 def _failed(result: int, syscall: str, func: Any, *args: Any) -> int:
@@ -451,19 +455,20 @@ def sched_getattr(pid: int = 0, flags: int = 0, *, size: int = SCHED_ATTR_SIZE_V
         if changed:  # 1: new bytes in box (always at a slot's first call); < 0: failed
             if changed < 0:
                 _failed(changed, "sched_getattr", _sched_getattr_self, box)
-            slot[1] = _shared(box)
+            slot[1] = _shared(box, ffi.buffer(box)[:])
         _SELF_POOL.append(slot)
         return slot[1]  # type: ignore[no-any-return]
     if size == SCHED_ATTR_SIZE_VER1:
         try:
-            box = _ATTR_POOL.pop()
+            pooled = _ATTR_POOL.pop()
         except IndexError:
-            box = ffi.new("struct sysapi_sched_attr *")
+            pooled = _new_attr()
+        box, buffer = pooled
         result = _sched_getattr(pid, box, size, flags)
         if result < 0:
             _failed(result, "sched_getattr", _sched_getattr, pid, box, size, flags)
-        attr = _shared(box)
-        _ATTR_POOL.append(box)
+        attr = _shared(box, buffer[:])
+        _ATTR_POOL.append(pooled)
         return attr
     # The kernel writes at most min(size, its struct) bytes and refuses a size over a page
     # before writing: this buffer is large enough for anything it may write.
