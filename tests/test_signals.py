@@ -231,6 +231,24 @@ def test_fast_built_siginfo_is_an_ordinary_frozen_siginfo() -> None:
     assert pickle.loads(pickle.dumps(info)) == info
 
 
+@pytest.mark.usefixtures("blocked")
+def test_repeated_and_changed_payloads_read_right() -> None:
+    # A slot reuses its last SigInfo when the kernel reports the same bytes: repeats, changes
+    # and a return to an earlier payload must all read as sent.
+    values = [5, 5, 6, 5, 5, -1]
+    for value in values:
+        signals.sigqueue(os.getpid(), RT, value)
+    infos = [
+        signals.sigwaitinfo({RT}) if i % 2 else signals.sigtimedwait({RT}, 1) for i in range(6)
+    ]
+    assert [info.si_value if info else None for info in infos] == values
+    assert infos[0] == infos[1] and infos[1] != infos[2]
+    assert all(info is not None and info.si_code is SI_QUEUE for info in infos)
+    os.kill(os.getpid(), RT)  # the same signal without a payload: another si_code
+    info = signals.sigtimedwait({RT}, 1)
+    assert info is not None and info.si_code is SI_USER
+
+
 def test_threads_taking_signals_at_once_read_their_own() -> None:
     # The siginfo buffers are pooled: two threads waiting at once must never see each other's.
     errors_seen: list[str] = []

@@ -152,17 +152,20 @@ def _siginfo(buffer: Any) -> SigInfo:
     return info  # type: ignore[no-any-return]
 
 
-# Free siginfo buffers (cdata, its ffi.buffer), taken off the list for the length of a call.
-# A list rather than a threading.local: list.pop/append are atomic, so threads share it safely,
-# and a signal handler or finalizer that runs in the same thread between the C call and the
-# read, and calls in again, finds the buffer in use gone and takes (or makes) another. A forked
-# child inherits the list; buffers other threads held at the fork are simply never returned.
-_INFO_POOL: list[tuple[Any, Any]] = []
+# Free siginfo slots [cdata, its ffi.buffer, the SigInfo built from the bytes it holds], each
+# taken off the list for the length of a call. A list rather than a threading.local:
+# list.pop/append are atomic, so threads share it safely, and a signal handler or finalizer
+# that runs in the same thread between the C call and the read, and calls in again, finds the
+# slot in use gone and takes (or makes) another. A forked child inherits the list; slots other
+# threads held at the fork are simply never returned. The shims report whether the kernel's
+# siginfo differs from the slot's bytes: the same signal with the same payload from the same
+# sender gives back the (immutable) SigInfo built last time.
+_INFO_POOL: list[list[Any]] = []
 
 
-def _new_info() -> tuple[Any, Any]:
+def _new_slot() -> list[Any]:
     info = ffi.new("struct sysapi_siginfo *")
-    return info, ffi.buffer(info)
+    return [info, ffi.buffer(info), None]
 
 
 _BITS: Final = {number: 1 << number for number in _VALID}
@@ -292,14 +295,13 @@ def sigwaitinfo(sigset: Iterable[int]) -> SigInfo:
     """
     mask = _sigmask(sigset)
     try:
-        pooled = _INFO_POOL.pop()
+        slot = _INFO_POOL.pop()
     except IndexError:
-        pooled = _new_info()
-    info, buffer = pooled
-    _syscall.call("sigwaitinfo", _sigwaitinfo, mask & _LOW, mask >> 64, info)
-    result = _siginfo(buffer)
-    _INFO_POOL.append(pooled)
-    return result
+        slot = _new_slot()
+    if _syscall.call("sigwaitinfo", _sigwaitinfo, mask & _LOW, mask >> 64, slot[0]):
+        slot[2] = _siginfo(slot[1])  # new bytes (always at a slot's first use)
+    _INFO_POOL.append(slot)
+    return slot[2]  # type: ignore[no-any-return]
 
 
 @documents(SIGTIMEDWAIT_SPEC)
@@ -318,19 +320,19 @@ def sigtimedwait(sigset: Iterable[int], timeout: float) -> SigInfo | None:
     # A poll (or a negative timeout) has no time left to recompute: no clock read for it.
     deadline = _monotonic_ns() + ns if ns > 0 else 0
     try:
-        pooled = _INFO_POOL.pop()
+        slot = _INFO_POOL.pop()
     except IndexError:
-        pooled = _new_info()
-    info, buffer = pooled
+        slot = _new_slot()
     while True:
         sec, nsec = divmod(ns, 1_000_000_000)
-        result = _sigtimedwait(lo, hi, sec, nsec, info)
+        result = _sigtimedwait(lo, hi, sec, nsec, slot[0])
         if result >= 0:
-            siginfo = _siginfo(buffer)
-            _INFO_POOL.append(pooled)
-            return siginfo
+            if result:
+                slot[2] = _siginfo(slot[1])  # new bytes (always at a slot's first use)
+            _INFO_POOL.append(slot)
+            return slot[2]  # type: ignore[no-any-return]
         if result == _EAGAIN:
-            _INFO_POOL.append(pooled)
+            _INFO_POOL.append(slot)
             return None
         if result != _EINTR or ns < 0:
             _syscall.raise_errno(-result, "sigtimedwait")

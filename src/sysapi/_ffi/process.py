@@ -233,6 +233,22 @@ static int sysapi_fill_sigset(sigset_t *set, uint64_t lo, uint64_t hi)
     return 0;
 }
 
+/* Copy si into info unless info already holds the same flattened bytes: 1 when it changed,
+   0 when not, so that Python can reuse the SigInfo it built from info last time. Both sides
+   are copied whole, padding included (zeroed here, zeroed by ffi.new), so memcmp is exact. */
+static long sysapi_update_siginfo(const siginfo_t *si, struct sysapi_siginfo *info)
+{
+    struct sysapi_siginfo now;
+    memset(&now, 0, sizeof now);
+    sysapi_copy_siginfo(si, &now);
+    if (memcmp(&now, info, sizeof now) == 0)
+        return 0;
+    memcpy(info, &now, sizeof now);
+    return 1;
+}
+
+/* Success: 1 when info received new contents, 0 when they equal what it held (a signal always
+   differs from a zeroed info). */
 static long sysapi_sigwaitinfo(uint64_t lo, uint64_t hi, struct sysapi_siginfo *info)
 {
     sigset_t set;
@@ -240,13 +256,12 @@ static long sysapi_sigwaitinfo(uint64_t lo, uint64_t hi, struct sysapi_siginfo *
     memset(&si, 0, sizeof si);
     if (sysapi_fill_sigset(&set, lo, hi) < 0)
         return -(long)errno;
-    int sig = sigwaitinfo(&set, &si);
-    if (sig < 0)
+    if (sigwaitinfo(&set, &si) < 0)
         return -(long)errno;
-    sysapi_copy_siginfo(&si, info);
-    return sig;
+    return sysapi_update_siginfo(&si, info);
 }
 
+/* As sysapi_sigwaitinfo. */
 static long sysapi_sigtimedwait(uint64_t lo, uint64_t hi, int64_t sec, long nsec,
                                 struct sysapi_siginfo *info)
 {
@@ -258,11 +273,9 @@ static long sysapi_sigtimedwait(uint64_t lo, uint64_t hi, int64_t sec, long nsec
         return -(long)errno;
     ts.tv_sec = (time_t)sec;
     ts.tv_nsec = nsec;
-    int sig = sigtimedwait(&set, &si, &ts);
-    if (sig < 0)
+    if (sigtimedwait(&set, &si, &ts) < 0)
         return -(long)errno;
-    sysapi_copy_siginfo(&si, info);
-    return sig;
+    return sysapi_update_siginfo(&si, info);
 }
 
 /* ftok's -1 is also a valid key (proj_id >= 128 makes keys negative): errno decides. */
