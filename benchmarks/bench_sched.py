@@ -3,7 +3,9 @@
 Rows: sysapi, the bare cffi ``lib`` call from the same Python loop (the floor of any cffi
 binding), a C loop of the same syscall, psutil's ``Process.ionice()`` where psutil is
 installed (``pip install -e '.[bench]'``), and for sched_getattr the stdlib calls that tell
-part of the same story (``os.sched_getscheduler`` + ``os.sched_getparam``).
+part of the same story (``os.sched_getscheduler`` + ``os.sched_getparam``). sched_getattr of
+the calling thread goes through a one-argument shim, which has a bare row of its own; the
+general four-argument path has a row too (another thread's ID). Rows are timed interleaved.
 Goals (set here, printed, never asserted): ioprio_get at most 1.5x the bare cffi call and
 faster than psutil; sched_getattr, which builds a 9-field frozen dataclass, at most 3x the
 bare call and faster than the two stdlib calls together.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
 
@@ -59,15 +62,24 @@ def main() -> int:
 
     box = ffi.new("struct sysapi_sched_attr *")
     size = sysapi.SCHED_ATTR_SIZE_VER1
+    tid = threading.get_native_id()
 
     def stdlib() -> None:
         os.sched_getscheduler(0)
         os.sched_getparam(0)
 
     t = Table("sched_getattr(0)", "bare cffi lib call")
-    t.add("sysapi.sched_getattr", per_call_ns(sysapi.sched_getattr))
-    t.add("bare cffi lib call", per_call_ns(lambda: lib.sysapi_sched_getattr(0, box, size, 0)))
-    t.add("os.sched_getscheduler + os.sched_getparam", per_call_ns(stdlib))
+    t.measure(
+        {
+            "sysapi.sched_getattr": sysapi.sched_getattr,
+            "bare cffi lib call": lambda: lib.sysapi_sched_getattr(0, box, size, 0),
+            # What sysapi.sched_getattr() calls: the one-argument shim for the calling thread.
+            "bare cffi one-argument shim": lambda: lib.sysapi_sched_getattr_self(box),
+            # Another thread's ID takes the general four-argument path.
+            "sysapi.sched_getattr(tid)": lambda: sysapi.sched_getattr(tid),
+            "os.sched_getscheduler + os.sched_getparam": stdlib,
+        }
+    )
     t.add(
         "C loop",
         c_loop_ns(

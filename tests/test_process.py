@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
+import pickle
 import resource
 import signal
 import threading
@@ -14,7 +16,14 @@ from hypothesis import strategies as st
 
 import sysapi
 from sysapi import errors, process
-from sysapi.process import CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_STOPPED, CldCode
+from sysapi.process import (
+    CLD_CONTINUED,
+    CLD_EXITED,
+    CLD_KILLED,
+    CLD_STOPPED,
+    CldCode,
+    WaitidResult,
+)
 
 
 def _fork(body: str = "sleep", code: int = 0) -> int:
@@ -118,6 +127,49 @@ def test_rusage_and_cpu_times() -> None:
     assert result.si_utime == int(ru.ru_utime * tick + 1e-9)
     assert result.si_stime == int(ru.ru_stime * tick + 1e-9)
     assert result.utime == result.si_utime / tick
+
+
+def test_result_is_an_ordinary_frozen_waitid_result() -> None:
+    # waitid builds its result through a private builder (no __init__): it must behave exactly
+    # as one __init__ built, and agree with the stdlib's view of the same child.
+    pid = _fork("exit", 5)
+    result = process.waitid(process.P_PID, pid, process.WEXITED | process.WNOWAIT, rusage=True)
+    stdlib = os.waitid(os.P_PID, pid, os.WEXITED)
+    assert result is not None and stdlib is not None and type(result) is WaitidResult
+    assert (result.si_pid, result.si_uid, result.si_signo, result.si_status, result.si_code) == (
+        stdlib.si_pid,
+        stdlib.si_uid,
+        stdlib.si_signo,
+        stdlib.si_status,
+        stdlib.si_code,
+    )
+    fields = {name: getattr(result, name) for name in WaitidResult.__dataclass_fields__}
+    twin = WaitidResult(**fields)
+    assert result == twin and hash(result) == hash(twin) and repr(result) == repr(twin)
+    assert dataclasses.replace(result, si_status=1).si_status == 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.si_status = 1  # type: ignore[misc]
+    assert pickle.loads(pickle.dumps(result)) == result
+
+
+def test_waits_from_several_threads_read_their_own_child() -> None:
+    # The output buffers are pooled: concurrent waits must never see each other's result.
+    pids = {_fork("exit", code): code for code in range(1, 9)}
+    seen: dict[int, int] = {}
+
+    def reap(pid: int) -> None:
+        for _ in range(200):  # WNOHANG polls, returning None, share the pool too
+            process.waitid(process.P_PID, pid, process.WEXITED | process.WNOHANG | process.WNOWAIT)
+        result = process.waitid(process.P_PID, pid, process.WEXITED)
+        assert result is not None and result.si_pid == pid
+        seen[pid] = result.si_status
+
+    threads = [threading.Thread(target=reap, args=(pid,)) for pid in pids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == pids
 
 
 def test_p_pgid() -> None:

@@ -15,6 +15,7 @@ import random
 import shutil
 import struct
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -245,6 +246,43 @@ def test_sched_getattr_agrees_with_the_os_module() -> None:
     assert attr.sched_nice == os.getpriority(os.PRIO_PROCESS, 0)
     assert sched.sched_getattr(os.getpid()).sched_policy == attr.sched_policy
     assert sched.sched_getattr(flags=0) == attr
+
+
+def test_own_attributes_follow_every_change() -> None:
+    # sched_getattr() reuses the last result while the kernel reports the same bytes: a change
+    # must show at once, in the thread that made it only, and agree with the general path.
+    def body() -> list[tuple[int, int]]:
+        seen = []
+        for _ in range(3):
+            attr = sched.sched_getattr()
+            general = sched.sched_getattr(threading.get_native_id())
+            assert attr == general == sched.sched_getattr(False)
+            seen.append((attr.sched_nice, os.getpriority(os.PRIO_PROCESS, 0)))
+            os.nice(1)
+
+        def other() -> None:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+            seen.append((sched.sched_getattr().sched_nice, 19))
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+        seen.append((sched.sched_getattr().sched_nice, os.getpriority(os.PRIO_PROCESS, 0)))
+        return seen
+
+    seen = in_child(body)
+    assert all(got == want for got, want in seen), seen
+    assert [nice for nice, _ in seen[:3]] == [seen[0][0], seen[0][0] + 1, seen[0][0] + 2]
+
+
+def test_only_exact_default_arguments_take_the_one_argument_call() -> None:
+    attr = sched.sched_getattr()
+    with pytest.raises(TypeError):
+        sched.sched_getattr(0.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        sched.sched_getattr(0, 0, size=56.0)  # type: ignore[arg-type]
+    assert sched.sched_getattr(0, 0, size=SCHED_ATTR_SIZE_VER1) == attr
+    assert sched.sched_getattr(int("0"), 0) == attr
 
 
 def test_clamps_are_none_unless_the_kernel_reports_them() -> None:

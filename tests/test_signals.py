@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
+import pickle
 import signal
 import struct
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -203,3 +206,90 @@ def test_arbitrary_sigqueue_to_a_missing_pid(sig: int) -> None:
     with pytest.raises(errors.SysapiError) as info:
         signals.sigqueue(missing, sig)
     assert info.value.errno in (errno.EINVAL, errno.ESRCH) and info.value.documented
+
+
+def test_fast_built_siginfo_is_an_ordinary_frozen_siginfo() -> None:
+    # sigtimedwait builds SigInfo through a private builder (no __init__): the result must
+    # behave exactly as one __init__ built.
+    rt = signal.SIGRTMIN
+    with signals.block_signals({rt}):
+        signals.sigqueue(os.getpid(), rt, 41)
+        info = signals.sigtimedwait((rt,), 0)
+    assert info is not None and type(info) is SigInfo
+    fields = {name: getattr(info, name) for name in SigInfo.__dataclass_fields__}
+    twin = SigInfo(**fields)
+    assert info == twin and hash(info) == hash(twin) and repr(info) == repr(twin)
+    assert info.si_signo is rt and info.si_code is SI_QUEUE and info.si_value == 41
+    assert dataclasses.replace(info, si_value=1).si_value == 1
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        info.si_value = 1  # type: ignore[misc]
+    # A new attribute fails the same way for both (CPython 3.11 raises TypeError from the
+    # frozen __setattr__ of a slotted dataclass, later versions AttributeError).
+    for obj in (info, twin):
+        with pytest.raises((AttributeError, TypeError)):
+            obj.extra = 1  # type: ignore[attr-defined]
+    assert pickle.loads(pickle.dumps(info)) == info
+
+
+@pytest.mark.usefixtures("blocked")
+def test_repeated_and_changed_payloads_read_right() -> None:
+    # A slot reuses its last SigInfo when the kernel reports the same bytes: repeats, changes
+    # and a return to an earlier payload must all read as sent.
+    values = [5, 5, 6, 5, 5, -1]
+    for value in values:
+        signals.sigqueue(os.getpid(), RT, value)
+    infos = [
+        signals.sigwaitinfo({RT}) if i % 2 else signals.sigtimedwait({RT}, 1) for i in range(6)
+    ]
+    assert [info.si_value if info else None for info in infos] == values
+    assert infos[0] == infos[1] and infos[1] != infos[2]
+    assert all(info is not None and info.si_code is SI_QUEUE for info in infos)
+    os.kill(os.getpid(), RT)  # the same signal without a payload: another si_code
+    info = signals.sigtimedwait({RT}, 1)
+    assert info is not None and info.si_code is SI_USER
+
+
+def test_threads_taking_signals_at_once_read_their_own() -> None:
+    # The siginfo buffers are pooled: two threads waiting at once must never see each other's.
+    errors_seen: list[str] = []
+
+    def take(sig: int, base: int) -> None:
+        for i in range(300):
+            signals.sigqueue(os.getpid(), sig, base + i)
+            info = signals.sigtimedwait((sig,), 5)
+            if info is None or info.si_signo != sig or info.si_value != base + i:
+                errors_seen.append(f"{sig}: {info!r}")
+
+    sigs = (signal.SIGRTMIN + 2, signal.SIGRTMIN + 3)
+    # The threads inherit the mask. All real-time signals stay blocked in them: a joined thread
+    # may linger an instant, and one that took a later test's SIGRTMIN would kill the process.
+    with signals.block_signals(range(signal.SIGRTMIN, signal.SIGRTMAX + 1)):
+        threads = [
+            threading.Thread(target=take, args=(sig, 1000 * n)) for n, sig in enumerate(sigs)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors_seen == []
+
+
+def test_signal_sets_of_any_shape() -> None:
+    rt, rtmax = signal.SIGRTMIN, signal.SIGRTMAX
+    cases: list[tuple[Iterable[int], int]] = [
+        ([rt], rt),
+        ({rt, rtmax}, rtmax),
+        (iter([rtmax, rt, rt]), rtmax),
+        ((signal.Signals(rtmax),), rtmax),
+    ]
+    with signals.block_signals({rt, rtmax}):
+        for sigset, sig in cases:
+            signals.sigqueue(os.getpid(), sig, 3)
+            info = signals.sigtimedwait(sigset, 0)
+            assert info is not None and info.si_signo == sig
+    with pytest.raises(ValueError, match="signal number 0 out of range"):
+        signals.sigtimedwait([33, 0, 70], 0)  # the smallest bad number is reported
+    with pytest.raises(ValueError, match="signal 32 is reserved"):
+        signals.sigtimedwait([40, 33, 32], 0)
+    with pytest.raises(TypeError):
+        signals.sigtimedwait([0, 1.5], 0)  # type: ignore[list-item]

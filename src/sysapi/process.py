@@ -15,7 +15,7 @@ import signal
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sysapi import _syscall
+from sysapi import _struct, _syscall
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, man, notes, spec
 
@@ -172,32 +172,62 @@ WAITID_SPEC: Final = spec(
 )
 
 
-def _rusage(ru: Any) -> resource.struct_rusage:
+# What makes a result: members of the two structs in struct sysapi_waitid_out.
+_unpack_info: Final = _struct.unpacker(
+    "struct sysapi_siginfo", ["signo", "code", "pid", "uid", "status"]
+)
+_INFO_OFFSET: Final = ffi.offsetof("struct sysapi_waitid_out", "info")
+_unpack_rusage: Final = _struct.unpacker(
+    "struct sysapi_rusage", [name for name, _ in ffi.typeof("struct sysapi_rusage").fields]
+)
+_RU_OFFSET: Final = ffi.offsetof("struct sysapi_waitid_out", "ru")
+_WaitidResultBuilder: Final = _struct.builder(
+    WaitidResult,
+    ["si_signo", "si_code", "si_pid", "si_uid", "si_status", "si_utime", "si_stime", "rusage"],
+)
+_CLD_CODES: Final = {int(c): c for c in CldCode}
+
+
+def _rusage(fields: tuple[int, ...]) -> resource.struct_rusage:
+    utime_sec, utime_usec, stime_sec, stime_usec, *rest = fields
     return resource.struct_rusage(
-        (
-            ru.ru_utime_sec + ru.ru_utime_usec / 1e6,
-            ru.ru_stime_sec + ru.ru_stime_usec / 1e6,
-            ru.ru_maxrss,
-            ru.ru_ixrss,
-            ru.ru_idrss,
-            ru.ru_isrss,
-            ru.ru_minflt,
-            ru.ru_majflt,
-            ru.ru_nswap,
-            ru.ru_inblock,
-            ru.ru_oublock,
-            ru.ru_msgsnd,
-            ru.ru_msgrcv,
-            ru.ru_nsignals,
-            ru.ru_nvcsw,
-            ru.ru_nivcsw,
-        )
+        (utime_sec + utime_usec / 1e6, stime_sec + stime_usec / 1e6, *rest)
     )
 
 
 def _ticks(seconds: int, microseconds: int) -> int:
     # As the kernel's nsec_to_clock_t: truncated to whole ticks.
     return (seconds * 1_000_000 + microseconds) * _CLK_TCK // 1_000_000
+
+
+def _result(buffer: Any, rusage: bool) -> WaitidResult:
+    """The WaitidResult in ``buffer`` (the bytes of a struct sysapi_waitid_out)."""
+    signo, code, pid, uid, status = _unpack_info(buffer, _INFO_OFFSET)
+    ru = _unpack_rusage(buffer, _RU_OFFSET)
+    cld = _CLD_CODES.get(code)
+    if cld is None:
+        cld = CldCode(code)  # a pseudo-member for a code this version does not know
+    result = _WaitidResultBuilder(
+        _signal(signo),
+        cld,
+        pid,
+        uid,
+        status if cld == CldCode.CLD_EXITED else _signal(status),
+        _ticks(ru[0], ru[1]),
+        _ticks(ru[2], ru[3]),
+        _rusage(ru) if rusage else None,
+    )
+    result.__class__ = WaitidResult
+    return result  # type: ignore[no-any-return]
+
+
+# Free output buffers, taken off the list for the length of a call: list.pop/append are
+# atomic, so threads share it, and a signal handler that calls waitid between the C call and
+# the read gets another buffer. A forked child inherits the list.
+_OUT_POOL: list[Any] = []
+
+
+_waitid: Final = lib.sysapi_waitid
 
 
 @documents(WAITID_SPEC)
@@ -215,20 +245,20 @@ def waitid(idtype: int, id: int, options: int, *, rusage: bool = False) -> Waiti
     signal whose handler returns restarts the wait (PEP 475). With ``rusage=True`` the
     result carries the child's ``struct rusage`` (the raw system call's fifth argument).
     """
-    out: Any = ffi.new("struct sysapi_waitid_out *")
-    _syscall.call("waitid", lib.sysapi_waitid, idtype, id, options, out)
-    info, ru = out.info, out.ru
-    if info.pid == 0:
+    try:
+        out = _OUT_POOL.pop()
+    except IndexError:
+        out = ffi.new("struct sysapi_waitid_out *")
+    # The shim returns si_pid: 0 is WNOHANG's "no child to report", and out is then unread.
+    pid = _waitid(idtype, id, options, out)
+    if pid == 0:
+        _OUT_POOL.append(out)
         return None
-    code = CldCode(info.code)
-    status = info.status if code == CldCode.CLD_EXITED else _signal(info.status)
-    return WaitidResult(
-        si_pid=info.pid,
-        si_uid=info.uid,
-        si_signo=_signal(info.signo),
-        si_status=status,
-        si_code=code,
-        si_utime=_ticks(ru.ru_utime_sec, ru.ru_utime_usec),
-        si_stime=_ticks(ru.ru_stime_sec, ru.ru_stime_usec),
-        rusage=_rusage(ru) if rusage else None,
-    )
+    if pid < 0:
+        pid = _syscall.retry(pid, "waitid", _waitid, idtype, id, options, out)
+        if pid == 0:
+            _OUT_POOL.append(out)
+            return None
+    result = _result(ffi.buffer(out), rusage)
+    _OUT_POOL.append(out)
+    return result

@@ -392,6 +392,39 @@ def _decode(box: Any, size: int, uclamp: bool = True) -> SchedAttr:
     return attr
 
 
+def _shared(box: Any, key: bytes) -> SchedAttr:
+    """The SchedAttr of the struct in ``box``, whose bytes are ``key``.
+
+    SchedAttr is immutable and a thread's attributes rarely change: the same bytes give the
+    same (shared) instance, which spares building a 9-field dataclass.
+    """
+    attr = _ATTRS.get(key)
+    if attr is None:
+        attr = _decode(box, box.size, _UCLAMP_CONFIGURED)
+        if len(_ATTRS) >= 256:
+            _ATTRS.clear()
+        _ATTRS[key] = attr
+    return attr
+
+
+# Free buffers, each taken off its list for the length of a call: list.pop/append are atomic,
+# so threads share them, and a signal handler that calls in between the C call and the read
+# gets another buffer. A forked child inherits the lists.
+# For the calling thread's own attributes: [box, the SchedAttr of the bytes box holds].
+_SELF_POOL: list[list[Any]] = []
+# For any other call with the default size: (struct sysapi_sched_attr cdata, its ffi.buffer).
+_ATTR_POOL: list[tuple[Any, Any]] = []
+_sched_getattr: Final = lib.sysapi_sched_getattr
+_sched_getattr_self: Final = lib.sysapi_sched_getattr_self
+_ZERO: Final = 0
+_VER1: Final = SCHED_ATTR_SIZE_VER1
+
+
+def _new_attr() -> tuple[Any, Any]:
+    box = ffi.new("struct sysapi_sched_attr *")
+    return box, ffi.buffer(box)
+
+
 def _failed(result: int, syscall: str, func: Any, *args: Any) -> int:
     """The slow path after a shim returned ``result`` < 0: retry EINTR, else raise."""
     if result != -errno.EINTR:
@@ -409,28 +442,40 @@ def sched_getattr(pid: int = 0, flags: int = 0, *, size: int = SCHED_ATTR_SIZE_V
     own size decides too: an older kernel reports fewer bytes, and their absence reads as
     ``None`` as well, never as a value.
     """
+    # The calling thread with the default arguments, given as the int objects 0 and 56
+    # themselves (CPython shares small ints): one-argument shim. Anything else, even an equal
+    # value of another type, takes the general path, which converts and checks as before.
+    if pid is _ZERO and flags is _ZERO and size is _VER1:
+        try:
+            slot = _SELF_POOL.pop()
+        except IndexError:
+            slot = [ffi.new("struct sysapi_sched_attr *"), None]
+        box = slot[0]
+        changed = _sched_getattr_self(box)
+        if changed:  # 1: new bytes in box (always at a slot's first call); < 0: failed
+            if changed < 0:
+                _failed(changed, "sched_getattr", _sched_getattr_self, box)
+            slot[1] = _shared(box, ffi.buffer(box)[:])
+        _SELF_POOL.append(slot)
+        return slot[1]  # type: ignore[no-any-return]
     if size == SCHED_ATTR_SIZE_VER1:
-        box: Any = ffi.new("struct sysapi_sched_attr *")
-        result = lib.sysapi_sched_getattr(pid, box, size, flags)
+        try:
+            pooled = _ATTR_POOL.pop()
+        except IndexError:
+            pooled = _new_attr()
+        box, buffer = pooled
+        result = _sched_getattr(pid, box, size, flags)
         if result < 0:
-            _failed(result, "sched_getattr", lib.sysapi_sched_getattr, pid, box, size, flags)
-        # SchedAttr is immutable and a thread's attributes rarely change: the same bytes
-        # give the same (shared) instance, which spares building a 9-field dataclass.
-        key = ffi.buffer(box)[:]
-        attr = _ATTRS.get(key)
-        if attr is None:
-            attr = _decode(box, box.size, _UCLAMP_CONFIGURED)
-            if len(_ATTRS) >= 256:
-                _ATTRS.clear()
-            _ATTRS[key] = attr
+            _failed(result, "sched_getattr", _sched_getattr, pid, box, size, flags)
+        attr = _shared(box, buffer[:])
+        _ATTR_POOL.append(pooled)
         return attr
-    else:
-        # The kernel writes at most min(size, its struct) bytes and refuses a size over a page
-        # before writing: this buffer is large enough for anything it may write.
-        raw = ffi.new("char[]", max(SCHED_ATTR_SIZE_VER1, min(size, _PAGE_SIZE)))
-        _syscall.call("sched_getattr", lib.sysapi_sched_getattr, pid, raw, size, flags)
-        box = ffi.cast("struct sysapi_sched_attr *", raw)
-    return _decode(box, box.size, _UCLAMP_CONFIGURED)
+    # The kernel writes at most min(size, its struct) bytes and refuses a size over a page
+    # before writing: this buffer is large enough for anything it may write.
+    raw = ffi.new("char[]", max(SCHED_ATTR_SIZE_VER1, min(size, _PAGE_SIZE)))
+    _syscall.call("sched_getattr", lib.sysapi_sched_getattr, pid, raw, size, flags)
+    cast: Any = ffi.cast("struct sysapi_sched_attr *", raw)
+    return _decode(cast, cast.size, _UCLAMP_CONFIGURED)
 
 
 def _setattr(pid: int, box: cffi.FFI.CData, flags: int) -> None:

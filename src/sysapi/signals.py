@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sysapi import _syscall
+from sysapi import _struct, _syscall
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.process import CldCode
@@ -76,21 +76,6 @@ _SIGNALS: Final = {int(s): s for s in signal.Signals}
 _VALID: Final = frozenset(int(s) for s in signal.valid_signals())
 
 
-def _code(signo: int, code: int) -> int:
-    """``si_code`` as an enum where its meaning is known, else the plain ``int``.
-
-    Positive codes other than SI_KERNEL are per signal (CLD_EXITED and ILL_ILLOPC are both 1).
-    """
-    known: int | None = _SI_CODES.get(code)
-    if known is None and signo == signal.SIGCHLD:
-        known = _SIGCHLD_CODES.get(code)
-    return code if known is None else known
-
-
-def _signal(number: int) -> int:
-    return _SIGNALS.get(number, number)
-
-
 @dataclass(frozen=True, slots=True)
 class SigInfo:
     """The ``siginfo_t`` of a signal taken by :func:`sigwaitinfo` or :func:`sigtimedwait`.
@@ -127,35 +112,83 @@ class SigInfo:
     si_overrun: int
 
 
-def _siginfo(info: Any) -> SigInfo:
-    return SigInfo(
-        si_signo=_signal(info.signo),
-        si_code=_code(info.signo, info.code),
-        si_errno=info.err,
-        si_pid=info.pid,
-        si_uid=info.uid,
-        si_status=info.status,
-        si_value=info.value_int,
-        si_ptr=info.value_ptr,
-        si_utime=info.utime,
-        si_stime=info.stime,
-        si_addr=info.addr,
-        si_band=info.band,
-        si_fd=info.fd,
-        si_timerid=info.timerid,
-        si_overrun=info.overrun,
-    )
+# struct sysapi_siginfo member -> SigInfo field, in the C struct's order.
+_SIGINFO_MEMBERS: Final = (
+    ("signo", "si_signo"),
+    ("err", "si_errno"),
+    ("code", "si_code"),
+    ("pid", "si_pid"),
+    ("uid", "si_uid"),
+    ("status", "si_status"),
+    ("value_int", "si_value"),
+    ("value_ptr", "si_ptr"),
+    ("utime", "si_utime"),
+    ("stime", "si_stime"),
+    ("addr", "si_addr"),
+    ("band", "si_band"),
+    ("fd", "si_fd"),
+    ("timerid", "si_timerid"),
+    ("overrun", "si_overrun"),
+)
+_unpack_siginfo: Final = _struct.unpacker(
+    "struct sysapi_siginfo", [member for member, _ in _SIGINFO_MEMBERS]
+)
+_SigInfoBuilder: Final = _struct.builder(SigInfo, [field for _, field in _SIGINFO_MEMBERS])
+_SIGCHLD: Final = int(signal.SIGCHLD)
 
 
-def _sigset(sigset: Iterable[int]) -> tuple[Any, int]:
-    """A C ``int[]`` of the signal numbers, checked as ``signal.pthread_sigmask`` does."""
-    numbers = sorted({operator.index(s) for s in sigset})
-    for number in numbers:
-        if not 1 <= number < signal.NSIG:
-            raise ValueError(f"signal number {number} out of range [1; {signal.NSIG - 1}]")
-        if number not in _VALID:
-            raise ValueError(f"signal {number} is reserved by the C library")
-    return ffi.new("int[]", numbers) if numbers else ffi.new("int[]", 1), len(numbers)
+def _siginfo(buffer: Any) -> SigInfo:
+    """The SigInfo in ``buffer`` (the bytes of a struct sysapi_siginfo)."""
+    info = _SigInfoBuilder(*_unpack_siginfo(buffer))
+    signo = info.si_signo
+    info.si_signo = _SIGNALS.get(signo, signo)
+    # Positive codes other than SI_KERNEL are per signal (CLD_EXITED and ILL_ILLOPC are both 1).
+    code: int | None = _SI_CODES.get(info.si_code)
+    if code is None and signo == _SIGCHLD:
+        code = _SIGCHLD_CODES.get(info.si_code)
+    if code is not None:
+        info.si_code = code
+    info.__class__ = SigInfo
+    return info  # type: ignore[no-any-return]
+
+
+# Free siginfo slots [cdata, its ffi.buffer, the SigInfo built from the bytes it holds], each
+# taken off the list for the length of a call. A list rather than a threading.local:
+# list.pop/append are atomic, so threads share it safely, and a signal handler or finalizer
+# that runs in the same thread between the C call and the read, and calls in again, finds the
+# slot in use gone and takes (or makes) another. A forked child inherits the list; slots other
+# threads held at the fork are simply never returned. The shims report whether the kernel's
+# siginfo differs from the slot's bytes: the same signal with the same payload from the same
+# sender gives back the (immutable) SigInfo built last time.
+_INFO_POOL: list[list[Any]] = []
+
+
+def _new_slot() -> list[Any]:
+    info = ffi.new("struct sysapi_siginfo *")
+    return [info, ffi.buffer(info), None]
+
+
+_BITS: Final = {number: 1 << number for number in _VALID}
+_index: Final = operator.index
+_LOW: Final = (1 << 64) - 1
+
+
+def _sigmask(sigset: Iterable[int]) -> int:
+    """The signal numbers as a bit mask (bit n: signal n), checked as
+    ``signal.pthread_sigmask`` does: the smallest bad number is reported."""
+    mask = 0
+    bad = None
+    for sig in sigset:
+        number = _index(sig)
+        try:
+            mask |= _BITS[number]
+        except KeyError:
+            bad = number if bad is None or number < bad else bad
+    if bad is not None:
+        if not 1 <= bad < signal.NSIG:
+            raise ValueError(f"signal number {bad} out of range [1; {signal.NSIG - 1}]")
+        raise ValueError(f"signal {bad} is reserved by the C library")
+    return mask
 
 
 @contextlib.contextmanager
@@ -228,6 +261,16 @@ SIGTIMEDWAIT_SPEC: Final = spec(
 )
 
 
+_sigqueue: Final = lib.sysapi_sigqueue
+_sigwaitinfo: Final = lib.sysapi_sigwaitinfo
+_sigtimedwait: Final = lib.sysapi_sigtimedwait
+_isnan: Final = math.isnan
+_ceil: Final = math.ceil
+_monotonic_ns: Final = time.monotonic_ns
+_EAGAIN: Final = -errno.EAGAIN
+_EINTR: Final = -errno.EINTR
+
+
 @documents(SIGQUEUE_SPEC)
 def sigqueue(pid: int, sig: int, value: int = 0) -> None:
     """Queue signal ``sig`` with the payload ``value`` (a C ``int``) to process ``pid``.
@@ -237,7 +280,9 @@ def sigqueue(pid: int, sig: int, value: int = 0) -> None:
     signalled. Real-time signals (``signal.SIGRTMIN`` ..) queue one instance per call, each
     with its value; standard signals pending twice are delivered once.
     """
-    _syscall.call("sigqueue", lib.sysapi_sigqueue, pid, sig, value)
+    result = _sigqueue(pid, sig, value)
+    if result < 0:
+        _syscall.retry(result, "sigqueue", _sigqueue, pid, sig, value)
 
 
 @documents(SIGWAITINFO_SPEC)
@@ -248,10 +293,15 @@ def sigwaitinfo(sigset: Iterable[int]) -> SigInfo:
     and never waited for. Blocks (the GIL is released); a handler of another signal that
     returns restarts the wait (PEP 475), one that raises propagates its exception.
     """
-    numbers, count = _sigset(sigset)
-    info: Any = ffi.new("struct sysapi_siginfo *")
-    _syscall.call("sigwaitinfo", lib.sysapi_sigwaitinfo, numbers, count, info)
-    return _siginfo(info)
+    mask = _sigmask(sigset)
+    try:
+        slot = _INFO_POOL.pop()
+    except IndexError:
+        slot = _new_slot()
+    if _syscall.call("sigwaitinfo", _sigwaitinfo, mask & _LOW, mask >> 64, slot[0]):
+        slot[2] = _siginfo(slot[1])  # new bytes (always at a slot's first use)
+    _INFO_POOL.append(slot)
+    return slot[2]  # type: ignore[no-any-return]
 
 
 @documents(SIGTIMEDWAIT_SPEC)
@@ -262,20 +312,30 @@ def sigtimedwait(sigset: Iterable[int], timeout: float) -> SigInfo | None:
     restarts with the time that is left (PEP 475). A negative ``timeout`` goes to the
     kernel, which rejects it with EINVAL.
     """
-    if math.isnan(timeout):
+    if _isnan(timeout):
         raise ValueError("timeout is NaN")
-    numbers, count = _sigset(sigset)
-    info: Any = ffi.new("struct sysapi_siginfo *")
-    ns = math.ceil(timeout * 1e9)
-    deadline = time.monotonic_ns() + ns
+    mask = _sigmask(sigset)
+    lo, hi = mask & _LOW, mask >> 64
+    ns = _ceil(timeout * 1e9)
+    # A poll (or a negative timeout) has no time left to recompute: no clock read for it.
+    deadline = _monotonic_ns() + ns if ns > 0 else 0
+    try:
+        slot = _INFO_POOL.pop()
+    except IndexError:
+        slot = _new_slot()
     while True:
         sec, nsec = divmod(ns, 1_000_000_000)
-        result = lib.sysapi_sigtimedwait(numbers, count, sec, nsec, info)
+        result = _sigtimedwait(lo, hi, sec, nsec, slot[0])
         if result >= 0:
-            return _siginfo(info)
-        if result == -errno.EAGAIN:
+            if result:
+                slot[2] = _siginfo(slot[1])  # new bytes (always at a slot's first use)
+            _INFO_POOL.append(slot)
+            return slot[2]  # type: ignore[no-any-return]
+        if result == _EAGAIN:
+            _INFO_POOL.append(slot)
             return None
-        if result != -errno.EINTR or ns < 0:
+        if result != _EINTR or ns < 0:
             _syscall.raise_errno(-result, "sigtimedwait")
         # Python handlers have run by now (a raising one propagated); wait for the rest.
-        ns = max(0, deadline - time.monotonic_ns())
+        if ns > 0:
+            ns = max(0, deadline - _monotonic_ns())

@@ -134,8 +134,8 @@ TYPES = (
 FUNCTIONS = """
 long sysapi_waitid(int idtype, int id, int options, struct sysapi_waitid_out *out);
 long sysapi_sigqueue(int pid, int sig, int value);
-long sysapi_sigwaitinfo(const int *sigs, int count, struct sysapi_siginfo *info);
-long sysapi_sigtimedwait(const int *sigs, int count, int64_t sec, long nsec,
+long sysapi_sigwaitinfo(uint64_t lo, uint64_t hi, struct sysapi_siginfo *info);
+long sysapi_sigtimedwait(uint64_t lo, uint64_t hi, int64_t sec, long nsec,
                          struct sysapi_siginfo *info);
 long sysapi_ftok(const char *path, int proj_id, int *key);
 long sysapi_shmget(int key, size_t size, int shmflg);
@@ -191,7 +191,8 @@ static void sysapi_copy_rusage(const struct rusage *in, struct sysapi_rusage *ou
 }
 
 /* The raw system call: glibc's waitid() has no rusage argument. Zeroed first, so that fields
-   the kernel leaves alone (si_utime, si_stime; everything when WNOHANG finds nothing) read 0. */
+   the kernel leaves alone (si_utime, si_stime) read 0. Returns si_pid: 0 when WNOHANG found
+   no child to report, in which case out is left untouched (Python does not read it). */
 static long sysapi_waitid(int idtype, int id, int options, struct sysapi_waitid_out *out)
 {
 #ifdef SYS_waitid
@@ -201,9 +202,11 @@ static long sysapi_waitid(int idtype, int id, int options, struct sysapi_waitid_
     memset(&r, 0, sizeof r);
     if (syscall(SYS_waitid, idtype, id, &si, options, &r) < 0)
         return -(long)errno;
+    if (si.si_pid == 0)
+        return 0;
     sysapi_copy_siginfo(&si, &out->info);
     sysapi_copy_rusage(&r, &out->ru);
-    return 0;
+    return si.si_pid;
 #else
     return -ENOSYS;
 #endif
@@ -217,46 +220,62 @@ static long sysapi_sigqueue(int pid, int sig, int value)
     SYSAPI_RET(sigqueue(pid, sig, v));
 }
 
-/* Python validated the numbers (1 <= sig < NSIG, at most NSIG of them). */
-static int sysapi_fill_sigset(sigset_t *set, const int *sigs, int count)
+/* The signal set as a bit mask, bit n for signal n (lo: bits 0-63, hi: 64-127, enough for
+   every Linux architecture's _NSIG). Python validated the numbers (valid_signals()). */
+static int sysapi_fill_sigset(sigset_t *set, uint64_t lo, uint64_t hi)
 {
+    const uint64_t words[2] = {lo, hi};
     sigemptyset(set);
-    for (int i = 0; i < count; i++)
-        if (sigaddset(set, sigs[i]) < 0)
-            return -1;
+    for (int w = 0; w < 2; w++)
+        for (uint64_t m = words[w]; m != 0; m &= m - 1)  /* each set bit, lowest first */
+            if (sigaddset(set, w * 64 + __builtin_ctzll(m)) < 0)
+                return -1;
     return 0;
 }
 
-static long sysapi_sigwaitinfo(const int *sigs, int count, struct sysapi_siginfo *info)
+/* Copy si into info unless info already holds the same flattened bytes: 1 when it changed,
+   0 when not, so that Python can reuse the SigInfo it built from info last time. Both sides
+   are copied whole, padding included (zeroed here, zeroed by ffi.new), so memcmp is exact. */
+static long sysapi_update_siginfo(const siginfo_t *si, struct sysapi_siginfo *info)
+{
+    struct sysapi_siginfo now;
+    memset(&now, 0, sizeof now);
+    sysapi_copy_siginfo(si, &now);
+    if (memcmp(&now, info, sizeof now) == 0)
+        return 0;
+    memcpy(info, &now, sizeof now);
+    return 1;
+}
+
+/* Success: 1 when info received new contents, 0 when they equal what it held (a signal always
+   differs from a zeroed info). */
+static long sysapi_sigwaitinfo(uint64_t lo, uint64_t hi, struct sysapi_siginfo *info)
 {
     sigset_t set;
     siginfo_t si;
     memset(&si, 0, sizeof si);
-    if (sysapi_fill_sigset(&set, sigs, count) < 0)
+    if (sysapi_fill_sigset(&set, lo, hi) < 0)
         return -(long)errno;
-    int sig = sigwaitinfo(&set, &si);
-    if (sig < 0)
+    if (sigwaitinfo(&set, &si) < 0)
         return -(long)errno;
-    sysapi_copy_siginfo(&si, info);
-    return sig;
+    return sysapi_update_siginfo(&si, info);
 }
 
-static long sysapi_sigtimedwait(const int *sigs, int count, int64_t sec, long nsec,
+/* As sysapi_sigwaitinfo. */
+static long sysapi_sigtimedwait(uint64_t lo, uint64_t hi, int64_t sec, long nsec,
                                 struct sysapi_siginfo *info)
 {
     sigset_t set;
     siginfo_t si;
     struct timespec ts;
     memset(&si, 0, sizeof si);
-    if (sysapi_fill_sigset(&set, sigs, count) < 0)
+    if (sysapi_fill_sigset(&set, lo, hi) < 0)
         return -(long)errno;
     ts.tv_sec = (time_t)sec;
     ts.tv_nsec = nsec;
-    int sig = sigtimedwait(&set, &si, &ts);
-    if (sig < 0)
+    if (sigtimedwait(&set, &si, &ts) < 0)
         return -(long)errno;
-    sysapi_copy_siginfo(&si, info);
-    return sig;
+    return sysapi_update_siginfo(&si, info);
 }
 
 /* ftok's -1 is also a valid key (proj_id >= 128 makes keys negative): errno decides. */

@@ -192,9 +192,8 @@ def _sigqueue_eagain(ctx: Context) -> None:
 def _sigwaitinfo_eintr_raw(ctx: Context) -> None:
     _block(ctx, signal.SIGUSR2)
     _alarm(ctx, 0.05)
-    sigs = ffi.new("int[]", [signal.SIGUSR2])
     info = _info()
-    _syscall.check(lib.sysapi_sigwaitinfo(sigs, 1, info), "sigwaitinfo")
+    _syscall.check(lib.sysapi_sigwaitinfo(1 << signal.SIGUSR2, 0, info), "sigwaitinfo")
 
 
 def _sigwaitinfo_eintr_retried(ctx: Context) -> None:
@@ -210,9 +209,10 @@ def _sigwaitinfo_eintr_retried(ctx: Context) -> None:
 
 
 def _sigtimedwait_raw(ctx: Context, seconds: int) -> None:
-    sigs = ffi.new("int[]", [signal.SIGUSR2])
     info = _info()
-    _syscall.check(lib.sysapi_sigtimedwait(sigs, 1, seconds, 0, info), "sigtimedwait")
+    _syscall.check(
+        lib.sysapi_sigtimedwait(1 << signal.SIGUSR2, 0, seconds, 0, info), "sigtimedwait"
+    )
 
 
 def _sigtimedwait_eagain_public(ctx: Context) -> None:
