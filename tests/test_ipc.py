@@ -130,6 +130,14 @@ def test_shmdt(shmid: int) -> None:
         ipc.shmdt("0x1000")  # type: ignore[arg-type]
 
 
+def test_size_is_the_segment_size(shmid: int) -> None:
+    att = ipc.shmat(shmid)
+    assert att.size() == len(att) == ipc.shmctl(shmid, ipc.IPC_STAT).shm_segsz >= 10000
+    att.detach()
+    with pytest.raises(ValueError):
+        att.size()
+
+
 def test_resize_is_refused(shmid: int) -> None:
     with ipc.shmat(shmid) as att, pytest.raises(TypeError):
         att.resize(20000)

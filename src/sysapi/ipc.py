@@ -357,6 +357,12 @@ class ShmAttachment(mmap.mmap):
             super().close()
             _ATTACHED.pop(self._address, None)
 
+    def size(self) -> int:
+        """The segment's size in bytes (``mmap.size`` would ask a file, and there is none)."""
+        if self.closed:
+            raise ValueError("the segment is detached")
+        return len(self)
+
     def resize(self, newsize: int) -> None:
         """Refused: a segment's size is fixed at :func:`shmget`."""
         raise TypeError("a System V segment cannot be resized")
