@@ -132,7 +132,9 @@ def test_shmdt(shmid: int) -> None:
 
 def test_size_is_the_segment_size(shmid: int) -> None:
     att = ipc.shmat(shmid)
-    assert att.size() == len(att) == ipc.shmctl(shmid, ipc.IPC_STAT).shm_segsz >= 10000
+    ds = ipc.shmctl(shmid, ipc.IPC_STAT)
+    assert ds is not None
+    assert att.size() == len(att) == ds.shm_segsz >= 10000
     att.detach()
     with pytest.raises(ValueError):
         att.size()
