@@ -129,6 +129,11 @@ VMSPLICE_SPEC: Final = spec(
 )
 
 
+# The hot shims as module globals: one dictionary lookup instead of two per call.
+_readahead = lib.sysapi_readahead
+_fibmap = lib.sysapi_fibmap
+
+
 @documents(READAHEAD_SPEC)
 def readahead(fd: FdLike, offset: int, count: int) -> None:
     """Read ``count`` bytes of ``fd`` from ``offset`` into the page cache, without copying them.
@@ -136,9 +141,9 @@ def readahead(fd: FdLike, offset: int, count: int) -> None:
     Blocks until the pages are read (the GIL is released). Linux-only.
     """
     number = fd if type(fd) is int else fileno(fd)
-    r = lib.sysapi_readahead(number, offset, count)
+    r = _readahead(number, offset, count)
     if r < 0:
-        _syscall.retry(r, "readahead", lib.sysapi_readahead, number, offset, count)
+        _syscall.retry(r, "readahead", _readahead, number, offset, count)
 
 
 @documents(FIBMAP_SPEC)
@@ -148,9 +153,9 @@ def fibmap(fd: FdLike, block: int) -> int:
     Needs CAP_SYS_RAWIO. Blocks are of :func:`figetbsz` bytes.
     """
     number = fd if type(fd) is int else fileno(fd)
-    r = lib.sysapi_fibmap(number, block)
+    r = _fibmap(number, block)
     if r < 0:
-        r = _syscall.retry(r, "ioctl(FIBMAP)", lib.sysapi_fibmap, number, block)
+        r = _syscall.retry(r, "ioctl(FIBMAP)", _fibmap, number, block)
     return r
 
 
