@@ -21,7 +21,7 @@ from sysapi.signals import *  # noqa: F403
 from sysapi.timers import *  # noqa: F403
 from sysapi.xattr import *  # noqa: F403
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
 
 __all__ = [
     "ErrorSpec",
