@@ -403,6 +403,8 @@ def _get_sized(
     return _unpack(buf, r)
 
 
+# getxattr, lgetxattr and fgetxattr repeat one body on purpose: a shared helper costs one more
+# Python call per read (about 60 ns, 5% of the call), against a goal of 1.25x the stdlib.
 @documents(GETXATTR_SPEC)
 def getxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> bytes:
     """The value of attribute ``name`` of the file at ``path`` (symlinks followed).
