@@ -172,18 +172,21 @@ def _memlock_note() -> str:
 
 _MEMLOCK_HINTS: Final = {errno.ENOMEM: _memlock_note, errno.EPERM: _memlock_note}
 _OVERFLOW: Final = "addr + len wraps past the end of the address space"
+# The meanings mlock, mlock2 and mlockall share (their sources differ: notes or man page).
+_LOCK_ENOMEM: Final = (
+    "the range would lock more than a non-zero RLIMIT_MEMLOCK allows (without CAP_IPC_LOCK), "
+    "or it contains unmapped pages"
+)
+_LOCK_EPERM: Final = "RLIMIT_MEMLOCK is 0 and the caller lacks CAP_IPC_LOCK"
+_LOCK_EAGAIN: Final = "some of the range could not be locked (out of memory faulting it in)"
 
 MLOCK_SPEC: Final = spec(
     "mlock",
     [
         kernel(errno.EINVAL, _OVERFLOW, "len is negative (len is a size_t)"),
-        notes(
-            errno.ENOMEM,
-            "the range would lock more than a non-zero RLIMIT_MEMLOCK allows (without "
-            "CAP_IPC_LOCK), or it contains unmapped pages",
-        ),
-        notes(errno.EPERM, "RLIMIT_MEMLOCK is 0 and the caller lacks CAP_IPC_LOCK"),
-        man(errno.EAGAIN, "some of the range could not be locked (out of memory faulting it in)"),
+        notes(errno.ENOMEM, _LOCK_ENOMEM),
+        notes(errno.EPERM, _LOCK_EPERM),
+        man(errno.EAGAIN, _LOCK_EAGAIN),
     ],
     hints=_MEMLOCK_HINTS,
 )
@@ -192,13 +195,9 @@ MLOCK2_SPEC: Final = spec(
     "mlock2",
     [
         man(errno.EINVAL, f"flags has a bit other than MLOCK_ONFAULT, or {_OVERFLOW}"),
-        man(
-            errno.ENOMEM,
-            "the range would lock more than a non-zero RLIMIT_MEMLOCK allows (without "
-            "CAP_IPC_LOCK), or it contains unmapped pages",
-        ),
-        man(errno.EPERM, "RLIMIT_MEMLOCK is 0 and the caller lacks CAP_IPC_LOCK"),
-        man(errno.EAGAIN, "some of the range could not be locked (out of memory faulting it in)"),
+        man(errno.ENOMEM, _LOCK_ENOMEM),
+        man(errno.EPERM, _LOCK_EPERM),
+        man(errno.EAGAIN, _LOCK_EAGAIN),
     ],
     hints=_MEMLOCK_HINTS,
 )
@@ -228,7 +227,7 @@ MLOCKALL_SPEC: Final = spec(
             "MCL_CURRENT and the process maps more than a non-zero RLIMIT_MEMLOCK allows "
             "(without CAP_IPC_LOCK)",
         ),
-        notes(errno.EPERM, "RLIMIT_MEMLOCK is 0 and the caller lacks CAP_IPC_LOCK"),
+        notes(errno.EPERM, _LOCK_EPERM),
     ],
     hints=_MEMLOCK_HINTS,
 )

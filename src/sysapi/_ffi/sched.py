@@ -12,7 +12,8 @@ INCLUDES = """
 #endif
 """
 
-TYPES = """
+# One layout for both sides: cffi's cdef (so Python sees the fields) and the C source.
+_SCHED_ATTR = """
 struct sysapi_sched_attr {
     uint32_t size;
     uint32_t sched_policy;
@@ -25,7 +26,11 @@ struct sysapi_sched_attr {
     uint32_t sched_util_min;
     uint32_t sched_util_max;
 };
+"""
 
+TYPES = (
+    _SCHED_ATTR
+    + """
 #define SCHED_OTHER ...
 #define SCHED_FIFO ...
 #define SCHED_RR ...
@@ -55,6 +60,7 @@ struct sysapi_sched_attr {
 #define IOPRIO_PRIO_MASK ...
 #define IOPRIO_NORM ...
 """
+)
 
 FUNCTIONS = """
 long sysapi_sched_getattr(int pid, void *buf, unsigned int size, unsigned int flags);
@@ -64,23 +70,14 @@ long sysapi_ioprio_get(int which, int who);
 long sysapi_ioprio_set(int which, int who, int ioprio);
 """
 
-CUSTOMIZATIONS = """
+CUSTOMIZATIONS = (
+    """
 /* struct sched_attr as the kernel's uapi lays it out (<linux/sched/types.h>, which cannot be
    included next to <sched.h>). VER0 ends before the utilization clamps (Linux 3.14), VER1
    includes them (Linux 5.3). */
-struct sysapi_sched_attr {
-    uint32_t size;
-    uint32_t sched_policy;
-    uint64_t sched_flags;
-    int32_t sched_nice;
-    uint32_t sched_priority;
-    uint64_t sched_runtime;
-    uint64_t sched_deadline;
-    uint64_t sched_period;
-    uint32_t sched_util_min;
-    uint32_t sched_util_max;
-};
-#define SYSAPI_SCHED_ATTR_SIZE_VER0 offsetof(struct sysapi_sched_attr, sched_util_min)
+"""
+    + _SCHED_ATTR
+    + """#define SYSAPI_SCHED_ATTR_SIZE_VER0 offsetof(struct sysapi_sched_attr, sched_util_min)
 #define SYSAPI_SCHED_ATTR_SIZE_VER1 sizeof(struct sysapi_sched_attr)
 
 /* Headers older than the flag: it reads as 0 (no bit), so sysapi never sends it. */
@@ -184,3 +181,4 @@ static long sysapi_ioprio_set(int which, int who, int ioprio)
 #endif
 }
 """
+)
