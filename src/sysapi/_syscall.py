@@ -13,18 +13,26 @@ import os
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from sysapi.errors import REGISTRY, SysapiError, from_errno
+from sysapi.errors import REGISTRY, ErrorSpec, SysapiError, from_errno
 
 __all__ = ["call", "check", "error", "raise_errno", "retry"]
 
 
-def error(err: int, syscall: str, filename: object = None) -> SysapiError:
+#: A call's spec, or (transitional, to be removed) its C name looked up in REGISTRY.
+Syscall = ErrorSpec | str
+
+
+def error(err: int, syscall: Syscall, filename: object = None) -> SysapiError:
     """Build the exception for ``err`` raised by ``syscall``, with notes from its spec."""
     cls = from_errno(err)
     args = (err, os.strerror(err)) if filename is None else (err, os.strerror(err), filename)
     exc = cls(*args)
-    exc.syscall = syscall
-    spec = REGISTRY.get(syscall)
+    if isinstance(syscall, str):
+        spec = REGISTRY.get(syscall)
+        exc.syscall = syscall
+    else:
+        spec = syscall
+        exc.syscall = spec.syscall
     if spec is not None:
         exc.documented = err in spec
         hint = spec.hints.get(err)
@@ -33,18 +41,18 @@ def error(err: int, syscall: str, filename: object = None) -> SysapiError:
     return exc
 
 
-def raise_errno(err: int, syscall: str, filename: object = None) -> NoReturn:
+def raise_errno(err: int, syscall: Syscall, filename: object = None) -> NoReturn:
     raise error(err, syscall, filename)
 
 
-def check(result: int, syscall: str, filename: object = None) -> int:
+def check(result: int, syscall: Syscall, filename: object = None) -> int:
     """Return ``result``, or raise for a negative (``-errno``) shim result. No retry."""
     if result < 0:
         raise error(-result, syscall, filename)
     return result
 
 
-def call(syscall: str, func: Callable[..., int], *args: Any, filename: object = None) -> int:
+def call(syscall: Syscall, func: Callable[..., int], *args: Any, filename: object = None) -> int:
     """Call a shim, retrying EINTR as PEP 475 does, and raise on failure.
 
     After EINTR, CPython has already run the Python signal handlers when ``func`` returned
@@ -61,7 +69,7 @@ def call(syscall: str, func: Callable[..., int], *args: Any, filename: object = 
 
 
 def retry(
-    result: int, syscall: str, func: Callable[..., int], *args: Any, filename: object = None
+    result: int, syscall: Syscall, func: Callable[..., int], *args: Any, filename: object = None
 ) -> int:
     """The slow path of a call made inline: ``result`` is the negative result of a first call of
     ``func(*args)``; retry on EINTR (PEP 475) and raise on anything else.

@@ -10,4 +10,4 @@ captured in C the moment the call returns. ``build_ffi.py`` joins the modules li
 These modules are read by path at build time; they are not imported at run time.
 """
 
-AREAS = ("base", "fs", "xattr", "inotify", "memory", "sched", "timers", "process")
+AREAS = ("base", "fs", "xattr", "inotify", "memory", "sched", "timers", "process", "ipc")

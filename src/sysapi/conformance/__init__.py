@@ -284,9 +284,9 @@ def run_case(case: Case) -> Result:
 
 def _case_modules() -> list[Any]:
     # Imported here, not at module import: the case modules import the whole public API.
-    from sysapi.conformance import fs, inotify, memory, process, sched, timers, xattr
+    from sysapi.conformance import fs, inotify, ipc, memory, process, sched, timers, xattr
 
-    return [fs, xattr, inotify, memory, sched, timers, process]
+    return [fs, xattr, inotify, memory, sched, timers, process, ipc]
 
 
 def all_cases() -> list[Case]:
