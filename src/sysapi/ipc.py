@@ -1053,6 +1053,8 @@ def _timeout_ns(timeout: float) -> int:
         if timeout < 0:
             raise ValueError(f"timeout must be >= 0 or None, not {timeout!r}")
         return min(timeout * 1_000_000_000, _MAX_WAIT_NS)
+    if not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a number of seconds or None, not {type(timeout).__name__}")
     seconds = float(timeout)
     if not seconds >= 0:  # also NaN
         raise ValueError(f"timeout must be >= 0 or None, not {timeout!r}")
