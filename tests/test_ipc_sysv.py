@@ -191,7 +191,7 @@ def test_bad_python_input(msqid: int) -> None:
     with pytest.raises(TypeError):
         ipc.msgrcv(msqid, 10.0)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        ipc.msgctl(msqid, IPC_SET, ipc.msgctl(msqid, IPC_STAT), mode=0o600)  # type: ignore[arg-type]
+        ipc.msgctl(msqid, IPC_SET, ipc.msgctl(msqid, IPC_STAT), mode=0o600)
     assert ipc.msgctl(msqid, IPC_STAT).msg_qnum == 0  # type: ignore[union-attr]
 
 
@@ -297,7 +297,7 @@ def test_blocked_send_proceeds_once_there_is_room(msqid: int) -> None:
 
 def test_a_child_receives_what_the_parent_sent(msqid: int) -> None:
     def child() -> None:
-        mtype, data = ipc.msgrcv(msqid, 100, 2)
+        _, data = ipc.msgrcv(msqid, 100, 2)
         ipc.msgsnd(msqid, 3, data.upper())
 
     pid = os.fork()
@@ -527,9 +527,9 @@ def test_setall_and_setval(semid: int) -> None:
     with pytest.raises(TypeError):
         ipc.semctl(semid, 0, SETALL, 5)
     with pytest.raises(TypeError):
-        ipc.semctl(semid, 0, SETALL, [1, 2.0, 3])
+        ipc.semctl(semid, 0, SETALL, [1, 2.0, 3])  # type: ignore[list-item]
     with pytest.raises(TypeError):
-        ipc.semctl(semid, 0, SETVAL, "1")
+        ipc.semctl(semid, 0, SETVAL, "1")  # type: ignore[arg-type]
     with pytest.raises(errors.EINVAL):
         ipc.semctl(semid, 3, GETVAL)
 
@@ -582,7 +582,7 @@ def test_semget_errors(tmp_path: Path) -> None:
 def test_every_name_is_exported() -> None:
     for name in ipc.__all__:
         assert getattr(sysapi, name) is getattr(ipc, name)
-    assert ipc.SEM_UNDO == 0x1000 and ipc.MSG_NOERROR == 0o10000  # the Linux values
+    assert (int(ipc.SEM_UNDO), int(ipc.MSG_NOERROR)) == (0x1000, 0o10000)  # the Linux values
     for call in ("msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semtimedop", "semctl"):
         assert errors.REGISTRY[call].syscall == call
         assert "Raises:" in (getattr(ipc, call).__doc__ or "")

@@ -34,6 +34,11 @@ if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
 __all__ = [
+    "GETALL",
+    "GETNCNT",
+    "GETPID",
+    "GETVAL",
+    "GETZCNT",
     "IPC_CREAT",
     "IPC_EXCL",
     "IPC_INFO",
@@ -42,6 +47,18 @@ __all__ = [
     "IPC_RMID",
     "IPC_SET",
     "IPC_STAT",
+    "MSG_COPY",
+    "MSG_EXCEPT",
+    "MSG_INFO",
+    "MSG_NOERROR",
+    "MSG_STAT",
+    "MSG_STAT_ANY",
+    "SEM_INFO",
+    "SEM_STAT",
+    "SEM_STAT_ANY",
+    "SEM_UNDO",
+    "SETALL",
+    "SETVAL",
     "SHM_DEST",
     "SHM_EXEC",
     "SHM_HUGETLB",
@@ -58,32 +75,6 @@ __all__ = [
     "IpcCtl",
     "IpcFlags",
     "IpcPerm",
-    "ShmAttachment",
-    "ShmFlags",
-    "ShmidDs",
-    "ftok",
-    "shmat",
-    "shmctl",
-    "shmdt",
-    "shmget",
-    # SysV msg and sem
-    "GETALL",
-    "GETNCNT",
-    "GETPID",
-    "GETVAL",
-    "GETZCNT",
-    "MSG_COPY",
-    "MSG_EXCEPT",
-    "MSG_INFO",
-    "MSG_NOERROR",
-    "MSG_STAT",
-    "MSG_STAT_ANY",
-    "SEM_INFO",
-    "SEM_STAT",
-    "SEM_STAT_ANY",
-    "SEM_UNDO",
-    "SETALL",
-    "SETVAL",
     "MsgCtl",
     "MsgFlags",
     "MsqidDs",
@@ -91,6 +82,10 @@ __all__ = [
     "SemCtl",
     "SemFlags",
     "SemidDs",
+    "ShmAttachment",
+    "ShmFlags",
+    "ShmidDs",
+    "ftok",
     "msgctl",
     "msgget",
     "msgrcv",
@@ -99,6 +94,10 @@ __all__ = [
     "semget",
     "semop",
     "semtimedop",
+    "shmat",
+    "shmctl",
+    "shmdt",
+    "shmget",
 ]
 
 #: The key that always creates a new segment (``shmget(IPC_PRIVATE, size, 0o600)``).
@@ -1054,7 +1053,9 @@ def _timeout_ns(timeout: float) -> int:
             raise ValueError(f"timeout must be >= 0 or None, not {timeout!r}")
         return min(timeout * 1_000_000_000, _MAX_WAIT_NS)
     if not isinstance(timeout, (int, float)):
-        raise TypeError(f"timeout must be a number of seconds or None, not {type(timeout).__name__}")
+        raise TypeError(
+            f"timeout must be a number of seconds or None, not {type(timeout).__name__}"
+        )
     seconds = float(timeout)
     if not seconds >= 0:  # also NaN
         raise ValueError(f"timeout must be >= 0 or None, not {timeout!r}")
@@ -1085,11 +1086,14 @@ def semtimedop(semid: int, sops: Iterable[SemBuf], timeout: float | None) -> boo
                 if ns > 0:
                     ns = max(0, deadline - _monotonic_ns())
                 continue
-            if r == _EAGAIN and ns >= 0:
-                # EAGAIN is both the timeout and IPC_NOWAIT: before the deadline (or with
-                # IPC_NOWAIT asked for at timeout 0) it can only be IPC_NOWAIT.
-                if not nowait or (ns > 0 and _monotonic_ns() >= deadline):
-                    return False
+            # EAGAIN is both the timeout and IPC_NOWAIT: before the deadline (or with IPC_NOWAIT
+            # asked for at timeout 0) it can only be IPC_NOWAIT.
+            if (
+                r == _EAGAIN
+                and ns >= 0
+                and (not nowait or (ns > 0 and _monotonic_ns() >= deadline))
+            ):
+                return False
             _syscall.raise_errno(-r, SEMTIMEDOP_SPEC)
     finally:
         if len(arr) == _SEMOP_POOL:
@@ -1150,7 +1154,9 @@ def semctl(
     Other commands go to the kernel as they are (``None``).
     """
     if cmd in _SEM_INT_CMDS:
-        return _syscall.call(SEMCTL_SPEC, lib.sysapi_semctl, semid, semnum, cmd, 0, ffi.NULL, ffi.NULL)
+        return _syscall.call(
+            SEMCTL_SPEC, lib.sysapi_semctl, semid, semnum, cmd, 0, ffi.NULL, ffi.NULL
+        )
     if cmd in _SEM_STAT_CMDS:
         return _sem_stat(semid, cmd)
     if cmd == lib.GETALL:
