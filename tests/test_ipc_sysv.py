@@ -5,9 +5,13 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import errno
+import json
 import math
 import os
+import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -607,3 +611,77 @@ def test_raw_eintr_and_the_pep_475_retry(msqid: int) -> None:
         signal.signal(signal.SIGALRM, old)
     assert len(hits) >= 2
     assert errno.EINTR in errors.REGISTRY["msgrcv"]
+
+
+# ---- python -m sysapi ipcs -----------------------------------------------------------------
+
+
+def _run(*args: str) -> str:
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
+def _ipcs_texts() -> tuple[str, str]:
+    """util-linux ``ipcs`` and ours, retried a few times: other processes of this machine may
+    create or remove objects between the two runs."""
+    for _ in range(10):
+        real = _run("ipcs")
+        ours = _run(sys.executable, "-m", "sysapi", "ipcs")
+        if real == _run("ipcs"):  # nothing changed around our run
+            break
+    return real, ours
+
+
+@pytest.mark.skipif(shutil.which("ipcs") is None, reason="util-linux ipcs is not installed")
+def test_ipcs_prints_what_util_linux_prints(tmp_path: Path) -> None:
+    q = ipc.msgget(ipc.ftok(tmp_path, "q"), IPC_CREAT | 0o640)
+    q2 = ipc.msgget(IPC_PRIVATE, IPC_CREAT | 0o600)
+    s = ipc.semget(-5 & 0x7FFF_FFFF, 3, IPC_CREAT | 0o604)
+    m = ipc.shmget(IPC_PRIVATE, 5000, IPC_CREAT | 0o644)
+    try:
+        ipc.msgctl(q2, IPC_SET, uid=54321)  # no user name: the uid is printed
+        ipc.msgsnd(q, 1, b"hello world")
+        with ipc.shmat(m):
+            ipc.shmctl(m, IPC_RMID)  # attached and removed: "dest"
+            real, ours = _ipcs_texts()
+        assert ours == real
+        rows = [line.split() for line in ours.splitlines()]
+        assert [f"0x{ipc.ftok(tmp_path, 'q'):08x}", str(q), "root", "640", "11", "1"] in rows
+        assert ["0x00000000", str(q2), "54321", "600", "0", "0"] in rows
+        assert ["0x00000000", str(m), "root", "644", "5000", "1", "dest"] in rows
+        assert [f"0x{-5 & 0x7FFF_FFFF:08x}", str(s), "root", "604", "3"] in rows
+    finally:
+        ipc.msgctl(q, IPC_RMID)
+        ipc.msgctl(q2, IPC_RMID)
+        ipc.semctl(s, 0, IPC_RMID)
+
+
+def test_ipcs_json(msqid: int, semid: int) -> None:
+    ipc.msgsnd(msqid, 1, b"abc")
+    ipc.msgctl(msqid, IPC_SET, mode=0o640)
+    report = json.loads(_run(sys.executable, "-m", "sysapi", "ipcs", "--json"))
+    assert set(report) >= {"msg", "shm", "sem"}
+    (mine,) = [row for row in report["msg"] if row["msqid"] == msqid]
+    assert mine == {
+        "key": 0,
+        "msqid": msqid,
+        "owner": "root" if os.geteuid() == 0 else mine["owner"],
+        "uid": os.geteuid(),
+        "perms": 0o640,
+        "used_bytes": 3,
+        "messages": 1,
+    }
+    (sem,) = [row for row in report["sem"] if row["semid"] == semid]
+    assert (sem["nsems"], sem["perms"], sem["key"]) == (3, 0o600, 0)
+    for row in report["shm"]:
+        assert set(row) == {"key", "shmid", "owner", "uid", "perms", "bytes", "nattch", "status"}
+        assert set(row["status"]) <= {"dest", "locked"}
+
+
+def test_ipcs_only_reads(msqid: int, semid: int) -> None:
+    ipc.msgsnd(msqid, 1, b"stays")
+    msg_before, sem_before = ipc.msgctl(msqid, IPC_STAT), ipc.semctl(semid, 0, IPC_STAT)
+    _run(sys.executable, "-m", "sysapi", "ipcs")
+    _run(sys.executable, "-m", "sysapi", "ipcs", "--json")
+    # Nothing received, changed or operated on: every time and count is as it was.
+    assert ipc.msgctl(msqid, IPC_STAT) == msg_before
+    assert ipc.semctl(semid, 0, IPC_STAT) == sem_before

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from sysapi import conformance
-from sysapi._commands import fs, inotify, memory, sched, timers, xattr
+from sysapi._commands import fs, inotify, ipcs, memory, sched, timers, xattr
 from sysapi.conformance import Result, Verdict
 
 
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="one object per case")
     check.add_argument("--area", help="only this area (fs, xattr, inotify, memory, ...)")
     check.set_defaults(func=_check)
-    for module in (fs, xattr, inotify, memory, sched, timers):
+    for module in (fs, xattr, inotify, memory, sched, timers, ipcs):
         module.register(sub)
     return parser
 
