@@ -402,7 +402,7 @@ def test_semop_is_atomic(semid: int) -> None:
 
 
 def test_semop_many_operations(semid: int) -> None:
-    sops = [SemBuf(i % 3, 1) for i in range(30)]  # more than the reused arrays hold
+    sops = [SemBuf(i % 3, 1) for i in range(30)]
     ipc.semop(semid, sops)
     assert ipc.semctl(semid, 0, GETALL) == [10, 10, 10]
     semopm = int(Path("/proc/sys/kernel/sem").read_text().split()[2])
@@ -427,13 +427,22 @@ def test_semop_errors(semid: int) -> None:
         ipc.semop(semid, [SemBuf(0, 1), (0, 1, 0)])  # type: ignore[list-item]
     with pytest.raises(TypeError):
         ipc.semop(semid, SemBuf(0, 1))  # type: ignore[arg-type]
-    for bad in (SemBuf(-1, 1), SemBuf(1 << 16, 1), SemBuf(0, 1 << 15), SemBuf(0, 1, 1 << 15)):
+    for bad in (
+        (-1, 1, 0),
+        (1 << 16, 1, 0),
+        (0, 1 << 15, 0),
+        (0, -(1 << 15) - 1, 0),
+        (0, 1, 1 << 15),
+    ):
         with pytest.raises(OverflowError):
-            ipc.semop(semid, [bad])
-        with pytest.raises(OverflowError):
-            ipc.semop(semid, [SemBuf(1, 1), bad])
+            SemBuf(*bad)
+    for wrong in ((0.0, 1, 0), (0, "1", 0), (0, 1, None)):
+        with pytest.raises(TypeError):
+            SemBuf(*wrong)  # type: ignore[arg-type]
+    # The extremes of the C types are accepted (and the kernel judges them).
+    assert SemBuf(0xFFFF, -0x8000, 0x7FFF) == SemBuf(0xFFFF, -0x8000, 0x7FFF)
+    assert dataclasses.replace(SemBuf(0, 1), sem_op=2) == SemBuf(0, 2)
     assert ipc.semctl(semid, 0, GETALL) == [32767, 0, 0]
-    # The reused arrays went back to their pool: the next calls work.
     ipc.semop(semid, [SemBuf(1, 1), SemBuf(2, 1)])
     assert ipc.semctl(semid, 0, GETALL) == [32767, 1, 1]
 

@@ -16,12 +16,14 @@ import enum
 import errno
 import math
 import mmap
+import operator
 import os
+import struct
 import time
 import warnings
 import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from sysapi import _syscall
@@ -587,18 +589,44 @@ class SemidDs:
     sem_nsems: int
 
 
+# struct sembuf as the kernel reads it: unsigned short sem_num, short sem_op, short sem_flg.
+_SEMBUF: Final = struct.Struct("=Hhh")
+if ffi.sizeof("struct sembuf") != _SEMBUF.size or (
+    ffi.offsetof("struct sembuf", "sem_op"),
+    ffi.offsetof("struct sembuf", "sem_flg"),
+) != (2, 4):
+    raise ImportError("struct sembuf is not the Linux layout (unsigned short, short, short)")
+_SEMBUF_RANGES: Final = (
+    ("sem_num", 0, 0xFFFF),
+    ("sem_op", -0x8000, 0x7FFF),
+    ("sem_flg", -0x8000, 0x7FFF),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class SemBuf:
     """One operation of :func:`semop`: add ``sem_op`` to semaphore ``sem_num`` (a negative
     ``sem_op`` waits until the value is large enough, 0 waits until it is zero).
 
     ``sem_flg`` combines :data:`IPC_NOWAIT` and :data:`SEM_UNDO`. The fields are C
-    ``unsigned short``, ``short``, ``short``: values outside raise OverflowError at the call.
+    ``unsigned short``, ``short``, ``short``: a value outside raises OverflowError (a
+    non-integer TypeError) when the SemBuf is made. The C ``struct sembuf`` is packed then,
+    once: a SemBuf reused across calls costs no conversion.
     """
 
     sem_num: int
     sem_op: int
     sem_flg: int = 0
+    _packed: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        values = []
+        for name, low, high in _SEMBUF_RANGES:
+            value = operator.index(getattr(self, name))
+            if not low <= value <= high:
+                raise OverflowError(f"{name} {value} is outside the C range {low}..{high}")
+            values.append(value)
+        object.__setattr__(self, "_packed", _SEMBUF.pack(*values))
 
 
 # ---- limits, for the notes on resource errors --------------------------------------------------
@@ -804,7 +832,6 @@ SEMCTL_SPEC: Final = spec(
 
 _msgsnd: Final = lib.sysapi_msgsnd
 _msgrcv: Final = lib.sysapi_msgrcv
-_semop1: Final = lib.sysapi_semop1
 _semop: Final = lib.sysapi_semop
 _semtimedop: Final = lib.sysapi_semtimedop
 _retry: Final = _syscall.retry
@@ -813,7 +840,6 @@ _monotonic_ns: Final = time.monotonic_ns
 _EINTR: Final = -errno.EINTR
 _EAGAIN: Final = -errno.EAGAIN
 _MSG_POOL: Final[int] = lib.SYSAPI_MSG_POOL
-_SEMOP_POOL: Final[int] = lib.SYSAPI_SEMOP_POOL
 _LONG: Final[int] = ffi.sizeof("long")
 _SIZE_T_BITS: Final[int] = 8 * ffi.sizeof("size_t")
 _LONG_MIN: Final[int] = -(1 << (8 * _LONG - 1))
@@ -965,9 +991,6 @@ def msgctl(
 
 # ---- semaphore sets ----------------------------------------------------------------------------
 
-# Arrays of _SEMOP_POOL struct sembuf, reused as the message buffers are.
-_SEMBUFS: list[Any] = []
-
 
 @documents(SEMGET_SPEC)
 def semget(key: int, nsems: int, semflg: int = 0) -> int:
@@ -981,39 +1004,16 @@ def semget(key: int, nsems: int, semflg: int = 0) -> int:
     return _syscall.call(SEMGET_SPEC, lib.sysapi_semget, key, nsems, semflg)
 
 
-def _fill(sops: Sequence[SemBuf]) -> tuple[Any, bool]:
-    """``sops`` as a C array (pooled when small: return it to :data:`_SEMBUFS` after the call)
-    and whether an operation has IPC_NOWAIT. TypeError for an item that is not a SemBuf."""
-    n = len(sops)
-    pooled = n <= _SEMOP_POOL
-    if pooled:
-        try:
-            arr = _SEMBUFS.pop()
-        except IndexError:
-            arr = ffi.new("struct sembuf[]", _SEMOP_POOL)
-    else:
-        arr = ffi.new("struct sembuf[]", n)
-    nowait = 0
-    try:
-        for i, s in enumerate(sops):
-            if not isinstance(s, SemBuf):
-                raise TypeError(f"sops[{i}] must be a SemBuf, not {type(s).__name__}")
-            c = arr[i]
-            c.sem_num, c.sem_op, c.sem_flg = s.sem_num, s.sem_op, s.sem_flg
-            nowait |= s.sem_flg
-    except BaseException:
-        if pooled:
-            _SEMBUFS.append(arr)
-        raise
-    return arr, bool(nowait & lib.IPC_NOWAIT)
-
-
-def _sequence(sops: Iterable[SemBuf]) -> Sequence[SemBuf]:
-    if type(sops) is list or type(sops) is tuple:
-        return sops
+def _packed(sops: Iterable[SemBuf]) -> tuple[bytes, int]:
+    """``sops`` as the C array of struct sembuf and its length; TypeError for an item that is
+    not a SemBuf. (semop and semtimedop inline the common case of a list or a tuple.)"""
     if isinstance(sops, SemBuf):
         raise TypeError("sops must be a sequence of SemBuf: wrap one operation in a list")
-    return list(sops)
+    items = list(sops)
+    for i, s in enumerate(items):
+        if not isinstance(s, SemBuf):
+            raise TypeError(f"sops[{i}] must be a SemBuf, not {type(s).__name__}")
+    return b"".join([s._packed for s in items]), len(items)
 
 
 @documents(SEMOP_SPEC)
@@ -1026,24 +1026,22 @@ def semop(semid: int, sops: Iterable[SemBuf]) -> None:
     (PEP 475). An empty ``sops``, or more than SEMOPM operations, goes to the kernel (EINVAL,
     E2BIG).
     """
-    sops = _sequence(sops)
-    if len(sops) == 1:
-        s = sops[0]
-        if type(s) is not SemBuf and not isinstance(s, SemBuf):
-            raise TypeError(f"sops[0] must be a SemBuf, not {type(s).__name__}")
-        num, op, flg = s.sem_num, s.sem_op, s.sem_flg
-        r = _semop1(semid, num, op, flg)
-        if r < 0:
-            _retry(r, SEMOP_SPEC, _semop1, semid, num, op, flg)
-        return
-    arr, _ = _fill(sops)
-    try:
-        r = _semop(semid, arr, len(sops))
-        if r < 0:
-            _retry(r, SEMOP_SPEC, _semop, semid, arr, len(sops))
-    finally:
-        if len(arr) == _SEMOP_POOL:
-            _SEMBUFS.append(arr)
+    if type(sops) is list or type(sops) is tuple:
+        n = len(sops)
+        try:  # one or two operations are the usual case: no list, no join for them
+            if n == 1:
+                packed = sops[0]._packed
+            elif n == 2:
+                packed = sops[0]._packed + sops[1]._packed
+            else:
+                packed = b"".join([s._packed for s in sops])
+        except AttributeError:
+            packed, n = _packed(sops)
+    else:
+        packed, n = _packed(sops)
+    r = _semop(semid, packed, n)
+    if r < 0:
+        _retry(r, SEMOP_SPEC, _semop, semid, packed, n)
 
 
 def _timeout_ns(timeout: float) -> int:
@@ -1072,32 +1070,36 @@ def semtimedop(semid: int, sops: Iterable[SemBuf], timeout: float | None) -> boo
     cannot proceed still raises EAGAIN (whatever the timeout, even 0).
     """
     ns = -1 if timeout is None else _timeout_ns(timeout)
-    sops = _sequence(sops)
-    n = len(sops)
-    arr, nowait = _fill(sops)
-    try:
-        deadline = _monotonic_ns() + ns if ns > 0 else 0
-        while True:
-            r = _semtimedop(semid, arr, n, ns)
-            if r >= 0:
-                return True
-            if r == _EINTR:
-                # Python handlers have run by now (a raising one propagated): wait for the rest.
-                if ns > 0:
-                    ns = max(0, deadline - _monotonic_ns())
-                continue
-            # EAGAIN is both the timeout and IPC_NOWAIT: before the deadline (or with IPC_NOWAIT
-            # asked for at timeout 0) it can only be IPC_NOWAIT.
-            if (
-                r == _EAGAIN
-                and ns >= 0
-                and (not nowait or (ns > 0 and _monotonic_ns() >= deadline))
-            ):
+    if type(sops) is list or type(sops) is tuple:
+        n = len(sops)
+        try:  # one or two operations are the usual case: no list, no join for them
+            if n == 1:
+                packed = sops[0]._packed
+            elif n == 2:
+                packed = sops[0]._packed + sops[1]._packed
+            else:
+                packed = b"".join([s._packed for s in sops])
+        except AttributeError:
+            packed, n = _packed(sops)
+    else:
+        packed, n = _packed(sops)
+    deadline = _monotonic_ns() + ns if ns > 0 else 0
+    while True:
+        r = _semtimedop(semid, packed, n, ns)
+        if r >= 0:
+            return True
+        if r == _EINTR:
+            # Python handlers have run by now (a raising one propagated): wait for the rest.
+            if ns > 0:
+                ns = max(0, deadline - _monotonic_ns())
+            continue
+        # EAGAIN is both the timeout and IPC_NOWAIT: before the deadline (or with IPC_NOWAIT
+        # asked for at timeout 0) it can only be IPC_NOWAIT.
+        if r == _EAGAIN and ns >= 0:
+            nowait = any(flg & lib.IPC_NOWAIT for _, _, flg in _SEMBUF.iter_unpack(packed))
+            if not nowait or (ns > 0 and _monotonic_ns() >= deadline):
                 return False
-            _syscall.raise_errno(-r, SEMTIMEDOP_SPEC)
-    finally:
-        if len(arr) == _SEMOP_POOL:
-            _SEMBUFS.append(arr)
+        _syscall.raise_errno(-r, SEMTIMEDOP_SPEC)
 
 
 def _sem_stat(semid: int, cmd: int = lib.IPC_STAT) -> SemidDs:

@@ -69,8 +69,6 @@ TYPES = (
 #define USHRT_MAX ...
 /* Messages up to this many bytes go through buffers reused by Python (and the stack in C). */
 #define SYSAPI_MSG_POOL ...
-/* semop/semtimedop calls with up to this many operations use a reused array. */
-#define SYSAPI_SEMOP_POOL ...
 struct sembuf {
     unsigned short sem_num;
     short sem_op;
@@ -88,9 +86,8 @@ long sysapi_msgsnd(int msqid, long mtype, const char *data, size_t size, int msg
 long sysapi_msgrcv(int msqid, char *buf, size_t msgsz, long msgtyp, int msgflg);
 long sysapi_msgctl(int msqid, int cmd, struct sysapi_msqid_ds *buf);
 long sysapi_semget(int key, int nsems, int semflg);
-long sysapi_semop1(int semid, unsigned short sem_num, short sem_op, short sem_flg);
-long sysapi_semop(int semid, struct sembuf *sops, size_t nsops);
-long sysapi_semtimedop(int semid, struct sembuf *sops, size_t nsops, int64_t timeout_ns);
+long sysapi_semop(int semid, const char *sops, size_t nsops);
+long sysapi_semtimedop(int semid, const char *sops, size_t nsops, int64_t timeout_ns);
 long sysapi_semctl(int semid, int semnum, int cmd, int val, unsigned short *array,
                    struct sysapi_semid_ds *buf);
 """
@@ -99,7 +96,6 @@ CUSTOMIZATIONS = (
     """
 /* SysV msg and sem */
 #define SYSAPI_MSG_POOL 8192
-#define SYSAPI_SEMOP_POOL 8
 """
     + _SYSV_STRUCTS
     + """
@@ -169,19 +165,14 @@ static long sysapi_msgctl(int msqid, int cmd, struct sysapi_msqid_ds *buf)
 static long sysapi_semget(int key, int nsems, int semflg)
 { SYSAPI_RET(semget((key_t)key, nsems, semflg)); }
 
-/* The common one-operation semop without an array built by the caller. */
-static long sysapi_semop1(int semid, unsigned short sem_num, short sem_op, short sem_flg)
-{
-    struct sembuf op = { .sem_num = sem_num, .sem_op = sem_op, .sem_flg = sem_flg };
-    SYSAPI_RET(semop(semid, &op, 1));
-}
-
-static long sysapi_semop(int semid, struct sembuf *sops, size_t nsops)
-{ SYSAPI_RET(semop(semid, sops, nsops)); }
+/* sops: nsops struct sembuf packed by Python (SemBuf keeps its 6 bytes, made once); only the
+   kernel reads them (copy_from_user), so their alignment does not matter. */
+static long sysapi_semop(int semid, const char *sops, size_t nsops)
+{ SYSAPI_RET(semop(semid, (struct sembuf *)sops, nsops)); }
 
 /* timeout_ns < 0: no timeout (NULL). The kernel measures the relative timeout on
    CLOCK_MONOTONIC. */
-static long sysapi_semtimedop(int semid, struct sembuf *sops, size_t nsops, int64_t timeout_ns)
+static long sysapi_semtimedop(int semid, const char *sops, size_t nsops, int64_t timeout_ns)
 {
     struct timespec ts, *tp = NULL;
     if (timeout_ns >= 0) {
@@ -189,7 +180,7 @@ static long sysapi_semtimedop(int semid, struct sembuf *sops, size_t nsops, int6
         ts.tv_nsec = (long)(timeout_ns % 1000000000);
         tp = &ts;
     }
-    SYSAPI_RET(semtimedop(semid, sops, nsops, tp));
+    SYSAPI_RET(semtimedop(semid, (struct sembuf *)sops, nsops, tp));
 }
 
 /* glibc leaves union semun to the caller (semctl(2)). */

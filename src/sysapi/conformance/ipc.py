@@ -321,12 +321,11 @@ def _semop_erange(ctx: Context, timed: bool) -> None:
 def _semop_eintr_raw(ctx: Context, timed: bool) -> None:
     s = _set(ctx)
     _alarm(ctx, 0.05)
+    down = ipc.SemBuf(0, -1)._packed
     if timed:
-        sops = ffi.new("struct sembuf[]", 1)
-        sops[0].sem_op = -1
-        _syscall.check(lib.sysapi_semtimedop(s, sops, 1, 10**10), ipc.SEMTIMEDOP_SPEC)
+        _syscall.check(lib.sysapi_semtimedop(s, down, 1, 10**10), ipc.SEMTIMEDOP_SPEC)
     else:
-        _syscall.check(lib.sysapi_semop1(s, 0, -1, 0), ipc.SEMOP_SPEC)
+        _syscall.check(lib.sysapi_semop(s, down, 1), ipc.SEMOP_SPEC)
 
 
 def _semop_eintr_retried(ctx: Context, timed: bool) -> None:
@@ -345,9 +344,8 @@ def _semop_eintr_retried(ctx: Context, timed: bool) -> None:
 
 def _semtimedop_eagain_raw(ctx: Context) -> None:
     s = _set(ctx)
-    sops = ffi.new("struct sembuf[]", 1)
-    sops[0].sem_op = -1
-    _syscall.check(lib.sysapi_semtimedop(s, sops, 1, 10_000_000), ipc.SEMTIMEDOP_SPEC)
+    down = ipc.SemBuf(0, -1)._packed
+    _syscall.check(lib.sysapi_semtimedop(s, down, 1, 10_000_000), ipc.SEMTIMEDOP_SPEC)
 
 
 def _semtimedop_timeout_public(ctx: Context) -> None:
