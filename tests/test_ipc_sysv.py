@@ -438,7 +438,7 @@ def test_semop_errors(semid: int) -> None:
             SemBuf(*bad)
     for wrong in ((0.0, 1, 0), (0, "1", 0), (0, 1, None)):
         with pytest.raises(TypeError):
-            SemBuf(*wrong)  # type: ignore[arg-type]
+            SemBuf(*wrong)
     # The extremes of the C types are accepted (and the kernel judges them).
     assert SemBuf(0xFFFF, -0x8000, 0x7FFF) == SemBuf(0xFFFF, -0x8000, 0x7FFF)
     assert dataclasses.replace(SemBuf(0, 1), sem_op=2) == SemBuf(0, 2)
