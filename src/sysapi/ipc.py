@@ -525,9 +525,8 @@ MSG_INFO: Final = MsgCtl.MSG_INFO
 
 
 class SemFlags(enum.IntFlag):
-    """``SemBuf.sem_flg`` bits: :data:`IPC_NOWAIT` and ``SEM_UNDO``."""
+    """``SemBuf.sem_flg`` bits besides :data:`IPC_NOWAIT`."""
 
-    IPC_NOWAIT = lib.IPC_NOWAIT
     SEM_UNDO = lib.SEM_UNDO
 
 
