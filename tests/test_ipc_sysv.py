@@ -157,6 +157,8 @@ def test_large_receive_buffer(msqid: int) -> None:
     data = os.urandom(8000)
     ipc.msgsnd(msqid, 3, data)
     assert ipc.msgrcv(msqid, 1 << 20) == (3, data)  # a buffer beyond the reused ones
+    ipc.msgsnd(msqid, 4, data)
+    assert ipc.msgrcv(msqid, 1 << 50) == (4, data)  # no buffer of a petabyte
 
 
 def test_nowait(msqid: int) -> None:
@@ -188,6 +190,8 @@ def test_invalid_arguments_reach_the_kernel(msqid: int) -> None:
 def test_bad_python_input(msqid: int) -> None:
     with pytest.raises(TypeError):
         ipc.msgsnd(msqid, 1, "text")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        ipc.msgsnd(msqid, 1, memoryview(b"abcdef")[::2])  # not contiguous
     with pytest.raises(OverflowError):
         ipc.msgsnd(msqid, 1 << 64, b"x")
     with pytest.raises(OverflowError):

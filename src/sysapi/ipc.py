@@ -842,6 +842,8 @@ _MSG_POOL: Final[int] = lib.SYSAPI_MSG_POOL
 _LONG: Final[int] = ffi.sizeof("long")
 _SIZE_T_BITS: Final[int] = 8 * ffi.sizeof("size_t")
 _LONG_MIN: Final[int] = -(1 << (8 * _LONG - 1))
+_INT_MIN: Final[int] = -(1 << (8 * ffi.sizeof("int") - 1))
+_INT_MAX: Final[int] = (1 << (8 * ffi.sizeof("int") - 1)) - 1
 _MAX_WAIT_NS: Final = 1 << 62  # 146 years: a wait this long is a wait without end
 # Large receive buffers are not zeroed: the kernel writes what is read, and untouched pages of a
 # big buffer then cost nothing.
@@ -878,7 +880,11 @@ def msgsnd(msqid: int, mtype: int, data: ReadableBuffer, msgflg: int = 0) -> Non
     :data:`IPC_NOWAIT` (then EAGAIN). A handler that returns restarts the wait (PEP 475).
     """
     if type(data) is not bytes:
-        with _from_buffer(data) as view:
+        try:
+            view = _from_buffer(data)
+        except BufferError as exc:  # a non-contiguous view: the wrong kind of buffer
+            raise TypeError(f"msgsnd needs a C-contiguous buffer: {exc}") from exc
+        with view:
             r = _msgsnd(msqid, mtype, view, len(view), msgflg)
             if r < 0:
                 _retry(r, MSGSND_SPEC, _msgsnd, msqid, mtype, view, len(view), msgflg)
@@ -923,9 +929,26 @@ def msgrcv(msqid: int, msgsz: int, msgtyp: int = 0, msgflg: int = 0) -> tuple[in
         msgsz += 1 << _SIZE_T_BITS
         entry = _new_msg_buffer(0)
     else:
+        msgsz = min(msgsz, _longest_message(msqid))
         entry = _new_msg_buffer(msgsz)
     r = _syscall.call(MSGRCV_SPEC, _msgrcv, msqid, entry[0], msgsz, msgtyp, msgflg)
     return entry[1][0], entry[2][_LONG : _LONG + r]
+
+
+def _longest_message(msqid: int) -> int:
+    """The most bytes a message of queue ``msqid`` can hold: the larger of kernel.msgmax (the
+    limit at msgsnd) and the bytes queued now (a message sent before msgmax was lowered). A
+    ``msgsz`` beyond it asks for a buffer no message can fill: ``msgrcv(q, 1 << 40)`` must not
+    allocate a terabyte."""
+    try:
+        with open("/proc/sys/kernel/msgmax") as f:
+            longest = int(f.read())
+    except (OSError, ValueError):
+        return _INT_MAX  # msgmax itself is at most INT_MAX
+    try:
+        return max(longest, _msg_stat(msqid).msg_cbytes)
+    except OSError:
+        return longest  # the kernel's error comes from msgrcv itself
 
 
 def _msg_stat(msqid: int, cmd: int = lib.IPC_STAT) -> MsqidDs:
@@ -1115,8 +1138,6 @@ def _sem_stat(semid: int, cmd: int = lib.IPC_STAT) -> SemidDs:
 _SEM_STAT_CMDS: Final = frozenset({lib.IPC_STAT, lib.SEM_STAT, lib.SEM_STAT_ANY})
 _SEM_INT_CMDS: Final = frozenset({lib.GETVAL, lib.GETPID, lib.GETNCNT, lib.GETZCNT})
 _USHRT_MAX: Final[int] = lib.USHRT_MAX
-_INT_MIN: Final[int] = -(1 << (8 * ffi.sizeof("int") - 1))
-_INT_MAX: Final[int] = (1 << (8 * ffi.sizeof("int") - 1)) - 1
 
 
 def _semval(value: object, what: str) -> int:

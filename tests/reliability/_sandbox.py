@@ -3,8 +3,8 @@
 The child is forked (never a new interpreter: uid 65534 cannot read the Python installation, so
 everything it runs must already be imported), starts its own session so that process-group
 signals reach nobody else, points stdio at /dev/null, closes every inherited descriptor, lowers
-its resource limits, moves into a scratch directory and, by default, drops to uid/gid 65534 with
-no supplementary groups. The report travels back through an anonymous shared mapping, which no
+its resource limits, moves into a scratch directory and, by default, enters a private IPC
+namespace and drops to uid/gid 65534 with no supplementary groups. The report travels back through an anonymous shared mapping, which no
 descriptor number reaches, so a fuzzed call cannot corrupt it by writing to a random fd.
 
 A crash (the child dies of a signal), a hang (it outlives its timeout) and an exception that
@@ -15,6 +15,7 @@ Python traceback that :mod:`faulthandler` wrote into the scratch directory.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import faulthandler
 import mmap
 import os
@@ -50,6 +51,7 @@ __all__ = [
 
 #: The unprivileged uid/gid the fuzzing children drop to.
 NOBODY = 65534
+CLONE_NEWIPC = 0x08000000  # <sched.h>; os.CLONE_NEWIPC is Python 3.12+
 #: Signals that mean a real crash: left unblocked so that faulthandler reports them.
 CRASH_SIGNALS = frozenset(
     {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT}
@@ -175,6 +177,12 @@ def _remove_segments_of(pid: int) -> list[int]:
     return removed
 
 
+def _new_ipc_namespace() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWIPC) != 0:
+        os._exit(96)
+
+
 def _child_setup(
     scratch: Path, harden: bool, drop: bool, block_signals: bool, watchdog: float | None
 ) -> None:
@@ -198,6 +206,9 @@ def _child_setup(
         signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals() - CRASH_SIGNALS)
     os.chdir(scratch)
     if drop:
+        # A private IPC namespace: every SysV object and POSIX message queue a random call
+        # makes dies with the child, and no random id reaches another process's objects.
+        _new_ipc_namespace()
         os.setgroups([])
         os.setresgid(NOBODY, NOBODY, NOBODY)
         os.setresuid(NOBODY, NOBODY, NOBODY)
