@@ -4,8 +4,9 @@ The child is forked (never a new interpreter: uid 65534 cannot read the Python i
 everything it runs must already be imported), starts its own session so that process-group
 signals reach nobody else, points stdio at /dev/null, closes every inherited descriptor, lowers
 its resource limits, moves into a scratch directory and, by default, enters a private IPC
-namespace and drops to uid/gid 65534 with no supplementary groups. The report travels back through an anonymous shared mapping, which no
-descriptor number reaches, so a fuzzed call cannot corrupt it by writing to a random fd.
+namespace and drops to uid/gid 65534 with no supplementary groups. The report travels back
+through an anonymous shared mapping, which no descriptor number reaches, so a fuzzed call cannot
+corrupt it by writing to a random fd.
 
 A crash (the child dies of a signal), a hang (it outlives its timeout) and an exception that
 escapes the body are all reported with the index of the step that was running, and with the
