@@ -72,6 +72,22 @@ def count_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+def count_sysv_objects() -> int:
+    """The SysV message queues, semaphore sets and segments of this IPC namespace."""
+    total = 0
+    for kind in ("msg", "sem", "shm"):
+        with open(f"/proc/sysvipc/{kind}") as f:
+            total += len(f.readlines()) - 1
+    return total
+
+
+def enter_private_ipc_namespace() -> bool:
+    """As root, move this (forked, single-threaded) child into an IPC namespace of its own, so
+    that counts of IPC objects see only its own; False when not permitted."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    return bool(libc.unshare(CLONE_NEWIPC) == 0)
+
+
 def count_threads() -> int:
     return len(os.listdir("/proc/self/task"))
 
@@ -178,12 +194,6 @@ def _remove_segments_of(pid: int) -> list[int]:
     return removed
 
 
-def _new_ipc_namespace() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(CLONE_NEWIPC) != 0:
-        os._exit(96)
-
-
 def _child_setup(
     scratch: Path, harden: bool, drop: bool, block_signals: bool, watchdog: float | None
 ) -> None:
@@ -209,7 +219,8 @@ def _child_setup(
     if drop:
         # A private IPC namespace: every SysV object and POSIX message queue a random call
         # makes dies with the child, and no random id reaches another process's objects.
-        _new_ipc_namespace()
+        if not enter_private_ipc_namespace():
+            os._exit(96)
         os.setgroups([])
         os.setresgid(NOBODY, NOBODY, NOBODY)
         os.setresuid(NOBODY, NOBODY, NOBODY)
