@@ -698,3 +698,26 @@ def test_ipcs_only_reads(msqid: int, semid: int) -> None:
     # Nothing received, changed or operated on: every time and count is as it was.
     assert ipc.msgctl(msqid, IPC_STAT) == msg_before
     assert ipc.semctl(semid, 0, IPC_STAT) == sem_before
+
+
+def test_fork_does_not_inherit_sem_undo(semid: int) -> None:
+    """semop(2): a child does not inherit its parent's undo adjustments — the parent's
+    SEM_UNDO is undone when the parent exits, not when a child does."""
+    ipc.semop(semid, [SemBuf(0, 2, SEM_UNDO)])
+    assert _in_child(lambda: ipc.semop(semid, [SemBuf(1, 1)])) == 0
+    assert ipc.semctl(semid, 0, GETALL) == [2, 1, 0]
+    # A child that exits while the parent waits: the parent's own undo stays pending.
+    assert _in_child(lambda: ipc.semop(semid, [SemBuf(0, -1, SEM_UNDO)])) == 0
+    assert ipc.semctl(semid, 0, GETVAL) == 2
+    ipc.semop(semid, [SemBuf(0, -2, SEM_UNDO)])  # the parent's net adjustment back to 0
+
+
+def test_a_child_forked_while_buffers_are_pooled_receives(msqid: int) -> None:
+    """The reused receive buffers are per process after fork: parent and child both receive."""
+    ipc.msgsnd(msqid, 1, b"warm")
+    assert ipc.msgrcv(msqid, 10) == (1, b"warm")  # a buffer is in the pool now
+    ipc.msgsnd(msqid, 2, b"for the child")
+    assert _in_child(lambda: ipc.msgrcv(msqid, 100, 2) == (2, b"for the child") or os._exit(1)) == 0
+    assert ipc.msgctl(msqid, IPC_STAT).msg_qnum == 0  # type: ignore[union-attr]
+    ipc.msgsnd(msqid, 3, b"for the parent")
+    assert ipc.msgrcv(msqid, 100) == (3, b"for the parent")
