@@ -99,6 +99,18 @@ CUSTOMIZATIONS = (
 """
     + _SYSV_STRUCTS
     + """
+/* The struct ipc_perm of a msqid_ds or semid_ds, into the flat result structs (which both
+   begin with these seven fields). */
+#define SYSAPI_COPY_PERM(dst, perm) do { \
+    (dst)->key = (int)(perm).__key; \
+    (dst)->uid = (perm).uid; \
+    (dst)->gid = (perm).gid; \
+    (dst)->cuid = (perm).cuid; \
+    (dst)->cgid = (perm).cgid; \
+    (dst)->mode = (perm).mode; \
+    (dst)->seq = (perm).__seq; \
+} while (0)
+
 static long sysapi_msgget(int key, int msgflg)
 { SYSAPI_RET(msgget((key_t)key, msgflg)); }
 
@@ -143,13 +155,7 @@ static long sysapi_msgctl(int msqid, int cmd, struct sysapi_msqid_ds *buf)
     if (rc < 0)
         return -(long)errno;
     if (cmd == IPC_STAT || cmd == MSG_STAT || cmd == MSG_STAT_ANY) {
-        buf->key = (int)u.ds.msg_perm.__key;
-        buf->uid = u.ds.msg_perm.uid;
-        buf->gid = u.ds.msg_perm.gid;
-        buf->cuid = u.ds.msg_perm.cuid;
-        buf->cgid = u.ds.msg_perm.cgid;
-        buf->mode = u.ds.msg_perm.mode;
-        buf->seq = u.ds.msg_perm.__seq;
+        SYSAPI_COPY_PERM(buf, u.ds.msg_perm);
         buf->msg_stime = u.ds.msg_stime;
         buf->msg_rtime = u.ds.msg_rtime;
         buf->msg_ctime = u.ds.msg_ctime;
@@ -223,13 +229,7 @@ static long sysapi_semctl(int semid, int semnum, int cmd, int val, unsigned shor
     if (rc < 0)
         return -(long)errno;
     if (buf != NULL && (cmd == IPC_STAT || cmd == SEM_STAT || cmd == SEM_STAT_ANY)) {
-        buf->key = (int)u.ds.sem_perm.__key;
-        buf->uid = u.ds.sem_perm.uid;
-        buf->gid = u.ds.sem_perm.gid;
-        buf->cuid = u.ds.sem_perm.cuid;
-        buf->cgid = u.ds.sem_perm.cgid;
-        buf->mode = u.ds.sem_perm.mode;
-        buf->seq = u.ds.sem_perm.__seq;
+        SYSAPI_COPY_PERM(buf, u.ds.sem_perm);
         buf->sem_otime = u.ds.sem_otime;
         buf->sem_ctime = u.ds.sem_ctime;
         buf->sem_nsems = u.ds.sem_nsems;
