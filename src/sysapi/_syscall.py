@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from sysapi.errors import REGISTRY, ErrorSpec, SysapiError, from_errno
+from sysapi.errors import _SPECS, ErrorSpec, SysapiError, from_errno
 
 __all__ = ["call", "check", "error", "raise_errno", "retry"]
 
@@ -28,7 +28,9 @@ def error(err: int, syscall: Syscall, filename: object = None) -> SysapiError:
     args = (err, os.strerror(err)) if filename is None else (err, os.strerror(err), filename)
     exc = cls(*args)
     if isinstance(syscall, str):
-        spec = REGISTRY.get(syscall)
+        # Only the specs registered so far: the calling area's own are, and loading the others
+        # here could fail (a child that dropped privileges cannot read the installation).
+        spec = _SPECS.get(syscall)
         exc.syscall = syscall
     else:
         spec = syscall

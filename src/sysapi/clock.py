@@ -10,10 +10,10 @@ import enum
 import errno
 import operator
 import time
-from dataclasses import dataclass
 from typing import Any, Final
 
 from sysapi import _syscall
+from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 
@@ -224,7 +224,7 @@ TIME_ERROR: Final = ClockState.TIME_ERROR
 TIME_BAD: Final = ClockState.TIME_BAD
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Timex:
     """``struct timex`` with its C field names; ``time`` becomes ``time_ns``.
 
@@ -234,12 +234,12 @@ class Timex:
     ``ADJ_SETOFFSET`` adds, in ns whatever ``ADJ_NANO`` says).
     """
 
-    modes: AdjMode = AdjMode(0)  # noqa: RUF009 (an immutable int)
+    modes: AdjMode = AdjMode(0)
     offset: int = 0
     freq: int = 0
     maxerror: int = 0
     esterror: int = 0
-    status: TimexStatus = TimexStatus(0)  # noqa: RUF009 (an immutable int)
+    status: TimexStatus = TimexStatus(0)
     constant: int = 0
     precision: int = 0
     tolerance: int = 0
@@ -256,7 +256,7 @@ class Timex:
     tai: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AdjtimexResult:
     """What :func:`adjtimex` and :func:`clock_adjtime` return: the clock state and the kernel's
     clock parameters after the call."""

@@ -16,11 +16,11 @@ import mmap
 import os
 import warnings
 import weakref
-from dataclasses import dataclass
 from typing import Any, Final
 
 from sysapi import _syscall
 from sysapi._convert import fspath
+from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, man, spec
 
@@ -129,7 +129,7 @@ SHM_STAT_ANY: Final = IpcCtl.SHM_STAT_ANY
 _STAT_CMDS: Final = frozenset({lib.IPC_STAT, lib.SHM_STAT, lib.SHM_STAT_ANY})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IpcPerm:
     """``struct ipc_perm``: owner and permissions of an IPC object.
 
@@ -146,7 +146,7 @@ class IpcPerm:
     seq: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ShmidDs:
     """``struct shmid_ds``, as ``shmctl(IPC_STAT)`` reads it. Times in seconds since the
     epoch (0: never)."""

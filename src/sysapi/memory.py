@@ -17,10 +17,10 @@ import errno
 import mmap
 import os
 import resource
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from sysapi import _syscall
+from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.fd import FdLike, fileno
@@ -424,7 +424,7 @@ def mprotect(addr: int | ReadableBuffer, length: int | None, prot: int) -> None:
         _release(view)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FileResidency:
     """Page-cache residency of a file, as :func:`fincore` measures it."""
 
@@ -490,7 +490,7 @@ def malloc_trim(pad: int = 0) -> bool:
     return lib.sysapi_malloc_trim(pad) != 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Mallinfo2:
     """glibc's allocator statistics (``struct mallinfo2``); every field is a byte or block count
     of the main arena plus the mmap'd chunks, as ``mallinfo2(3)`` describes."""

@@ -12,10 +12,10 @@ import errno
 import os
 import resource
 import signal
-from dataclasses import dataclass
 from typing import Any, Final
 
 from sysapi import _struct, _syscall
+from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, man, notes, spec
 
@@ -117,7 +117,7 @@ def _signal(number: int) -> int:
     return _SIGNALS.get(number, number)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WaitidResult:
     """What :func:`waitid` reports about one child (the ``siginfo_t`` fields of SIGCHLD).
 

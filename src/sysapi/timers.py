@@ -29,10 +29,10 @@ import threading
 import warnings
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Final, cast
 
 from sysapi import _syscall
+from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.clock import CLOCK_MONOTONIC, TIMER_ABSTIME, _split_ns
 from sysapi.errors import documents, man, notes, spec
@@ -79,7 +79,7 @@ SIGEV_THREAD: Final = SigevNotify.SIGEV_THREAD
 SIGEV_THREAD_ID: Final = SigevNotify.SIGEV_THREAD_ID
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ItimerSpec:
     """``struct itimerspec``: the time to the next expiry (0: disarmed) and the period
     (0: one-shot), in integer nanoseconds, with float-second views."""
