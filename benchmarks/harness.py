@@ -172,6 +172,8 @@ class Table:
     reference: str
     rows: dict[str, float] = field(default_factory=dict)
     goals: list[tuple[str, str, float]] = field(default_factory=list)
+    #: What the row values are (``ns/call`` unless the table says otherwise).
+    unit: str = "ns/call"
 
     def add(self, label: str, ns: float) -> None:
         self.rows[label] = ns
@@ -193,7 +195,7 @@ class Table:
         print(f"\n{self.title}")
         width = max(len(k) for k in self.rows)
         for label, ns in self.rows.items():
-            print(f"  {label:<{width}}  {ns:10.1f} ns/call  {ns / ref:6.2f}x {self.reference}")
+            print(f"  {label:<{width}}  {ns:10.1f} {self.unit}  {ns / ref:6.2f}x {self.reference}")
         met = True
         for label, against, at_most in self.goals:
             r = self.ratio(label, against)
@@ -211,6 +213,7 @@ class Table:
         data = {
             "title": self.title,
             "reference": self.reference,
+            "unit": self.unit,
             "rows": self.rows,
             "goals": [
                 {"label": a, "against": b, "at_most": m, "ratio": self.ratio(a, b)}

@@ -293,7 +293,8 @@ class Benchmarks(SphinxDirective):
             table = [
                 [f"``{label}``", f"{ns:,.1f}", f"{ns / ref:.2f}x"] for label, ns in rows.items()
             ]
-            lines += _list_table(["implementation", "ns per call", f"vs {reference}"], table)
+            unit = str(data.get("unit", "ns/call")).replace("/", " per ")
+            lines += _list_table(["implementation", unit, f"vs {reference}"], table)
             if data.get("goals"):
                 goals = []
                 for g in data["goals"]:

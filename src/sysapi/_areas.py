@@ -151,9 +151,12 @@ def owner(name: str) -> str | None:
 
 def load(module: str) -> ModuleType:
     """Import ``sysapi.<module>``."""
-    import importlib
+    import sys
 
-    return importlib.import_module(f"sysapi.{module}")
+    # __import__, not importlib.import_module: only the former shows in -X importtime.
+    name = f"sysapi.{module}"
+    __import__(name)
+    return sys.modules[name]
 
 
 def load_all() -> list[ModuleType]:
