@@ -288,7 +288,7 @@ def memory() -> None:
 
         def fincore_ctypes() -> tuple[int, int]:
             size = os.fstat(fd).st_size
-            base = libc.mmap(None, size, mmap.PROT_NONE, mmap.MAP_SHARED, fd, 0)
+            base = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
             libc.mincore(ctypes.c_void_p(base), c_size_t(size), cfvec)
             libc.munmap(ctypes.c_void_p(base), c_size_t(size))
             data = bytes(cfvec)
