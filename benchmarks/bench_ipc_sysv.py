@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import Table, c_loop_ns
 
 import sysapi
+from sysapi import ipc
 from sysapi._sysapi import ffi, lib
 
 try:
@@ -94,7 +95,7 @@ def message_round_trip(key: int, msqid: int) -> bool:
 def semaphore_op_release(key: int, semid: int) -> bool:
     semop = lib.sysapi_semop
     down, up = [sysapi.SemBuf(0, -1)], [sysapi.SemBuf(0, 1)]
-    c_down, c_up = down[0]._packed, up[0]._packed
+    c_down, c_up = ipc._convert(down), ipc._convert(up)  # the arrays made once
 
     def bare() -> None:
         semop(semid, c_down, 1)
@@ -126,8 +127,7 @@ def two_semaphores(semid: int) -> bool:
     semop = lib.sysapi_semop
     down = [sysapi.SemBuf(0, -1), sysapi.SemBuf(1, -1)]
     up = [sysapi.SemBuf(0, 1), sysapi.SemBuf(1, 1)]
-    c_down = b"".join(s._packed for s in down)  # the arrays made once
-    c_up = b"".join(s._packed for s in up)
+    c_down, c_up = ipc._convert(down), ipc._convert(up)  # the arrays made once
 
     def bare() -> None:
         semop(semid, c_down, 2)

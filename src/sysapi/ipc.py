@@ -23,11 +23,11 @@ import time
 import warnings
 import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from sysapi import _syscall
+from sysapi import _record, _struct, _syscall
 from sysapi._convert import fspath
+from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, man, spec
 from sysapi.inotify import _read_limit
@@ -172,7 +172,7 @@ SHM_STAT_ANY: Final = IpcCtl.SHM_STAT_ANY
 _STAT_CMDS: Final = frozenset({lib.IPC_STAT, lib.SHM_STAT, lib.SHM_STAT_ANY})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IpcPerm:
     """``struct ipc_perm``: owner and permissions of an IPC object.
 
@@ -189,7 +189,7 @@ class IpcPerm:
     seq: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ShmidDs:
     """``struct shmid_ds``, as ``shmctl(IPC_STAT)`` reads it. Times in seconds since the
     epoch (0: never)."""
@@ -301,20 +301,42 @@ def shmget(key: int, size: int, flags: int = 0) -> int:
     return _syscall.call(SHMGET_SPEC, lib.sysapi_shmget, key, size, flags)
 
 
+_PERM_FIELDS: Final = ("key", "uid", "gid", "cuid", "cgid", "mode", "seq")
+_SHMID_DS_FIELDS: Final = (
+    "shm_segsz",
+    "shm_atime",
+    "shm_dtime",
+    "shm_ctime",
+    "shm_cpid",
+    "shm_lpid",
+    "shm_nattch",
+)
+_unpack_shmid_ds: Final = _struct.unpacker(
+    "struct sysapi_shmid_ds", [*_PERM_FIELDS, *_SHMID_DS_FIELDS]
+)
+_IpcPermBuilder: Final = _record.builder(IpcPerm, _PERM_FIELDS)
+_ShmidDsBuilder: Final = _record.builder(ShmidDs, ["shm_perm", *_SHMID_DS_FIELDS])
+_shmctl: Final = lib.sysapi_shmctl
+# Stat buffers, one per concurrent caller (list.pop and append are atomic).
+_stat_bufs: list[tuple[Any, Any]] = []
+
+
 def _stat(shmid: int, cmd: int = lib.IPC_STAT) -> ShmidDs:
-    buf: Any = ffi.new("struct sysapi_shmid_ds *")
-    _syscall.call(SHMCTL_SPEC, lib.sysapi_shmctl, shmid, cmd, buf)
-    perm = IpcPerm(buf.key, buf.uid, buf.gid, buf.cuid, buf.cgid, buf.mode, buf.seq)
-    return ShmidDs(
-        shm_perm=perm,
-        shm_segsz=buf.shm_segsz,
-        shm_atime=buf.shm_atime,
-        shm_dtime=buf.shm_dtime,
-        shm_ctime=buf.shm_ctime,
-        shm_cpid=buf.shm_cpid,
-        shm_lpid=buf.shm_lpid,
-        shm_nattch=buf.shm_nattch,
-    )
+    try:
+        buf, data = _stat_bufs.pop()
+    except IndexError:
+        buf = ffi.new("struct sysapi_shmid_ds *")
+        data = ffi.buffer(buf)
+    result = _shmctl(shmid, cmd, buf)
+    if result < 0:
+        _syscall.retry(result, SHMCTL_SPEC, _shmctl, shmid, cmd, buf)
+    values = _unpack_shmid_ds(data)
+    _stat_bufs.append((buf, data))
+    perm = _IpcPermBuilder(*values[:7])
+    perm.__class__ = IpcPerm
+    ds = _ShmidDsBuilder(perm, *values[7:])
+    ds.__class__ = ShmidDs
+    return ds  # type: ignore[no-any-return]
 
 
 #: Start address → the live attachment there, so that shmdt(address) cannot pull the memory
@@ -561,7 +583,7 @@ SEM_STAT_ANY: Final = SemCtl.SEM_STAT_ANY
 SEM_INFO: Final = SemCtl.SEM_INFO
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MsqidDs:
     """``struct msqid_ds``, as ``msgctl(IPC_STAT)`` reads it. Times in seconds since the epoch
     (0: never); ``msg_cbytes`` is the number of bytes queued (glibc's ``__msg_cbytes``)."""
@@ -577,7 +599,7 @@ class MsqidDs:
     msg_lrpid: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SemidDs:
     """``struct semid_ds``, as ``semctl(IPC_STAT)`` reads it. Times in seconds since the epoch
     (0: never)."""
@@ -595,6 +617,7 @@ if ffi.sizeof("struct sembuf") != _SEMBUF.size or (
     ffi.offsetof("struct sembuf", "sem_flg"),
 ) != (2, 4):
     raise ImportError("struct sembuf is not the Linux layout (unsigned short, short, short)")
+_SEMBUF_SIZE: Final = _SEMBUF.size
 _SEMBUF_RANGES: Final = (
     ("sem_num", 0, 0xFFFF),
     ("sem_op", -0x8000, 0x7FFF),
@@ -602,30 +625,26 @@ _SEMBUF_RANGES: Final = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SemBuf:
     """One operation of :func:`semop`: add ``sem_op`` to semaphore ``sem_num`` (a negative
     ``sem_op`` waits until the value is large enough, 0 waits until it is zero).
 
     ``sem_flg`` combines :data:`IPC_NOWAIT` and :data:`SEM_UNDO`. The fields are C
     ``unsigned short``, ``short``, ``short``: a value outside raises OverflowError (a
-    non-integer TypeError) when the SemBuf is made. The C ``struct sembuf`` is packed then,
-    once: a SemBuf reused across calls costs no conversion.
+    non-integer TypeError) when the SemBuf is made. An operation list that is used again
+    (the same list or tuple, unchanged) is converted to C once.
     """
 
     sem_num: int
     sem_op: int
     sem_flg: int = 0
-    _packed: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        values = []
         for name, low, high in _SEMBUF_RANGES:
             value = operator.index(getattr(self, name))
             if not low <= value <= high:
                 raise OverflowError(f"{name} {value} is outside the C range {low}..{high}")
-            values.append(value)
-        object.__setattr__(self, "_packed", _SEMBUF.pack(*values))
 
 
 # ---- limits, for the notes on resource errors --------------------------------------------------
@@ -1026,16 +1045,29 @@ def semget(key: int, nsems: int, semflg: int = 0) -> int:
     return _syscall.call(SEMGET_SPEC, lib.sysapi_semget, key, nsems, semflg)
 
 
-def _packed(sops: Iterable[SemBuf]) -> tuple[bytes, int]:
-    """``sops`` as the C array of struct sembuf and its length; TypeError for an item that is
-    not a SemBuf. (semop and semtimedop inline the common case of a list or a tuple.)"""
+# Operation lists converted to C: id(sops) → (sops itself for a tuple, a copy for a list; the
+# C array). A hit needs the list to still hold equal SemBufs (list == compares identity
+# first), so a list changed in place, or another list at a reused address, converts afresh.
+_SOPS: dict[int, tuple[Sequence[SemBuf], bytes]] = {}
+_SOPS_MAX: Final = 1024
+
+
+def _convert(sops: Iterable[SemBuf]) -> bytes:
+    """``sops`` as the C array of struct sembuf, remembered in :data:`_SOPS` for a list or a
+    tuple; TypeError for an item that is not a SemBuf."""
     if isinstance(sops, SemBuf):
         raise TypeError("sops must be a sequence of SemBuf: wrap one operation in a list")
-    items = list(sops)
+    kind = type(sops)
+    items = tuple(sops)
     for i, s in enumerate(items):
-        if not isinstance(s, SemBuf):
+        if type(s) is not SemBuf:
             raise TypeError(f"sops[{i}] must be a SemBuf, not {type(s).__name__}")
-    return b"".join([s._packed for s in items]), len(items)
+    packed = b"".join([_SEMBUF.pack(s.sem_num, s.sem_op, s.sem_flg) for s in items])
+    if kind is tuple or kind is list:
+        if len(_SOPS) >= _SOPS_MAX:
+            _SOPS.clear()
+        _SOPS[id(sops)] = (items if kind is tuple else list(items), packed)
+    return packed
 
 
 @documents(SEMOP_SPEC)
@@ -1048,19 +1080,9 @@ def semop(semid: int, sops: Iterable[SemBuf]) -> None:
     (PEP 475). An empty ``sops``, or more than SEMOPM operations, goes to the kernel (EINVAL,
     E2BIG).
     """
-    if type(sops) is list or type(sops) is tuple:
-        n = len(sops)
-        try:  # one or two operations are the usual case: no list, no join for them
-            if n == 1:
-                packed = sops[0]._packed
-            elif n == 2:
-                packed = sops[0]._packed + sops[1]._packed
-            else:
-                packed = b"".join([s._packed for s in sops])
-        except AttributeError:
-            packed, n = _packed(sops)
-    else:
-        packed, n = _packed(sops)
+    hit = _SOPS.get(id(sops))
+    packed = hit[1] if hit is not None and hit[0] == sops else _convert(sops)
+    n = len(packed) // _SEMBUF_SIZE
     r = _semop(semid, packed, n)
     if r < 0:
         _retry(r, SEMOP_SPEC, _semop, semid, packed, n)
@@ -1092,19 +1114,9 @@ def semtimedop(semid: int, sops: Iterable[SemBuf], timeout: float | None) -> boo
     cannot proceed still raises EAGAIN (whatever the timeout, even 0).
     """
     ns = -1 if timeout is None else _timeout_ns(timeout)
-    if type(sops) is list or type(sops) is tuple:
-        n = len(sops)
-        try:  # one or two operations are the usual case: no list, no join for them
-            if n == 1:
-                packed = sops[0]._packed
-            elif n == 2:
-                packed = sops[0]._packed + sops[1]._packed
-            else:
-                packed = b"".join([s._packed for s in sops])
-        except AttributeError:
-            packed, n = _packed(sops)
-    else:
-        packed, n = _packed(sops)
+    hit = _SOPS.get(id(sops))
+    packed = hit[1] if hit is not None and hit[0] == sops else _convert(sops)
+    n = len(packed) // _SEMBUF_SIZE
     deadline = _monotonic_ns() + ns if ns > 0 else 0
     while True:
         r = _semtimedop(semid, packed, n, ns)
