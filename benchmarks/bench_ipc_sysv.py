@@ -95,7 +95,7 @@ def message_round_trip(key: int, msqid: int) -> bool:
 def semaphore_op_release(key: int, semid: int) -> bool:
     semop = lib.sysapi_semop
     down, up = [sysapi.SemBuf(0, -1)], [sysapi.SemBuf(0, 1)]
-    c_down, c_up = ipc._convert(down), ipc._convert(up)  # the arrays made once
+    c_down, c_up = ipc._sops_array(down)[0], ipc._sops_array(up)[0]  # the arrays made once
 
     def bare() -> None:
         semop(semid, c_down, 1)
@@ -127,7 +127,7 @@ def two_semaphores(semid: int) -> bool:
     semop = lib.sysapi_semop
     down = [sysapi.SemBuf(0, -1), sysapi.SemBuf(1, -1)]
     up = [sysapi.SemBuf(0, 1), sysapi.SemBuf(1, 1)]
-    c_down, c_up = ipc._convert(down), ipc._convert(up)  # the arrays made once
+    c_down, c_up = ipc._sops_array(down)[0], ipc._sops_array(up)[0]  # the arrays made once
 
     def bare() -> None:
         semop(semid, c_down, 2)

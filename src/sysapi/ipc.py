@@ -1048,13 +1048,15 @@ def semget(key: int, nsems: int, semflg: int = 0) -> int:
 # Operation lists converted to C: id(sops) → (sops itself for a tuple, a copy for a list; the
 # C array). A hit needs the list to still hold equal SemBufs (list == compares identity
 # first), so a list changed in place, or another list at a reused address, converts afresh.
-_SOPS: dict[int, tuple[Sequence[SemBuf], bytes]] = {}
+_SOPS: dict[int, tuple[Sequence[SemBuf], bytes, int]] = {}
 _SOPS_MAX: Final = 1024
+_sops_get: Final = _SOPS.get
+_id: Final = id
 
 
-def _convert(sops: Iterable[SemBuf]) -> bytes:
-    """``sops`` as the C array of struct sembuf, remembered in :data:`_SOPS` for a list or a
-    tuple; TypeError for an item that is not a SemBuf."""
+def _sops_array(sops: Iterable[SemBuf]) -> tuple[bytes, int]:
+    """``sops`` as the C array of struct sembuf and its length, remembered in :data:`_SOPS`
+    for a list or a tuple; TypeError for an item that is not a SemBuf."""
     if isinstance(sops, SemBuf):
         raise TypeError("sops must be a sequence of SemBuf: wrap one operation in a list")
     kind = type(sops)
@@ -1066,8 +1068,8 @@ def _convert(sops: Iterable[SemBuf]) -> bytes:
     if kind is tuple or kind is list:
         if len(_SOPS) >= _SOPS_MAX:
             _SOPS.clear()
-        _SOPS[id(sops)] = (items if kind is tuple else list(items), packed)
-    return packed
+        _SOPS[id(sops)] = (items if kind is tuple else list(items), packed, len(items))
+    return packed, len(items)
 
 
 @documents(SEMOP_SPEC)
@@ -1080,9 +1082,11 @@ def semop(semid: int, sops: Iterable[SemBuf]) -> None:
     (PEP 475). An empty ``sops``, or more than SEMOPM operations, goes to the kernel (EINVAL,
     E2BIG).
     """
-    hit = _SOPS.get(id(sops))
-    packed = hit[1] if hit is not None and hit[0] == sops else _convert(sops)
-    n = len(packed) // _SEMBUF_SIZE
+    hit = _sops_get(_id(sops))
+    if hit is not None and hit[0] == sops:
+        packed, n = hit[1], hit[2]
+    else:
+        packed, n = _sops_array(sops)
     r = _semop(semid, packed, n)
     if r < 0:
         _retry(r, SEMOP_SPEC, _semop, semid, packed, n)
@@ -1114,9 +1118,11 @@ def semtimedop(semid: int, sops: Iterable[SemBuf], timeout: float | None) -> boo
     cannot proceed still raises EAGAIN (whatever the timeout, even 0).
     """
     ns = -1 if timeout is None else _timeout_ns(timeout)
-    hit = _SOPS.get(id(sops))
-    packed = hit[1] if hit is not None and hit[0] == sops else _convert(sops)
-    n = len(packed) // _SEMBUF_SIZE
+    hit = _sops_get(_id(sops))
+    if hit is not None and hit[0] == sops:
+        packed, n = hit[1], hit[2]
+    else:
+        packed, n = _sops_array(sops)
     deadline = _monotonic_ns() + ns if ns > 0 else 0
     while True:
         r = _semtimedop(semid, packed, n, ns)

@@ -321,7 +321,7 @@ def _semop_erange(ctx: Context, timed: bool) -> None:
 def _semop_eintr_raw(ctx: Context, timed: bool) -> None:
     s = _set(ctx)
     _alarm(ctx, 0.05)
-    down = ipc._convert([ipc.SemBuf(0, -1)])
+    down = ipc._sops_array([ipc.SemBuf(0, -1)])[0]
     if timed:
         _syscall.check(lib.sysapi_semtimedop(s, down, 1, 10**10), ipc.SEMTIMEDOP_SPEC)
     else:
@@ -344,7 +344,7 @@ def _semop_eintr_retried(ctx: Context, timed: bool) -> None:
 
 def _semtimedop_eagain_raw(ctx: Context) -> None:
     s = _set(ctx)
-    down = ipc._convert([ipc.SemBuf(0, -1)])
+    down = ipc._sops_array([ipc.SemBuf(0, -1)])[0]
     _syscall.check(lib.sysapi_semtimedop(s, down, 1, 10_000_000), ipc.SEMTIMEDOP_SPEC)
 
 
