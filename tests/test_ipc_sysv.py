@@ -656,7 +656,9 @@ def test_ipcs_prints_what_util_linux_prints(tmp_path: Path) -> None:
         with ipc.shmat(m):
             ipc.shmctl(m, IPC_RMID)  # attached and removed: "dest"
             real, ours = _ipcs_texts()
-        assert ours == real
+        # util-linux's sections first, byte for byte; then the POSIX ones.
+        assert ours[: len(real)] == real
+        assert ours[len(real) :].startswith("------ POSIX Message Queues --------\n")
         rows = [line.split() for line in ours.splitlines()]
         assert [f"0x{ipc.ftok(tmp_path, 'q'):08x}", str(q), "root", "640", "11", "1"] in rows
         assert ["0x00000000", str(q2), "54321", "600", "0", "0"] in rows
@@ -672,7 +674,7 @@ def test_ipcs_json(msqid: int, semid: int) -> None:
     ipc.msgsnd(msqid, 1, b"abc")
     ipc.msgctl(msqid, IPC_SET, mode=0o640)
     report = json.loads(_run(sys.executable, "-m", "sysapi", "ipcs", "--json"))
-    assert set(report) >= {"msg", "shm", "sem"}
+    assert set(report) == {"msg", "shm", "sem", "posix_mq", "posix_sem"}
     (mine,) = [row for row in report["msg"] if row["msqid"] == msqid]
     assert mine == {
         "key": 0,
@@ -721,3 +723,67 @@ def test_a_child_forked_while_buffers_are_pooled_receives(msqid: int) -> None:
     assert ipc.msgctl(msqid, IPC_STAT).msg_qnum == 0  # type: ignore[union-attr]
     ipc.msgsnd(msqid, 3, b"for the parent")
     assert ipc.msgrcv(msqid, 100) == (3, b"for the parent")
+
+
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+@pytest.mark.requires_root
+def test_ipcs_posix_message_queues(tmp_path: Path) -> None:
+    """A private mount namespace with the mqueue filesystem at tmp_path (this machine has
+    none mounted): the queue made there is listed with its bytes and messages."""
+    from sysapi._commands import ipc as ipcs
+
+    def body() -> None:
+        libc = _libc()
+        if libc.unshare(0x00020000 | 0x08000000) != 0:  # CLONE_NEWNS | CLONE_NEWIPC
+            raise OSError(ctypes.get_errno(), "unshare")
+        subprocess.run(["mount", "--make-rprivate", "/"], check=True)
+        subprocess.run(["mount", "-t", "mqueue", "none", str(tmp_path)], check=True)
+        assert ipcs.mqueue_mount() == str(tmp_path)
+        libc.mq_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_void_p]
+        mqd = libc.mq_open(b"/jobs", os.O_CREAT | os.O_RDWR, 0o640, None)
+        assert mqd >= 0
+        assert libc.mq_send(mqd, b"hello", 5, 0) == 0
+        assert libc.mq_send(mqd, b"world!", 6, 0) == 0
+        (row,) = ipcs.posix_queues(ipcs.mqueue_mount())
+        messages = 2 if hasattr(ipc, "mq_open") else None
+        assert row == {
+            "name": "/jobs",
+            "owner": "root",
+            "uid": 0,
+            "perms": 0o640,
+            "used_bytes": 11,
+            "messages": messages,
+        }
+        text = ipcs.posix_text([row], [])
+        assert f"/jobs                root       640        11           {messages or '-'}" in text
+
+    assert _in_child(body) == 0
+
+
+def test_ipcs_posix_semaphores() -> None:
+    from sysapi._commands import ipc as ipcs
+
+    name = f"/sysapi-test-{os.getpid()}"
+    libc = _libc()
+    libc.sem_open.restype = ctypes.c_void_p
+    libc.sem_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_uint]
+    sem = libc.sem_open(name.encode(), os.O_CREAT | os.O_EXCL, 0o600, 3)
+    assert sem not in (None, 0, ctypes.c_void_p(-1).value)
+    try:
+        (row,) = [r for r in ipcs.posix_semaphores() if r["name"] == name]
+        value = 3 if hasattr(ipc, "sem_open") else None
+        assert row == {
+            "name": name,
+            "owner": ipcs.owner(os.geteuid()),
+            "uid": os.geteuid(),
+            "perms": 0o600,
+            "value": value,
+        }
+        report = json.loads(_run(sys.executable, "-m", "sysapi", "ipcs", "--json"))
+        assert row in report["posix_sem"]
+    finally:
+        libc.sem_close(ctypes.c_void_p(sem))
+        libc.sem_unlink(name.encode())
