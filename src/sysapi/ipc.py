@@ -107,7 +107,9 @@ IPC_PRIVATE: Final[int] = lib.IPC_PRIVATE
 
 
 class IpcFlags(enum.IntFlag):
-    """``shmget`` flag bits besides the permission bits (``0o600``) they are combined with.
+    """``shmget``, ``msgget`` and ``semget`` flag bits besides the permission bits (``0o600``)
+    they are combined with; :data:`IPC_NOWAIT` is also a flag of ``msgsnd``, ``msgrcv`` and
+    ``SemBuf.sem_flg``.
 
     ``SHM_DEST`` and ``SHM_LOCKED`` are status bits read back in :attr:`IpcPerm.mode`.
     """
