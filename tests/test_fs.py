@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any, cast
 
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 import sysapi
 from sysapi import errors, fs
 from sysapi._commands.fs import extents
+from sysapi._sysapi import lib
 
 
 @pytest.fixture
@@ -104,7 +107,6 @@ def test_tee_duplicates_without_consuming() -> None:
 def test_vmsplice_gathers_buffers() -> None:
     r, w = os.pipe()
     try:
-        # The pipe references the pages until they are read: keep the buffers alive.
         buffers: list[bytes | bytearray | memoryview] = [b"ab", bytearray(b"cd"), memoryview(b"ef")]
         n = fs.vmsplice(w, buffers)
         assert n == 6 and os.read(r, 10) == b"abcdef"
@@ -112,6 +114,130 @@ def test_vmsplice_gathers_buffers() -> None:
     finally:
         os.close(r)
         os.close(w)
+
+
+def _splice_and_forget(w: int) -> None:
+    """vmsplice buffers that are freed as soon as this returns (the issue's example)."""
+    assert fs.vmsplice(w, [b"ab", bytearray(b"cd"), memoryview(b"xef")[1:]]) == 6
+
+
+def test_vmsplice_reader_gets_the_bytes_after_the_buffers_are_freed_and_reused() -> None:
+    """0.1.0 gave the pipe the pages of the caller's buffers: after Python freed them, a reader
+    in another process saw whatever the allocator put there next (b'ab\xb0\\ef')."""
+    pipes = [os.pipe() for _ in range(20)]
+    try:
+        for _, w in pipes:
+            _splice_and_forget(w)
+            # Overwrite the freed memory with objects of the same sizes.
+            junk = [bytearray(b"\xff" * n) for n in (2, 2, 3, 33, 34, 35) for _ in range(200)]
+            del junk
+        readers = [r for r, _ in pipes]
+        reader = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import os, sys\n"
+                "for fd in sys.argv[1:]: sys.stdout.buffer.write(os.read(int(fd), 100))",
+                *map(str, readers),
+            ],
+            pass_fds=readers,
+            capture_output=True,
+            check=True,
+        )
+        assert reader.stdout == b"abcdef" * len(pipes)
+    finally:
+        for fds in pipes:
+            for fd in fds:
+                os.close(fd)
+
+
+def test_vmsplice_copies_at_most_what_the_pipe_holds() -> None:
+    import fcntl
+
+    r, w = os.pipe()
+    try:
+        size = fcntl.fcntl(w, fcntl.F_GETPIPE_SZ)
+        data = os.urandom(size * 3 + 5)
+        n = fs.vmsplice(w, [data])
+        assert n == size
+        assert os.read(r, size + 1) == data[:size]
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def test_vmsplice_refuses_a_read_end() -> None:
+    """On a pipe's read end the kernel's vmsplice reads, into the caller's buffers: 0.1.0 wrote
+    the pipe's bytes into an immutable bytes object."""
+    r, w = os.pipe()
+    try:
+        os.write(w, b"XYZ")
+        data = b"abcabc"
+        for splice in (fs.vmsplice, fs.vmsplice_zero_copy):
+            buffer = data if splice is fs.vmsplice else mmap.mmap(-1, 6)
+            with pytest.raises(errors.EBADF) as info:
+                splice(r, [cast(Any, buffer)])
+            assert info.value.documented
+        assert data == b"abcabc" and os.read(r, 10) == b"XYZ"
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def test_vmsplice_zero_copy_splices_the_pages_themselves() -> None:
+    r, w = os.pipe()
+    m = mmap.mmap(-1, mmap.PAGESIZE)
+    try:
+        m[:5] = b"hello"
+        assert fs.vmsplice_zero_copy(w, [memoryview(m)[:5]]) == 5
+        m[:5] = b"HELLO"  # the hazard the name warns about: the reader sees this write
+        assert os.read(r, 10) == b"HELLO"
+        assert sysapi.vmsplice_zero_copy is fs.vmsplice_zero_copy
+    finally:
+        m.close()
+        os.close(r)
+        os.close(w)
+
+
+@pytest.mark.parametrize("buffer", [b"x", bytearray(b"x"), memoryview(b"x")])
+def test_vmsplice_zero_copy_takes_only_memory_the_caller_controls(buffer: Any) -> None:
+    r, w = os.pipe()
+    try:
+        with pytest.raises(TypeError, match="use vmsplice"):
+            fs.vmsplice_zero_copy(w, [buffer])
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def _vmsplice_many_buffers() -> None:
+    _, w = os.pipe()
+    buffers = [b"x"] * 500_000
+    for splice in (fs.vmsplice, fs.vmsplice_zero_copy):
+        chunk = buffers if splice is fs.vmsplice else [mmap.mmap(-1, 1)] * 500_000
+        with pytest.raises(errors.EINVAL) as info:
+            splice(w, cast(Any, chunk))
+        assert info.value.documented and "IOV_MAX" in info.value.__notes__[0]
+
+
+def test_vmsplice_refuses_more_than_iov_max_buffers() -> None:
+    """0.1.0 declared its iovec array on the C stack before checking the count: 500,000
+    buffers overflowed the stack and killed the process. Run in a child, so that a crash is a
+    failure and not the end of the test run."""
+    pid = os.fork()
+    if pid == 0:
+        code = []
+        try:
+            # A thread with a 1 MiB stack: 500,000 iovecs (8 MB) overflow it whatever ulimit -s.
+            threading.stack_size(1 << 20)
+            thread = threading.Thread(target=lambda: code.append(_vmsplice_many_buffers()))
+            thread.start()
+            thread.join()
+        finally:
+            os._exit(0 if code else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert fs.VMSPLICE_SPEC.syscall == "vmsplice" and lib.IOV_MAX >= 16
 
 
 def test_sync_file_range(data_file: Path) -> None:
@@ -200,9 +326,9 @@ def test_vmsplice_then_read_round_trips(buffers: list[bytes]) -> None:
     r, w = os.pipe()
     try:
         n = fs.vmsplice(w, buffers)
-        # Each non-empty buffer takes one of the pipe's 16 slots: more is a short write.
-        assert n == len(b"".join([b for b in buffers if b][:16]))
-        assert (os.read(r, n) if n else b"") == b"".join(buffers)[:n]
+        # A copy in whole pages: everything fits the pipe's 64 KiB in one call.
+        assert n == len(b"".join(buffers))
+        assert (os.read(r, n) if n else b"") == b"".join(buffers)
     finally:
         os.close(r)
         os.close(w)
