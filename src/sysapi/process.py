@@ -168,6 +168,11 @@ WAITID_SPEC: Final = spec(
             "is unknown, or id is invalid for it (P_PID with id <= 0)",
         ),
         man(errno.EBADF, "P_PIDFD and id is not an open pidfd"),
+        man(
+            errno.EAGAIN,
+            "P_PIDFD with a pidfd opened PIDFD_NONBLOCK (Linux 5.10) whose process has not "
+            "changed state yet, and WNOHANG not given",
+        ),
     ],
 )
 
