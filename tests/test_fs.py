@@ -226,15 +226,20 @@ def test_vmsplice_refuses_more_than_iov_max_buffers() -> None:
     failure and not the end of the test run."""
     pid = os.fork()
     if pid == 0:
-        code = []
+        passed: list[bool] = []
+
+        def body() -> None:
+            _vmsplice_many_buffers()
+            passed.append(True)
+
         try:
             # A thread with a 1 MiB stack: 500,000 iovecs (8 MB) overflow it whatever ulimit -s.
             threading.stack_size(1 << 20)
-            thread = threading.Thread(target=lambda: code.append(_vmsplice_many_buffers()))
+            thread = threading.Thread(target=body)
             thread.start()
             thread.join()
         finally:
-            os._exit(0 if code else 1)
+            os._exit(0 if passed else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert fs.VMSPLICE_SPEC.syscall == "vmsplice" and lib.IOV_MAX >= 16

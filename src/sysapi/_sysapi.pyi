@@ -7,6 +7,9 @@ import cffi
 ffi: cffi.FFI
 
 class _Lib:
+    # ---- base ----
+    EHWPOISON: int
+
     # ---- fs ----
     FIBMAP: int
     FIGETBSZ: int
