@@ -24,6 +24,7 @@ __all__ = [
     "ErrorSpec",
     "Source",
     "SysapiError",
+    "documented_by",
     "documents",
     "errno_name",
     "from_errno",
@@ -1032,14 +1033,27 @@ def _raises_section(specs: Iterable[ErrorSpec]) -> list[str]:
     return ["\n".join(lines)]
 
 
+#: C call name → the functions (and methods) that :func:`documents` it, in definition order.
+_DOCUMENTED_BY: dict[str, list[Callable[..., Any]]] = {}
+
+
 def documents(*specs: ErrorSpec) -> Callable[[_F], _F]:
-    """Append the generated "Raises" section of ``specs`` to the decorated function's docstring."""
+    """Append the generated "Raises" section of ``specs`` to the decorated function's docstring,
+    and record the function as documenting those calls (:func:`documented_by`)."""
 
     def decorate(func: _F) -> _F:
         # cleandoc first: the section is appended flush left, as napoleon reads it.
         doc = inspect.cleandoc(func.__doc__ or "")
         sections = "\n\n".join(_raises_section(specs))
         func.__doc__ = f"{doc}\n\n{sections}\n" if doc else sections
+        for s in specs:
+            _DOCUMENTED_BY.setdefault(s.syscall, []).append(func)
         return func
 
     return decorate
+
+
+def documented_by(syscall: str) -> list[Callable[..., Any]]:
+    """The functions and methods whose "Raises" section documents the C call ``syscall``
+    (those decorated with :func:`documents` and its spec), in the order they were defined."""
+    return list(_DOCUMENTED_BY.get(syscall, ()))

@@ -601,6 +601,7 @@ def mallopt(param: int, value: int) -> None:
 
 # Private helpers for the tests and reference cases: real addresses to provoke alignment,
 # unmapped-range and protection errors with. Not part of the API.
+@documents(MMAP_SPEC)
 def _mmap(
     length: int,
     prot: int = lib.PROT_READ | lib.PROT_WRITE,
@@ -613,6 +614,7 @@ def _mmap(
     return int(out[0])
 
 
+@documents(MUNMAP_SPEC)
 def _munmap(addr: int, length: int) -> None:
     _syscall.call(MUNMAP_SPEC, lib.sysapi_munmap, addr, length)
 
