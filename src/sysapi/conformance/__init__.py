@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sysapi import _areas
 from sysapi.errors import REGISTRY, ErrorSpec, SysapiError, errno_name
 
 __all__ = [
@@ -303,10 +304,10 @@ def run_case(case: Case) -> Result:
 
 
 def _case_modules() -> list[Any]:
-    # Imported here, not at module import: the case modules import the whole public API.
-    from sysapi.conformance import fs, inotify, ipc, memory, process, sched, timers, xattr
-
-    return [fs, xattr, inotify, memory, sched, timers, process, ipc]
+    # Imported here, not at module import: the case modules import the whole public API. Every
+    # area is loaded too, before any child drops privileges (it could not read them after).
+    _areas.load_all()
+    return _areas.submodules("conformance")
 
 
 def all_cases() -> list[Case]:
