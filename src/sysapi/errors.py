@@ -1099,5 +1099,9 @@ def documents(*specs: ErrorSpec) -> Callable[[_F], _F]:
 
 def documented_by(syscall: str) -> list[Callable[..., Any]]:
     """The functions and methods whose "Raises" section documents the C call ``syscall``
-    (those decorated with :func:`documents` and its spec), in the order they were defined."""
+    (those decorated with :func:`documents` and its spec), in the order they were defined.
+    Imports every area first, as :data:`REGISTRY` does for a question about all calls."""
+    from sysapi import _areas
+
+    _areas.load_all()
     return list(_DOCUMENTED_BY.get(syscall, ()))
