@@ -10,6 +10,7 @@ ffi: cffi.FFI
 class _Lib:
     # ---- base ----
     EHWPOISON: int
+    SYSAPI_FFI_STAMP: int
 
     # ---- fs ----
     FIBMAP: int

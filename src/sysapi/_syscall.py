@@ -13,7 +13,12 @@ import os
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from sysapi import _areas, _stamp
+from sysapi._sysapi import lib
 from sysapi.errors import ErrorSpec, SysapiError, from_errno
+
+# Every area imports this module before it uses the extension: refuse a stale one here.
+_stamp.check(lib.SYSAPI_FFI_STAMP, _areas.AREAS)
 
 __all__ = ["call", "check", "error", "raise_errno", "retry"]
 
