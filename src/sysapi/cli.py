@@ -71,7 +71,9 @@ def _check(args: argparse.Namespace) -> int:
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser of every subcommand; with the command line ``argv`` that names one, only the
     parser of that one, so that the command imports its own area and nothing else."""
-    parser = argparse.ArgumentParser(prog="python -m sysapi", description=__doc__)
+    from sysapi._commands import plain
+
+    parser = argparse.ArgumentParser(prog="python -m sysapi", description=plain(__doc__))
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="provoke every documented errno on this kernel")
     check.add_argument("--json", action="store_true", help="one object per case")

@@ -111,7 +111,8 @@ def _watch(args: argparse.Namespace) -> int:
                 else:
                     ino.add_watch(path, wanted)
             except OSError as exc:
-                print(f"sysapi watch: {path}: {exc}", file=sys.stderr)
+                # inotifywait's wording and status.
+                print(f"sysapi watch: Couldn't watch {path}: {exc.strerror}", file=sys.stderr)
                 for note in getattr(exc, "__notes__", []):
                     print(f"sysapi watch: {note}", file=sys.stderr)
                 return 1

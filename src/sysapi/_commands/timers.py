@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from sysapi import clock
@@ -35,7 +36,8 @@ def _timex(args: argparse.Namespace) -> int:
     try:
         result = clock.adjtimex()
     except OSError as exc:
-        print(f"sysapi timex: {exc}")
+        # adjtimex(8): perror("adjtimex"), exit status 1.
+        print(f"sysapi timex: adjtimex: {exc.strerror}", file=sys.stderr)
         return 1
     report = _report(result)
     if args.json:

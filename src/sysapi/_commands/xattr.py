@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sysapi import xattr
+from sysapi._commands import plain
 
 ENCODINGS = ("text", "hex", "base64")
 # Bytes that the text encoding shows as themselves: printable ASCII except the two escapes.
@@ -243,7 +244,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     p = subparsers.add_parser(
         "xattr",
         help="extended attributes (like getfattr/setfattr)",
-        description=__doc__,
+        description=plain(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = p.add_subparsers(dest="xattr_command", required=True)
