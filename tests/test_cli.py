@@ -105,3 +105,22 @@ def test_every_error_goes_to_stderr(argv: list[str], tmp_path: Path) -> None:
     proc = sysapi(*(a.format(missing=tmp_path / "missing") for a in argv))
     assert proc.returncode != 0
     assert proc.stdout == "" and proc.stderr.startswith(f"sysapi {argv[0]}: ")
+
+
+def test_a_test_needing_a_missing_tool_is_skipped_with_a_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The comparisons with fincore, filefrag, chrt and ionice skip where the tool is not
+    installed (0.1.0 failed with FileNotFoundError)."""
+    import conftest
+
+    class Item:
+        def iter_markers(self, name: str) -> list[pytest.Mark]:
+            return [pytest.mark.requires_tool("fincore").mark] if name == "requires_tool" else []
+
+        def get_closest_marker(self, name: str) -> None:
+            return None
+
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(pytest.skip.Exception, match="needs the fincore command"):
+        conftest.pytest_runtest_setup(Item())  # type: ignore[arg-type]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import contextlib
 import mmap
 import os
 import re
@@ -29,6 +28,7 @@ def data_file(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.requires_tool("fincore")
 def test_readahead_loads_the_page_cache(data_file: Path) -> None:
     def resident_after_readahead(fd: int) -> int:
         os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
@@ -53,11 +53,28 @@ def test_readahead_loads_the_page_cache(data_file: Path) -> None:
 
 
 def test_readahead_accepts_objects_with_fileno(data_file: Path) -> None:
+    """The descriptor read ahead is the one the object's fileno() returns."""
+
+    class Spy:
+        def __init__(self, fd: int) -> None:
+            self.fd, self.calls = fd, 0
+
+        def fileno(self) -> int:
+            self.calls += 1
+            return self.fd
+
     with data_file.open("rb") as f:
-        assert fs.readahead(f, 0, 4096) is None
+        spy = Spy(f.fileno())
+        assert fs.readahead(spy, 0, 4096) is None
+        assert spy.calls == 1
+    with pytest.raises(errors.EBADF):
+        fs.readahead(Spy(0x7FFFFFF0), 0, 4096)  # not open: the kernel saw this number
+    with data_file.open("wb") as w, pytest.raises(errors.EBADF):
+        fs.readahead(Spy(w.fileno()), 0, 4096)  # open for writing only: readahead's EBADF
 
 
 @pytest.mark.requires_root
+@pytest.mark.requires_tool("filefrag")
 def test_block_map_agrees_with_filefrag(data_file: Path) -> None:
     with data_file.open("rb") as f:
         blocks = fs.block_map(f)
@@ -245,18 +262,26 @@ def test_vmsplice_refuses_more_than_iov_max_buffers() -> None:
     assert fs.VMSPLICE_SPEC.syscall == "vmsplice" and lib.IOV_MAX >= 16
 
 
-def test_sync_file_range(data_file: Path) -> None:
-    with data_file.open("rb+") as f:
-        f.write(b"x")
-        f.flush()
-        fs.sync_file_range(
-            f,
-            0,
-            0,
+def test_sync_file_range_leaves_the_file_clean(tmp_path: Path) -> None:
+    """After WAIT_BEFORE|WRITE|WAIT_AFTER no page is dirty or under writeback, so
+    POSIX_FADV_DONTNEED drops them all. Without the sync the dirty pages stay resident:
+    fadvise only starts their writeback, and skips them. (The whole file: ext4's large folios
+    span ranges, and fadvise drops only folios wholly inside its range.)"""
+    from sysapi import memory
+
+    fd = os.open(tmp_path / "dirty", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        os.write(fd, os.urandom(128 * memory.PAGE_SIZE))  # every page dirty
+        everything = (
             fs.SYNC_FILE_RANGE_WAIT_BEFORE
             | fs.SYNC_FILE_RANGE_WRITE
-            | fs.SYNC_FILE_RANGE_WAIT_AFTER,
+            | fs.SYNC_FILE_RANGE_WAIT_AFTER
         )
+        fs.sync_file_range(fd, 0, 0, everything)  # nbytes 0: to the end of the file
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        assert memory.fincore(fd).resident_pages == 0
+    finally:
+        os.close(fd)
 
 
 def test_constants_are_exported_everywhere() -> None:
@@ -306,8 +331,25 @@ _any = st.one_of(_ints, st.none(), st.binary(max_size=8), st.text(max_size=8), s
 def test_readahead_on_arbitrary_input_returns_or_raises_cleanly(
     fd: object, offset: object, count: object
 ) -> None:
-    with contextlib.suppress(TypeError, ValueError, OverflowError, errors.SysapiError):
-        fs.readahead(cast(Any, fd), cast(Any, offset), cast(Any, count))
+    """Not an int: TypeError; an int out of its C type's range: OverflowError; otherwise the
+    kernel's answer, which is None or a documented error of readahead."""
+    ints = all(isinstance(v, int) for v in (fd, offset, count))
+    in_range = (
+        ints
+        and -(2**31) <= cast(int, fd) < 2**31
+        and -(2**63) <= cast(int, offset) < 2**63
+        and 0 <= cast(int, count) < 2**64
+    )
+    try:
+        result = fs.readahead(cast(Any, fd), cast(Any, offset), cast(Any, count))
+    except TypeError:
+        assert not ints
+    except OverflowError:
+        assert not in_range  # arguments are converted in order: one may overflow first
+    except errors.SysapiError as exc:
+        assert in_range and exc.syscall == "readahead" and exc.documented, exc
+    else:
+        assert in_range and result is None
 
 
 @settings(max_examples=300, deadline=None)

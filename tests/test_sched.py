@@ -531,8 +531,8 @@ def test_ioprio_set_any_value_returns_or_raises_einval() -> None:
 # ---- the commands agree with chrt and ionice ----
 
 
-needs_chrt = pytest.mark.skipif(shutil.which("chrt") is None, reason="no chrt (util-linux)")
-needs_ionice = pytest.mark.skipif(shutil.which("ionice") is None, reason="no ionice (util-linux)")
+needs_chrt = pytest.mark.requires_tool("chrt")
+needs_ionice = pytest.mark.requires_tool("ionice")
 
 
 def _ours(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
