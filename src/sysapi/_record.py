@@ -18,11 +18,20 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn, TypeVar, dataclass_transform
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn, TypeVar, dataclass_transform
+
+    _T = TypeVar("_T")
+else:
+    # At run time typing.dataclass_transform only marks the decorator for type checkers.
+    def dataclass_transform(**kwargs: object) -> object:
+        return lambda decorator: decorator
+
 
 __all__ = ["builder", "fields", "record"]
-
-_T = TypeVar("_T")
 
 
 def fields(cls: type) -> tuple[str, ...]:

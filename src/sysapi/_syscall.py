@@ -11,9 +11,13 @@ from __future__ import annotations
 import errno as _errno
 import os
 from collections.abc import Callable
-from typing import Any, NoReturn
 
 from sysapi.errors import ErrorSpec, SysapiError, from_errno
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 __all__ = ["call", "check", "error", "raise_errno", "retry"]
 

@@ -7,10 +7,10 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from sysapi import _areas
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from sysapi.conformance import Result
 

@@ -15,9 +15,15 @@ import enum
 import errno as _errno
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar, TypeVar
 
 from sysapi._record import record
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, TypeVar
+
+    _F = TypeVar("_F", bound=Callable[..., Any])
 
 __all__ = [
     "REGISTRY",
@@ -1021,8 +1027,6 @@ class _Registry(Mapping[str, ErrorSpec]):
 
 #: C call name → its :class:`ErrorSpec`, for every call of every area.
 REGISTRY: Mapping[str, ErrorSpec] = _Registry()
-
-_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _cleandoc(doc: str) -> str:

@@ -9,12 +9,16 @@ import enum
 import errno
 import os
 from collections.abc import Sequence
-from typing import Final
 
 from sysapi import _syscall
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.fd import FdLike, fileno
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = [
     "SPLICE_F_GIFT",

@@ -22,7 +22,6 @@ import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from itertools import repeat, starmap
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, cast
 
 from sysapi import _syscall
 from sysapi._convert import fspath
@@ -31,8 +30,10 @@ from sysapi._sysapi import ffi, lib
 from sysapi.errors import SysapiError, documents, kernel, man, notes, spec
 from sysapi.fd import Fd, FdLike, fileno
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import asyncio
+    from typing import Any, Final
 
     from _typeshed import StrOrBytesPath
 
@@ -407,7 +408,7 @@ class _Scan:
             )
         if count == 0:
             return []
-        masks = cast("list[int]", ffi.unpack(self.masks, count))
+        masks: list[int] = ffi.unpack(self.masks, count)  # type: ignore[assignment]
         try:
             typed = list(map(_MASKS.__getitem__, masks))
         except KeyError:
@@ -415,7 +416,7 @@ class _Scan:
                 if len(_MASKS) < _MASK_CACHE_MAX:
                     _MASKS[value] = InotifyMask(value)
             typed = [_MASKS.get(m) or InotifyMask(m) for m in masks]
-        blob = cast(bytes, ffi.unpack(self.names, self.names_len[0]))
+        blob: bytes = ffi.unpack(self.names, self.names_len[0])  # type: ignore[assignment]
         names = blob.decode(_FS_ENCODING, _FS_ERRORS).split("\0")
         # starmap passes the one-tuple as is; map(_new, repeat(...)) builds one per event.
         events: list[InotifyEvent] = list(starmap(_new, repeat(_EVENT_ARGS, count)))

@@ -12,15 +12,20 @@ import enum
 import errno
 import os
 import resource
-from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from sysapi import _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import E2BIG, ErrorSpec, documents, man, spec
 
+TYPE_CHECKING = False
+# typing (and cffi, ~4 ms) cost milliseconds to import: only type checkers read these names.
 if TYPE_CHECKING:
-    import cffi  # ~4 ms to import: for the annotation only
+    from typing import Any, Final, TypeVar
+
+    import cffi
+
+    _E = TypeVar("_E", bound=enum.IntEnum)
 
 __all__ = [
     "IOPRIO_CLASS_BE",
@@ -59,9 +64,6 @@ __all__ = [
     "sched_setattr",
     "sched_setattr_raw",
 ]
-
-
-_E = TypeVar("_E", bound=enum.IntEnum)
 
 
 class SchedPolicy(enum.IntEnum):

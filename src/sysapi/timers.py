@@ -30,13 +30,17 @@ import threading
 import warnings
 import weakref
 from collections.abc import Callable
-from typing import Any, Final, cast
 
 from sysapi import _record, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.clock import CLOCK_MONOTONIC, TIMER_ABSTIME, _split_ns
 from sysapi.errors import documents, man, notes, spec
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = [
     "CALLBACK_SIGNAL",
@@ -198,7 +202,8 @@ def _fire(key: int, overrun: int) -> None:
 
 
 # The extern "Python" function of _ffi/timers.py (types-cffi mistypes def_extern's result).
-cast(Any, ffi).def_extern(name="sysapi_timer_fire")(_fire)
+_ffi: Any = ffi
+_ffi.def_extern(name="sysapi_timer_fire")(_fire)
 
 
 def _shutdown() -> None:
