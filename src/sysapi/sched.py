@@ -581,6 +581,9 @@ def ioprio_value(ioclass: int, level: int) -> int:
     return IoPrio(ioclass, level).value
 
 
+_ioprio_get: Final = lib.sysapi_ioprio_get
+
+
 @documents(IOPRIO_GET_SPEC)
 def ioprio_get(which: int, who: int) -> IoPrio:
     """The I/O priority of process ``who`` (``which`` = IOPRIO_WHO_PROCESS, 0: the caller),
@@ -590,9 +593,9 @@ def ioprio_get(which: int, who: int) -> IoPrio:
     A process that never set one reports what the kernel derives from it: IOPRIO_CLASS_NONE
     level 0 on current kernels (its I/O priority then follows its nice value).
     """
-    value = lib.sysapi_ioprio_get(which, who)
+    value = _ioprio_get(which, who)
     if value < 0:
-        value = _failed(value, IOPRIO_GET_SPEC, lib.sysapi_ioprio_get, which, who)
+        value = _failed(value, IOPRIO_GET_SPEC, _ioprio_get, which, who)
     prio = _IOPRIOS.get(value)
     if prio is None:
         # IoPrio is immutable, and a machine uses few distinct values: keep them.
