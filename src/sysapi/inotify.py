@@ -357,8 +357,8 @@ _EVENT_SIZE: Final = lib.SYSAPI_INOTIFY_EVENT_SIZE
 # InotifyMask(value) costs microseconds; the masks of a real queue are a handful of values.
 _MASKS: dict[int, InotifyMask] = {int(m): m for m in InotifyMask}
 _MASK_CACHE_MAX: Final = 4096
-# The slot descriptors of the frozen dataclass: setting through them builds an event without
-# running the generated __init__ (and its frozen __setattr__ calls) in Python.
+# The slot descriptors of the record: setting through them builds an event without running
+# its __init__ (which stores through the same descriptors, one Python frame per event).
 _new = object.__new__
 _set_wd = InotifyEvent.__dict__["wd"].__set__
 _set_mask = InotifyEvent.__dict__["mask"].__set__

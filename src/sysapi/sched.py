@@ -399,7 +399,7 @@ def _shared(box: Any, key: bytes) -> SchedAttr:
     """The SchedAttr of the struct in ``box``, whose bytes are ``key``.
 
     SchedAttr is immutable and a thread's attributes rarely change: the same bytes give the
-    same (shared) instance, which spares building a 9-field dataclass.
+    same (shared) instance, which spares building a 9-field record.
     """
     attr = _ATTRS.get(key)
     if attr is None:
