@@ -64,9 +64,12 @@ _NO_DEFAULT: Any = object()
 
 
 def _frozen(self: object, name: str, value: object = None) -> NoReturn:
-    import dataclasses
-
-    raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+    message = f"cannot assign to field {name!r}"
+    try:
+        from dataclasses import FrozenInstanceError
+    except ImportError:  # say, in a child that dropped the privileges to read the stdlib
+        raise AttributeError(message) from None
+    raise FrozenInstanceError(message)
 
 
 def _methods(names: tuple[str, ...]) -> dict[str, Callable[..., Any]]:

@@ -374,13 +374,29 @@ def _consume(iterator: Iterator[object]) -> None:
 class _Scan:
     """The output arrays of ``sysapi_inotify_scan`` for buffers of up to ``size`` bytes."""
 
-    __slots__ = ("bad", "cookies", "mask_or", "masks", "max_events", "names", "names_len", "wds")
+    __slots__ = (
+        "bad",
+        "cookies",
+        "cookies_view",
+        "mask_or",
+        "masks",
+        "masks_view",
+        "max_events",
+        "names",
+        "names_len",
+        "wds",
+        "wds_view",
+    )
 
     def __init__(self, size: int) -> None:
         self.max_events = max(size // _EVENT_SIZE, 1)
         self.wds = ffi.new("int32_t[]", self.max_events)
         self.masks = ffi.new("uint32_t[]", self.max_events)
         self.cookies = ffi.new("uint32_t[]", self.max_events)
+        # memoryview.tolist converts the arrays in C, at about half the cost of ffi.unpack.
+        self.wds_view = memoryview(ffi.buffer(self.wds)).cast("i")
+        self.masks_view = memoryview(ffi.buffer(self.masks)).cast("I")
+        self.cookies_view = memoryview(ffi.buffer(self.cookies)).cast("I")
         self.names = ffi.new("char[]", max(size, 1))
         self.names_len = ffi.new("size_t *")
         self.mask_or = ffi.new("uint32_t *")
@@ -408,7 +424,7 @@ class _Scan:
             )
         if count == 0:
             return []
-        masks: list[int] = ffi.unpack(self.masks, count)  # type: ignore[assignment]
+        masks: list[int] = self.masks_view[:count].tolist()
         try:
             typed = list(map(_MASKS.__getitem__, masks))
         except KeyError:
@@ -420,9 +436,9 @@ class _Scan:
         names = blob.decode(_FS_ENCODING, _FS_ERRORS).split("\0")
         # starmap passes the one-tuple as is; map(_new, repeat(...)) builds one per event.
         events: list[InotifyEvent] = list(starmap(_new, repeat(_EVENT_ARGS, count)))
-        _consume(map(_set_wd, events, ffi.unpack(self.wds, count)))
+        _consume(map(_set_wd, events, self.wds_view[:count].tolist()))
         _consume(map(_set_mask, events, typed))
-        _consume(map(_set_cookie, events, ffi.unpack(self.cookies, count)))
+        _consume(map(_set_cookie, events, self.cookies_view[:count].tolist()))
         _consume(map(_set_name, events, names))
         return events
 
