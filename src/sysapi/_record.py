@@ -179,10 +179,19 @@ def builder(cls: type, names: Sequence[str]) -> Any:
     """
     if sorted(names) != sorted(fields(cls)):
         raise TypeError(f"{cls.__name__} is not a slotted record with fields {names}")
-    body = [f"    self.{n} = {n}" for n in names]
+
+    def __init__(self: Any, *values: Any) -> None:
+        # Compiled at the first call, not at import: compiling costs about 0.1 ms a class, and
+        # some builders are only used by calls a program never makes.
+        body = [f"    self.{n} = {n}" for n in names]
+        twin.__init__ = _compile(twin.__qualname__, list(names), body, {})
+        twin.__init__(self, *values)
+
     twin: Any = type(f"_{cls.__name__}Builder", (), {"__slots__": tuple(names)})
-    twin.__init__ = _compile(twin.__qualname__, list(names), body, {})
-    probe = twin(*names)
+    twin.__init__ = __init__
+    probe = object.__new__(twin)
+    for n in names:
+        setattr(probe, n, n)
     probe.__class__ = cls  # TypeError here if CPython finds the layouts different
     if any(getattr(probe, n) != n for n in names):
         raise TypeError(f"the builder of {cls.__name__} does not fill its fields")
