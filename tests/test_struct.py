@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 import pickle
 import subprocess
 import sys
@@ -60,6 +61,20 @@ def test_record_behaves_as_a_frozen_slotted_dataclass() -> None:
             assert (a, b) == (1, "y")
     assert pickle.loads(pickle.dumps(pair)) == pair
     assert copy.copy(pair) == pair == copy.deepcopy(pair)
+
+
+def test_record_signature_is_the_fields_before_and_after_the_first_instance() -> None:
+    @_record.record
+    class Fresh:
+        a: int
+        b: str = "x"
+
+    expected = inspect.signature(_DataclassPair)
+    assert inspect.signature(Fresh) == expected  # __init__ not compiled yet
+    assert Fresh(1) == Fresh(1, "x") and Fresh(b="y", a=2).b == "y"
+    assert inspect.signature(Fresh) == expected
+    with pytest.raises(TypeError):
+        Fresh()  # type: ignore[call-arg]
 
 
 def test_record_answers_dataclasses_questions() -> None:

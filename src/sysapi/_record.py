@@ -124,7 +124,42 @@ def _init(cls: type, names: tuple[str, ...], defaults: tuple[Any, ...]) -> Calla
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
     init: Callable[..., None] = _compile(cls.__qualname__, params, body, scope)
+    init.__annotations__ = _annotations(cls, names)
     return init
+
+
+def _annotations(cls: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The fields' annotations, as a dataclass's ``__init__`` carries them."""
+    annotations: dict[str, Any] = cls.__annotations__
+    return {**{n: annotations[n] for n in names}, "return": None}
+
+
+def _shape() -> None:
+    """The code whose signature the lazy ``__init__`` shows: see :func:`_lazy_init`."""
+
+
+def _lazy_init(cls: Any, names: tuple[str, ...], defaults: tuple[Any, ...]) -> Callable[..., None]:
+    """An ``__init__`` that compiles the real one (:func:`_init`) at the first call: compiling
+    costs about 0.1 ms a class at import, and most records are only built by calls a program
+    may never make. Until then ``inspect.signature`` (help, the docs) reads the signature of
+    the fields through ``__wrapped__``: a function without a body whose code is ``_shape``'s,
+    renamed, which needs no compiling."""
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        init = _init(cls, names, defaults)
+        cls.__init__ = init
+        init(self, *args, **kwargs)
+
+    code = _shape.__code__.replace(
+        co_argcount=len(names) + 1, co_nlocals=len(names) + 1, co_varnames=("self", *names)
+    )
+    kept = tuple(d for d in defaults if d is not _NO_DEFAULT)
+    function_type: Any = type(_shape)
+    shape = function_type(code, {}, "__init__", kept or None)
+    shape.__qualname__ = __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    shape.__annotations__ = _annotations(cls, names)
+    __init__.__wrapped__ = shape  # type: ignore[attr-defined]
+    return __init__
 
 
 @dataclass_transform(frozen_default=True)
@@ -152,7 +187,7 @@ def record(cls: type[_T]) -> type[_T]:
     )
     new: Any = type(cls.__name__, (), namespace)
     new.__qualname__ = cls.__qualname__
-    new.__init__ = _init(new, names, defaults)
+    new.__init__ = _lazy_init(new, names, defaults)
     for method in ("__eq__", "__hash__", "__repr__", "__reduce__"):
         getattr(new, method).__qualname__ = f"{cls.__qualname__}.{method}"
     result: type[_T] = new
