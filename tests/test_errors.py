@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 import errno
+import inspect
 import os
 import pathlib
 import pickle
@@ -183,3 +184,11 @@ def test_inotify_read_and_queued_bytes_errors_are_documented() -> None:
         ino.detach()
     assert "Raises:" in (inotify.Inotify.read.__doc__ or "")
     assert "Raises:" in (inotify.Inotify.queued_bytes.__doc__ or "")
+
+
+@pytest.mark.parametrize(
+    "doc",
+    ["", "one", "  one  ", "a\n\n   b\n  c\n", "\n\n  x\n   y  \n\n", "a\tb\n\tc", "x\n    "],
+)
+def test_cleandoc_is_inspects(doc: str) -> None:
+    assert errors._cleandoc(doc) == inspect.cleandoc(doc)
