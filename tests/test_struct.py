@@ -84,6 +84,9 @@ def test_record_answers_dataclasses_questions() -> None:
     assert dataclasses.fields(_Pair)[1].default == "x"
     assert dataclasses.replace(pair, b="z") == _Pair(1, "z")
     assert dataclasses.asdict(pair) == {"a": 1, "b": "y"}
+    assert pair.__replace__(a=3) == _Pair(3, "y")  # type: ignore[attr-defined]  # copy.replace
+    with pytest.raises(TypeError):
+        pair.__replace__(c=1)  # type: ignore[attr-defined]
 
 
 def test_record_imports_neither_dataclasses_nor_inspect() -> None:

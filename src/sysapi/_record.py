@@ -98,7 +98,23 @@ def _methods(names: tuple[str, ...]) -> dict[str, Callable[..., Any]]:
     def __reduce__(self: object) -> tuple[type, tuple[Any, ...]]:
         return self.__class__, values(self)
 
-    return {"__eq__": __eq__, "__hash__": __hash__, "__repr__": __repr__, "__reduce__": __reduce__}
+    def __replace__(self: object, **changes: Any) -> object:
+        # copy.replace (Python 3.13), as dataclasses.replace does it.
+        return self.__class__(
+            **{
+                n: changes.pop(n) if n in changes else v
+                for n, v in zip(names, values(self), strict=True)
+            },
+            **changes,
+        )
+
+    return {
+        "__eq__": __eq__,
+        "__hash__": __hash__,
+        "__repr__": __repr__,
+        "__reduce__": __reduce__,
+        "__replace__": __replace__,
+    }
 
 
 def _compile(qualname: str, params: list[str], body: list[str], scope: dict[str, Any]) -> Any:
@@ -188,7 +204,7 @@ def record(cls: type[_T]) -> type[_T]:
     new: Any = type(cls.__name__, (), namespace)
     new.__qualname__ = cls.__qualname__
     new.__init__ = _lazy_init(new, names, defaults)
-    for method in ("__eq__", "__hash__", "__repr__", "__reduce__"):
+    for method in ("__eq__", "__hash__", "__repr__", "__reduce__", "__replace__"):
         getattr(new, method).__qualname__ = f"{cls.__qualname__}.{method}"
     result: type[_T] = new
     return result
