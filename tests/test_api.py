@@ -144,6 +144,17 @@ def test_a_subcommand_imports_only_its_own_area() -> None:
     assert areas == {"memory"}, out.stdout
 
 
+def test_registry_answers_for_areas_not_loaded_yet() -> None:
+    code = (
+        "import sys\n"
+        "from sysapi.errors import REGISTRY\n"
+        "assert not any(m in sys.modules for m in ('sysapi.xattr', 'sysapi.sched'))\n"
+        "print(REGISTRY['getxattr'].syscall, 'sched_setattr' in REGISTRY, len(REGISTRY) > 50)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.split() == ["getxattr", "True", "True"]
+
+
 def test_lazy_names_are_the_area_objects() -> None:
     assert sysapi.fs is _module("fs")
     assert sysapi.SysapiError is _module("errors").SysapiError
