@@ -16,13 +16,17 @@ import mmap
 import os
 import warnings
 import weakref
-from typing import Any, Final
 
 from sysapi import _record, _struct, _syscall
 from sysapi._convert import fspath
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, man, spec
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = [
     "IPC_CREAT",
