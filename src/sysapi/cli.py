@@ -30,6 +30,8 @@ def _print_table(results: list[Result]) -> None:
         observed = row["observed"] or "-"
         line = f"expected {row['expected']}, observed {observed}: {row['verdict']}"
         print(f"  {'':<13} {line}")
+        if row["condition"]:
+            print(f"  {'':<13} ({row['condition']})")
         if row["detail"]:
             print(f"  {'':<13} ({row['detail']})")
 
@@ -51,12 +53,16 @@ def _check(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    results = conformance.run(args.area)
+    if args.dir is not None and not os.path.isdir(args.dir):
+        print(f"sysapi check: --dir {args.dir}: not a directory", file=sys.stderr)
+        return 2
+    results = conformance.run(args.area, directory=args.dir)
     if args.json:
         print(json.dumps([r.as_dict() for r in results], indent=2))
     else:
         _print_table(results)
         print()
+        print(conformance.environment(args.dir).describe())
         print(_summary(results))
     return 0 if all(r.verdict.ok for r in results) else 1
 
@@ -67,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="provoke every documented errno on this kernel")
     check.add_argument("--json", action="store_true", help="one object per case")
     check.add_argument("--area", help="only this area (fs, xattr, inotify, memory, ...)")
+    check.add_argument(
+        "--dir",
+        metavar="PATH",
+        help="run the filesystem cases (fs, xattr, inotify, fincore) in a private scratch "
+        "directory made in PATH, on the filesystem that holds it",
+    )
     check.set_defaults(func=_check)
     for module in (fs, xattr, inotify, memory, sched, timers):
         module.register(sub)

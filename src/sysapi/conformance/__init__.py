@@ -12,6 +12,8 @@ import contextlib
 import enum
 import json
 import os
+import platform
+import re
 import resource
 import select
 import shutil
@@ -21,6 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from sysapi.errors import REGISTRY, ErrorSpec, SysapiError, errno_name
@@ -28,14 +31,20 @@ from sysapi.errors import REGISTRY, ErrorSpec, SysapiError, errno_name
 __all__ = [
     "NOBODY",
     "Case",
+    "Condition",
     "Context",
+    "Environment",
     "NotProvokable",
     "Result",
+    "SetupFailed",
     "Verdict",
     "all_cases",
     "areas",
+    "environment",
+    "filesystem_of",
     "run",
     "run_case",
+    "setup",
 ]
 
 #: The unprivileged uid/gid the forked children drop to.
@@ -46,6 +55,151 @@ CASE_TIMEOUT = 20.0
 
 class NotProvokable(Exception):
     """Raised by a case that cannot provoke its errno here (say, no suitable filesystem)."""
+
+
+class SetupFailed(NotProvokable):
+    """The case's own preparation failed, so the call it provokes was never made."""
+
+
+class setup(contextlib.ContextDecorator):
+    """Marks a case's preparation: an :class:`OSError` inside is :class:`SetupFailed`.
+
+    ``with setup("tmpfs remounted read-only"):`` around the preparing steps, or ``@setup("...")``
+    on a helper. The provoking call stays outside, so its errors are judged: only what happens
+    before it is "not provoked here". Programming errors (``TypeError``...) are not caught:
+    they stay unexpected.
+    """
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> setup:
+        return self
+
+    def __exit__(
+        self,
+        typ: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, OSError):
+            raise SetupFailed(f"set-up failed ({self.what}): {exc}") from exc
+
+
+def _kernel_version(release: str) -> tuple[int, int]:
+    match = re.match(r"(\d+)\.(\d+)", release)
+    return (int(match[1]), int(match[2])) if match else (0, 0)
+
+
+def _unescape_mountinfo(field: str) -> str:
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), field)
+
+
+def filesystem_of(path: str | os.PathLike[str]) -> tuple[str, str, str]:
+    """(type, source, mount point) of the mount holding ``path``, from /proc/self/mountinfo.
+
+    The deepest mount point that contains the resolved path wins; of several mounts at one
+    point, the last (the visible one). ``("unknown", "", "")`` when mountinfo is unreadable.
+    """
+    real = os.path.realpath(path)
+    best = ("unknown", "", "")
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return best
+    depth = -1
+    for line in lines:
+        # id parent maj:min root mountpoint options [optional...] - type source superoptions
+        left, _, right = line.partition(" - ")
+        fields, tail = left.split(), right.split()
+        if len(fields) < 5 or len(tail) < 2:
+            continue
+        point = _unescape_mountinfo(fields[4])
+        inside = real == point or real.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= depth:
+            depth = len(point)
+            best = (tail[0], _unescape_mountinfo(tail[1]), point)
+    return best
+
+
+def _searchable(directory: Path | None) -> bool:
+    """Whether others (uid 65534) may search ``directory`` and every directory above it."""
+    if directory is None:
+        return True
+    real = Path(os.path.realpath(directory))
+    try:
+        return all(os.stat(d).st_mode & 0o001 for d in (real, *real.parents))
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What the verdicts depend on: the kernel, the scratch filesystem, the active LSMs."""
+
+    release: str
+    #: The type of the filesystem holding the scratch directories of the filesystem cases.
+    filesystem: str
+    #: The active Linux security modules, from /sys/kernel/security/lsm ("" where unreadable).
+    lsm: tuple[str, ...] = ()
+    #: Where the filesystem cases run (``check --dir``); None: the system's temporary directory.
+    directory: Path | None = None
+    #: The source and mount point of that filesystem, for the report.
+    mount: tuple[str, str] = ("", "")
+    #: uid 65534 may search every directory down to ``directory`` (the children look in).
+    reachable: bool = True
+
+    @property
+    def kernel(self) -> tuple[int, int]:
+        return _kernel_version(self.release)
+
+    @classmethod
+    def probe(cls, directory: str | os.PathLike[str] | None = None) -> Environment:
+        base = Path(directory) if directory is not None else None
+        fstype, source, point = filesystem_of(base or tempfile.gettempdir())
+        try:
+            lsm = tuple(Path("/sys/kernel/security/lsm").read_text().strip().split(","))
+        except OSError:
+            lsm = ()
+        return cls(platform.release(), fstype, lsm, base, (source, point), _searchable(base))
+
+    def describe(self) -> str:
+        source, point = self.mount
+        where = f"{self.filesystem} ({source} at {point})" if point else self.filesystem
+        return f"Linux {self.release}; filesystem cases on {where}"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Where Linux answers a case differently, and since or until which kernel.
+
+    It applies when every given part matches: the kernel is older than ``below``, the scratch
+    filesystem is one of ``filesystems``, the LSM ``lsm`` is active. There the case expects
+    ``expect`` (an errno, 0 for success) and the report explains it with ``why``.
+    """
+
+    expect: int
+    why: str
+    below: tuple[int, int] | None = None
+    filesystems: tuple[str, ...] = ()
+    lsm: str | None = None
+
+    def applies(self, env: Environment) -> bool:
+        return (
+            (self.below is None or env.kernel < self.below)
+            and (not self.filesystems or env.filesystem in self.filesystems)
+            and (self.lsm is None or self.lsm in env.lsm)
+        )
+
+    def describe(self) -> str:
+        parts = []
+        if self.below is not None:
+            parts.append(f"Linux < {self.below[0]}.{self.below[1]}")
+        if self.filesystems:
+            parts.append(" or ".join(self.filesystems))
+        if self.lsm is not None:
+            parts.append(f"the {self.lsm} LSM active")
+        return "on " + ", ".join(parts) if parts else "always"
 
 
 class Verdict(enum.Enum):
@@ -62,30 +216,38 @@ class Verdict(enum.Enum):
 
 @dataclass
 class Context:
-    """What a case gets: a scratch directory and, in a forked child, a way to drop privileges."""
+    """What a case gets: a scratch directory and, in a forked child, a way to drop privileges.
+
+    ``file``, ``open``, ``pipe`` and ``drop_privileges`` are set-up steps: their failures make
+    the case "not provoked here" (:class:`SetupFailed`), never unexpected.
+    """
 
     tmp: Path
     forked: bool = False
+    env: Environment | None = None
     _cleanups: list[Callable[[], object]] = field(default_factory=list)
 
     def file(self, name: str = "file", data: bytes = b"", mode: int = 0o644) -> Path:
         """Create ``tmp/name`` with ``data`` and ``mode``; return its path."""
         path = self.tmp / name
-        path.write_bytes(data)
-        path.chmod(mode)
+        with setup(f"create {name}"):
+            path.write_bytes(data)
+            path.chmod(mode)
         return path
 
     def open(
         self, path: str | os.PathLike[str], flags: int = os.O_RDONLY, mode: int = 0o644
     ) -> int:
         """``os.open`` whose descriptor is closed when the case ends."""
-        fd = os.open(path, flags | os.O_CLOEXEC, mode)
+        with setup(f"open {os.fsdecode(path)}"):
+            fd = os.open(path, flags | os.O_CLOEXEC, mode)
         self.defer(os.close, fd)
         return fd
 
     def pipe(self) -> tuple[int, int]:
         """``os.pipe`` whose ends are closed when the case ends."""
-        r, w = os.pipe()
+        with setup("pipe"):
+            r, w = os.pipe()
         self.defer(os.close, r)
         self.defer(os.close, w)
         return r, w
@@ -107,12 +269,13 @@ class Context:
         """
         if not self.forked:
             raise RuntimeError("drop_privileges() outside a forked case")
-        for which, value in (rlimits or {}).items():
-            resource.setrlimit(which, (value, value))
-        if os.geteuid() == 0:
-            os.setgroups([])
-            os.setresgid(NOBODY, NOBODY, NOBODY)
-            os.setresuid(NOBODY, NOBODY, NOBODY)
+        with setup("drop privileges"):
+            for which, value in (rlimits or {}).items():
+                resource.setrlimit(which, (value, value))
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setresgid(NOBODY, NOBODY, NOBODY)
+                os.setresuid(NOBODY, NOBODY, NOBODY)
 
     def cleanup(self) -> None:
         while self._cleanups:
@@ -125,8 +288,10 @@ class Case:
     """One provocation of one documented errno.
 
     ``provoke`` calls sysapi so that ``syscall`` fails with ``errno`` (or with ``expect`` where
-    Linux differs from the notes; ``expect=0`` means Linux lets the call succeed). A case without
-    ``provoke`` carries ``reason``: why it cannot be provoked for real.
+    Linux differs from the notes; ``expect=0`` means Linux lets the call succeed). Where one
+    kernel, filesystem or configuration answers otherwise, ``conditions`` say where and what
+    (the first that applies wins). A case without ``provoke`` carries ``reason``: why it cannot
+    be provoked for real.
     """
 
     area: str
@@ -142,6 +307,7 @@ class Case:
     #: Needs uid 0 (for example to show that root gets no EPERM): not provokable otherwise.
     root: bool = False
     reason: str | None = None
+    conditions: tuple[Condition, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.provoke is None) == (self.reason is None):
@@ -152,12 +318,26 @@ class Case:
         return self.errno if self.expect is None else self.expect
 
     @property
+    def on_filesystem(self) -> bool:
+        """Its answer depends on the filesystem of the scratch directory (``check --dir``)."""
+        return self.area in FILESYSTEM_AREAS or self.syscall in FILESYSTEM_CALLS
+
+    def condition(self, env: Environment) -> Condition | None:
+        """The condition that applies in ``env``, if any."""
+        return next((c for c in self.conditions if c.applies(env)), None)
+
+    @property
     def id(self) -> str:
         return f"{self.syscall}-{errno_name(self.errno)}-{self.how}"
 
     @property
     def spec(self) -> ErrorSpec:
         return REGISTRY[self.syscall]
+
+
+#: The areas, and the calls of other areas, whose cases run on the ``check --dir`` filesystem.
+FILESYSTEM_AREAS = frozenset({"fs", "xattr", "inotify"})
+FILESYSTEM_CALLS = frozenset({"fincore"})
 
 
 @dataclass(frozen=True)
@@ -167,9 +347,13 @@ class Result:
     observed: int | None
     verdict: Verdict
     detail: str = ""
+    #: The condition under which this kernel answers differently, when one applied.
+    condition: Condition | None = None
+    #: The filesystem type the case ran on, for the filesystem cases.
+    filesystem: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        case, spec = self.case, self.case.spec
+        case, spec, cond = self.case, self.case.spec, self.condition
         entry = spec.entry(case.errno)
         if entry is not None:
             meaning, source, claim = entry.meaning, entry.source.value, entry.notes_claim
@@ -185,10 +369,12 @@ class Result:
             "notes_claim": claim,
             "how": case.how,
             "unprivileged": case.unprivileged,
-            "expected": _name(case.expected),
+            "expected": _name(case.expected if cond is None else cond.expect),
             "observed": None if self.observed is None else _name(self.observed),
             "verdict": self.verdict.value,
             "detail": self.detail,
+            "condition": None if cond is None else f"{cond.describe()}: {cond.why}",
+            "filesystem": self.filesystem,
         }
 
 
@@ -251,21 +437,45 @@ def _observe_in_child(case: Case, ctx: Context) -> tuple[int | None, str]:
     return observed, detail
 
 
-def run_case(case: Case) -> Result:
-    """Run one case and judge it."""
+_ENV: dict[Path | None, Environment] = {}
+
+
+def environment(directory: str | os.PathLike[str] | None = None) -> Environment:
+    """The :class:`Environment` of the cases run with ``directory`` (probed once)."""
+    key = Path(directory) if directory is not None else None
+    if key not in _ENV:
+        _ENV[key] = Environment.probe(key)
+    return _ENV[key]
+
+
+def _not_here(case: Case, env: Environment) -> str | None:
+    """Why ``case`` cannot run in ``env`` at all, or None."""
     if case.provoke is None:
-        return Result(case, None, Verdict.NOT_PROVOKED, case.reason or "")
+        return case.reason or ""
     if case.root and os.geteuid() != 0:
-        return Result(case, None, Verdict.NOT_PROVOKED, "needs root")
+        return "needs root"
     if case.unprivileged and os.geteuid() != 0:
         # The case prepares as root (files, segments owned by root) and then drops to 65534;
         # started unprivileged, that set-up is not what the case describes.
-        return Result(
-            case, None, Verdict.NOT_PROVOKED, "run as root: the case drops from root to uid 65534"
-        )
-    tmp = Path(tempfile.mkdtemp(prefix="sysapi-check-"))
-    tmp.chmod(0o755)  # the unprivileged children look into it
-    ctx = Context(tmp)
+        return "run as root: the case drops from root to uid 65534"
+    if case.unprivileged and case.on_filesystem and not env.reachable:
+        return f"uid 65534 cannot search every directory down to {env.directory}"
+    return None
+
+
+def run_case(case: Case, env: Environment | None = None) -> Result:
+    """Run one case in ``env`` (by default: this kernel, the temporary directory) and judge it."""
+    env = env or environment()
+    fstype = env.filesystem if case.on_filesystem else None
+    why = _not_here(case, env)
+    if why is not None:
+        return Result(case, None, Verdict.NOT_PROVOKED, why, filesystem=fstype)
+    base = env.directory if case.on_filesystem else None
+    # mkdtemp creates it 0700 under an unpredictable name; opened to 0755 only after that,
+    # since the unprivileged children look into it.
+    tmp = Path(tempfile.mkdtemp(prefix="sysapi-check-", dir=base))
+    tmp.chmod(0o755)
+    ctx = Context(tmp, env=env)
     try:
         if case.unprivileged or case.fork:
             observed, detail = _observe_in_child(case, ctx)
@@ -274,12 +484,15 @@ def run_case(case: Case) -> Result:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if observed is None:
-        return Result(case, None, Verdict.NOT_PROVOKED, detail)
-    if observed == case.expected and not detail:
-        verdict = Verdict.AS_DOCUMENTED if observed == case.errno else Verdict.KNOWN_DIFFERENCE
+        return Result(case, None, Verdict.NOT_PROVOKED, detail, filesystem=fstype)
+    cond = case.condition(env)
+    expected = case.expected if cond is None else cond.expect
+    if observed == expected and not detail:
+        known = observed != case.errno or cond is not None
+        verdict = Verdict.KNOWN_DIFFERENCE if known else Verdict.AS_DOCUMENTED
     else:
         verdict = Verdict.UNEXPECTED
-    return Result(case, observed, verdict, detail)
+    return Result(case, observed, verdict, detail, cond, fstype)
 
 
 def _case_modules() -> list[Any]:
@@ -298,13 +511,26 @@ def areas() -> list[str]:
     return sorted({case.area for case in all_cases()})
 
 
-def run(area: str | None = None, cases: Iterable[Case] | None = None) -> list[Result]:
-    """Run the reference cases (of one ``area``) and return one :class:`Result` each."""
+def run(
+    area: str | None = None,
+    cases: Iterable[Case] | None = None,
+    directory: str | os.PathLike[str] | None = None,
+) -> list[Result]:
+    """Run the reference cases (of one ``area``) and return one :class:`Result` each.
+
+    ``directory``: the filesystem cases (:attr:`Case.on_filesystem`) make their scratch
+    directories there, so they test the filesystem that holds it.
+    """
     selected = list(cases) if cases is not None else all_cases()
-    return [run_case(c) for c in selected if area is None or c.area == area]
+    return list(iter_run(area, selected, directory))
 
 
-def iter_run(area: str | None = None) -> Iterator[Result]:
-    for case in all_cases():
+def iter_run(
+    area: str | None = None,
+    cases: Iterable[Case] | None = None,
+    directory: str | os.PathLike[str] | None = None,
+) -> Iterator[Result]:
+    env = environment(directory)
+    for case in all_cases() if cases is None else cases:
         if area is None or case.area == area:
-            yield run_case(case)
+            yield run_case(case, env)

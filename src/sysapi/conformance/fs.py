@@ -6,7 +6,7 @@ import errno
 import os
 
 from sysapi import fs
-from sysapi.conformance import Case, Context, NotProvokable
+from sysapi.conformance import Case, Context, NotProvokable, setup
 
 AREA = "fs"
 _EXHAUSTION = "needs the kernel to run out of memory, disk space or hit a device error"
@@ -17,6 +17,7 @@ def _data_file(ctx: Context, flags: int = os.O_RDONLY) -> int:
     return ctx.open(path, flags)
 
 
+@setup("a tmpfs file")
 def _tmpfs_file(ctx: Context) -> int:
     if not os.path.isdir("/dev/shm"):
         raise NotProvokable("no tmpfs at /dev/shm")
@@ -27,6 +28,7 @@ def _tmpfs_file(ctx: Context) -> int:
     return fd
 
 
+@setup("a full pipe")
 def _full_pipe(ctx: Context) -> int:
     _, w = ctx.pipe()
     os.set_blocking(w, False)
