@@ -6,7 +6,7 @@
 #
 #   -p PYTHON  the interpreter that has sysapi installed (default: .venv/bin/python of the
 #              project, else python3)
-#   OUT_DIR    receives <fstype>/{check.json,check.txt,check.err,mkfs.txt,uname}
+#   OUT_DIR    receives <fstype>/{check.json,check.txt,check.err,mkfs.txt,uname,meta}
 #   FSTYPE     any of ext4 xfs btrfs tmpfs (default: all four); a type whose mkfs is missing
 #              is skipped with a message (apt-get install xfsprogs btrfs-progs)
 #
@@ -33,6 +33,10 @@ TYPES=("$@")
 [ -n "$PY" ] || { [ -x "$here/.venv/bin/python" ] && PY=$here/.venv/bin/python || PY=python3; }
 [ "$(id -u)" = 0 ] || { echo "run as root (loop devices, mounts)" >&2; exit 1; }
 
+# The commit tested; "+changes" when the (editable) installation has uncommitted changes.
+REV=$(git -C "$here" rev-parse HEAD 2>/dev/null || echo unknown)
+[ -z "$(git -C "$here" status --porcelain --untracked-files=no 2>/dev/null)" ] || REV=$REV+changes
+
 WORK=$(mktemp -d /var/tmp/sysapi-fsmatrix.XXXXXX)
 chmod 755 "$WORK"  # the report's unprivileged children must reach the mount
 MNT=$WORK/mnt
@@ -52,7 +56,7 @@ for fs in "${TYPES[@]}"; do
     mkdir -p "$MNT"
     if [ "$fs" = tmpfs ]; then
         mount -t tmpfs -o size=512m,mode=0755 sysapi-fsmatrix "$MNT"
-        echo "tmpfs size=512m" >"$R/mkfs.txt"
+        echo "tmpfs, size=512m" >"$R/mkfs.txt"
     else
         if ! command -v "mkfs.$fs" >/dev/null; then
             echo "$fs: skipped, mkfs.$fs is not installed"
@@ -68,6 +72,8 @@ for fs in "${TYPES[@]}"; do
     fi
     chmod 755 "$MNT"
     uname -r >"$R/uname"
+    printf 'group=filesystem\ncommit=%s\ndate=%s\npackage=%s\nhow=%s\n' "$REV" "$(date -u +%Y-%m-%d)" "$fs" \
+        "the host, check --dir on a fresh $fs ($(tail -n 1 "$R/mkfs.txt"))" >"$R/meta"
     "$PY" -m sysapi check --json --dir "$MNT" >"$R/check.json" 2>"$R/check.err" || true
     "$PY" -m sysapi check --dir "$MNT" >"$R/check.txt" 2>>"$R/check.err" || true
     echo "$fs: $(tail -n 1 "$R/check.txt")"

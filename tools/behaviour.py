@@ -1,0 +1,121 @@
+"""Turn result directories of the kernel and filesystem matrices into ``docs/behaviour.json``.
+
+Usage::
+
+    python tools/behaviour.py [-o docs/behaviour.json] RESULT_DIR...
+
+Each RESULT_DIR is one run, as ``tools/kernel-matrix.sh`` (``WORK/results/<release>``,
+``WORK/results/host``) and ``tools/filesystem-matrix.sh`` (``OUT/<fstype>``) write it:
+``check.json`` (``python -m sysapi check --json``), ``uname`` and ``meta`` (group, commit, date,
+package, how). The output keeps, per run, where and what was tested and its summary, and every
+case whose verdict, observed errno or applied condition is not the same in all runs of its group
+(kernels, filesystems), or that is unexpected anywhere: the docs page "Behaviour by kernel and
+filesystem" (``docs/_ext/sysapi_behaviour.py``) shows exactly that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+VERDICTS = ("as documented", "differs from the documentation (known)", "UNEXPECTED", "not provoked")
+
+
+def _meta(directory: Path) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for line in (directory / "meta").read_text().splitlines():
+        key, _, value = line.partition("=")
+        meta[key] = value
+    return meta
+
+
+def _key(row: dict[str, Any]) -> str:
+    return f"{row['call']} {row['errno']} {row['how']}" + (
+        " [uid 65534]" if row["unprivileged"] else ""
+    )
+
+
+def load(directory: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """(the run's description, case key -> row) of one result directory."""
+    meta = _meta(directory)
+    rows: list[dict[str, Any]] = json.loads((directory / "check.json").read_text())
+    release = (directory / "uname").read_text().strip()
+    filesystems = sorted({r["filesystem"] for r in rows if r.get("filesystem")})
+    counts = {v: sum(r["verdict"] == v for r in rows) for v in VERDICTS}
+    group = meta.get("group", "kernel")
+    run = {
+        "id": f"{group}:{release if group == 'kernel' else meta.get('package', '?')}",
+        "group": group,
+        "label": release if group == "kernel" else meta.get("package", "?"),
+        "kernel": release,
+        "filesystem": ", ".join(filesystems) or "?",
+        "package": meta.get("package", ""),
+        "how": meta.get("how", ""),
+        "commit": meta.get("commit", ""),
+        "date": meta.get("date", ""),
+        "summary": {"cases": len(rows), **counts},
+    }
+    return run, {_key(r): r for r in rows}
+
+
+def _cell(row: dict[str, Any] | None) -> dict[str, Any]:
+    if row is None:
+        return {"verdict": "absent", "observed": None, "note": ""}
+    return {
+        "verdict": row["verdict"],
+        "observed": row["observed"],
+        "note": row.get("condition") or row["detail"],
+    }
+
+
+def build(directories: list[Path]) -> dict[str, Any]:
+    runs, tables = [], []
+    for d in directories:
+        run, table = load(d)
+        runs.append(run)
+        tables.append(table)
+    cases: list[dict[str, Any]] = []
+    keys = sorted(set().union(*tables)) if tables else []
+    for key in keys:
+        cells = {run["id"]: _cell(t.get(key)) for run, t in zip(runs, tables, strict=True)}
+        differs = False
+        for group in {run["group"] for run in runs}:
+            seen = {json.dumps(cells[r["id"]]) for r in runs if r["group"] == group}
+            differs |= len(seen) > 1
+        differs |= any(c["verdict"] == "UNEXPECTED" for c in cells.values())
+        if not differs:
+            continue
+        row = next(t[key] for t in tables if key in t)
+        cases.append(
+            {
+                "area": row["area"],
+                "call": row["call"],
+                "errno": row["errno"],
+                "how": row["how"],
+                "unprivileged": row["unprivileged"],
+                "results": cells,
+            }
+        )
+    return {"generated_by": "tools/behaviour.py", "runs": runs, "cases": cases}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-o", "--output", type=Path, default=Path("docs/behaviour.json"))
+    parser.add_argument("results", nargs="+", type=Path)
+    args = parser.parse_args()
+    data = build(args.results)
+    args.output.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    for run in data["runs"]:
+        s = run["summary"]
+        print(
+            f"{run['group']:<10} {run['label']:<24} {s['cases']} cases, "
+            f"{s['UNEXPECTED']} unexpected (commit {run['commit'][:12]}, {run['date']})"
+        )
+    print(f"{len(data['cases'])} cases differ; written to {args.output}")
+
+
+if __name__ == "__main__":
+    main()
