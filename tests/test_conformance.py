@@ -233,3 +233,22 @@ def test_check_dir_must_be_a_directory() -> None:
         text=True,
     )
     assert proc.returncode == 2 and "not a directory" in proc.stderr
+
+
+def test_a_condition_on_an_unknown_lsm_list_accepts_both_answers() -> None:
+    cond = Condition(0, "succeeds with the bpf LSM", below=(6, 10), lsm="bpf")
+    documented = Case(
+        "fs",
+        "readahead",
+        9,
+        "closed fd",
+        lambda ctx: sysapi.readahead(ctx.closed_fd(), 0, 1),
+        conditions=(cond,),
+    )
+    succeeds = Case("fs", "readahead", 9, "succeeds", _succeeds, conditions=(cond,))
+    unknown = Environment("6.1.0", "ext4", None)
+    assert conformance.run_case(documented, unknown).verdict is Verdict.AS_DOCUMENTED
+    assert conformance.run_case(succeeds, unknown).verdict is Verdict.KNOWN_DIFFERENCE
+    known = Environment("6.1.0", "ext4", ("capability", "bpf"))
+    assert conformance.run_case(documented, known).verdict is Verdict.UNEXPECTED
+    assert conformance.run_case(succeeds, known).verdict is Verdict.KNOWN_DIFFERENCE

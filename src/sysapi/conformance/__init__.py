@@ -140,8 +140,9 @@ class Environment:
     release: str
     #: The type of the filesystem holding the scratch directories of the filesystem cases.
     filesystem: str
-    #: The active Linux security modules, from /sys/kernel/security/lsm ("" where unreadable).
-    lsm: tuple[str, ...] = ()
+    #: The active Linux security modules, from /sys/kernel/security/lsm; None where unknown
+    #: (securityfs not mounted, as in many containers).
+    lsm: tuple[str, ...] | None = ()
     #: Where the filesystem cases run (``check --dir``); None: the system's temporary directory.
     directory: Path | None = None
     #: The source and mount point of that filesystem, for the report.
@@ -157,10 +158,11 @@ class Environment:
     def probe(cls, directory: str | os.PathLike[str] | None = None) -> Environment:
         base = Path(directory) if directory is not None else None
         fstype, source, point = filesystem_of(base or tempfile.gettempdir())
+        lsm: tuple[str, ...] | None
         try:
             lsm = tuple(Path("/sys/kernel/security/lsm").read_text().strip().split(","))
         except OSError:
-            lsm = ()
+            lsm = None
         return cls(platform.release(), fstype, lsm, base, (source, point), _searchable(base))
 
     def describe(self) -> str:
@@ -185,11 +187,16 @@ class Condition:
     lsm: str | None = None
 
     def applies(self, env: Environment) -> bool:
+        """Whether it applies in ``env``; where the active LSMs are unknown, whether it may."""
         return (
             (self.below is None or env.kernel < self.below)
             and (not self.filesystems or env.filesystem in self.filesystems)
-            and (self.lsm is None or self.lsm in env.lsm)
+            and (self.lsm is None or env.lsm is None or self.lsm in env.lsm)
         )
+
+    def certain(self, env: Environment) -> bool:
+        """False where it applies only perhaps (it needs an LSM, and they are unknown)."""
+        return self.lsm is None or env.lsm is not None
 
     def describe(self) -> str:
         parts = []
@@ -256,6 +263,11 @@ class Context:
         """A descriptor number that cannot be open: at or above RLIMIT_NOFILE."""
         soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
         return 0x7FFFFFFF if soft == resource.RLIM_INFINITY else min(soft, 0x7FFFFFFF)
+
+    @property
+    def filesystem(self) -> str:
+        """The type of the filesystem holding ``tmp`` (for the filesystem cases)."""
+        return self.env.filesystem if self.env is not None else filesystem_of(self.tmp)[0]
 
     def defer(self, func: Callable[..., object], *args: Any) -> None:
         """Run ``func(*args)`` when the case ends (last registered, first run)."""
@@ -485,14 +497,23 @@ def run_case(case: Case, env: Environment | None = None) -> Result:
         shutil.rmtree(tmp, ignore_errors=True)
     if observed is None:
         return Result(case, None, Verdict.NOT_PROVOKED, detail, filesystem=fstype)
-    cond = case.condition(env)
-    expected = case.expected if cond is None else cond.expect
-    if observed == expected and not detail:
-        known = observed != case.errno or cond is not None
-        verdict = Verdict.KNOWN_DIFFERENCE if known else Verdict.AS_DOCUMENTED
-    else:
-        verdict = Verdict.UNEXPECTED
+    verdict, cond = _judge(case, env, observed, detail)
     return Result(case, observed, verdict, detail, cond, fstype)
+
+
+def _judge(
+    case: Case, env: Environment, observed: int, detail: str
+) -> tuple[Verdict, Condition | None]:
+    """The verdict on ``observed``, and the condition that explains it (if one applies)."""
+    if detail:  # a wrong call failed, the child died, or the case crashed
+        return Verdict.UNEXPECTED, None
+    cond = case.condition(env)
+    if cond is not None and observed == cond.expect:
+        return Verdict.KNOWN_DIFFERENCE, cond
+    if observed == case.expected and (cond is None or not cond.certain(env)):
+        verdict = Verdict.AS_DOCUMENTED if observed == case.errno else Verdict.KNOWN_DIFFERENCE
+        return verdict, None
+    return Verdict.UNEXPECTED, cond
 
 
 def _case_modules() -> list[Any]:

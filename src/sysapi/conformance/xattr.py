@@ -64,10 +64,16 @@ def _target(ctx: Context, kind: str, path: str | os.PathLike[str]) -> Any:
     return ctx.open(path) if kind == "f" else path
 
 
-@setup("a root file with attributes")
+@setup("a root file with attributes, on a filesystem with user.* attributes")
 def _file(ctx: Context, attrs: dict[str, bytes] | None = None, mode: int = 0o644) -> Path:
-    """A root-owned regular file with ``attrs`` set."""
+    """A root-owned regular file with ``attrs`` set.
+
+    The scratch filesystem must store user.* attributes (tmpfs does since Linux 6.6): else
+    the cases are not provoked there, rather than answering ENOTSUP to every question.
+    """
     path = ctx.file("file", b"data", mode)
+    os.setxattr(path, "user.sysapi-probe", b"")
+    os.removexattr(path, "user.sysapi-probe")
     for name, value in (attrs or {}).items():
         os.setxattr(path, name, value)
     return path
@@ -119,17 +125,34 @@ def _long_list(ctx: Context) -> Path:
     return path
 
 
-@setup("probe the largest value")
+#: On these filesystems a value of XATTR_SIZE_MAX is stored (see _VALUE_STORED).
+_LARGE_VALUES = ("xfs", "tmpfs")
+_VALUE_STORED = (
+    Condition(
+        0,
+        "XFS keeps a value that does not fit in the inode in remote attribute blocks, up to "
+        "XATTR_SIZE_MAX",
+        filesystems=("xfs",),
+    ),
+    Condition(0, "tmpfs keeps values in memory, up to XATTR_SIZE_MAX", filesystems=("tmpfs",)),
+)
+
+
+@setup("a file whose filesystem cannot store a 64 KiB value")
 def _large_value_file(ctx: Context) -> Path:
-    """A file on a filesystem that cannot store an 8 KiB value (ext4 without ea_inode)."""
+    """A file on a filesystem that cannot store a value of XATTR_SIZE_MAX (64 KiB): ext4 keeps
+    a value in one block (4 KiB) unless it has ea_inode, btrfs in one leaf (16 KiB)."""
     path = _file(ctx)
+    if ctx.filesystem in _LARGE_VALUES:
+        return path  # the case's conditions say what happens there
     try:
-        os.setxattr(path, "user.probe", b"x" * 8192)
+        os.setxattr(path, "user.probe", b"x" * xattr.XATTR_SIZE_MAX)
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             return path
         raise
-    raise NotProvokable("the scratch filesystem stores 8 KiB values (tmpfs, XFS, ea_inode)")
+    extra = " (ext4 with the ea_inode feature)" if ctx.filesystem == "ext4" else ""
+    raise NotProvokable(f"the scratch filesystem, {ctx.filesystem}{extra}, stores 64 KiB values")
 
 
 def _read_only_file(ctx: Context) -> Path:
@@ -298,8 +321,10 @@ def _set_cases(kind: str) -> list[Case]:
         Case(AREA, call, errno.EINVAL, "bare prefix 'user.'", on_file("user.")),
         Case(AREA, call, errno.ENODATA, "XATTR_REPLACE of a missing attribute",
              on_file("user.k", flags=xattr.XATTR_REPLACE)),
-        Case(AREA, call, errno.ENOSPC, "8 KiB value on ext4 without ea_inode",
-             lambda ctx: put(_target(ctx, kind, _large_value_file(ctx)), "user.k", b"x" * 8192)),
+        Case(AREA, call, errno.ENOSPC, "64 KiB value: more than an ext4 block or a btrfs leaf",
+             lambda ctx: put(_target(ctx, kind, _large_value_file(ctx)), "user.k",
+                             b"x" * xattr.XATTR_SIZE_MAX),
+             conditions=_VALUE_STORED),
         Case(AREA, call, errno.ENOTSUP, "procfs file",
              lambda ctx: put(_target(ctx, kind, "/proc/self/status"), "user.k", b"v")),
         Case(AREA, call, errno.ENOTSUP, "name in no namespace ('bogus.k')", on_file("bogus.k")),
