@@ -4,13 +4,13 @@ Usage::
 
     python tools/behaviour.py [-o docs/behaviour.json] RESULT_DIR...
 
-Each RESULT_DIR is one run, as ``tools/kernel-matrix.sh`` (``WORK/results/<release>``,
-``WORK/results/host``) and ``tools/filesystem-matrix.sh`` (``OUT/<fstype>``) write it:
-``check.json`` (``python -m sysapi check --json``), ``uname`` and ``meta`` (group, commit, date,
-package, how). The output keeps, per run, where and what was tested and its summary, and every
-case whose verdict, observed errno or applied condition is not the same in all runs of its group
-(kernels, filesystems), or that is unexpected anywhere: the docs page "Behaviour by kernel and
-filesystem" (``docs/_ext/sysapi_behaviour.py``) shows exactly that.
+Each RESULT_DIR is one run, as ``tools/kernel-matrix.sh`` (``WORK/results/<release>``, its
+``tmpfs/`` and ``WORK/results/host``) and ``tools/filesystem-matrix.sh`` (``OUT/<fstype>``)
+write it: ``check.json`` (``python -m sysapi check --json``), ``uname`` and ``meta`` (group:
+kernel, kernel-tmpfs or filesystem; commit, date, package, how). The output keeps, per run,
+where and what was tested and its summary, and every case whose verdict, observed errno or
+applied condition is not the same in all runs of its group, or that is unexpected anywhere: the
+docs page "Behaviour by kernel and filesystem" (``docs/_ext/sysapi_behaviour.py``) shows that.
 """
 
 from __future__ import annotations
@@ -45,10 +45,13 @@ def load(directory: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     filesystems = sorted({r["filesystem"] for r in rows if r.get("filesystem")})
     counts = {v: sum(r["verdict"] == v for r in rows) for v in VERDICTS}
     group = meta.get("group", "kernel")
+    # The kernel groups compare kernels (the host is one of them), the filesystem group
+    # compares filesystems on one kernel.
+    label = meta.get("package", "?") if group == "filesystem" else release
     run = {
-        "id": f"{group}:{release if group == 'kernel' else meta.get('package', '?')}",
+        "id": f"{group}:{label}",
         "group": group,
-        "label": release if group == "kernel" else meta.get("package", "?"),
+        "label": label,
         "kernel": release,
         "filesystem": ", ".join(filesystems) or "?",
         "package": meta.get("package", ""),

@@ -30,7 +30,12 @@ _SHORT = {
     "not provoked": "not provoked",
     "absent": "(no such case)",
 }
-_GROUPS = {"kernel": "By kernel", "filesystem": "By filesystem"}
+#: group -> (section title, what its runs differ in)
+_GROUPS = {
+    "kernel": ("By kernel", "kernel"),
+    "kernel-tmpfs": ("By kernel, the filesystem cases on tmpfs", "kernel"),
+    "filesystem": ("By filesystem, on one kernel", "filesystem"),
+}
 
 
 def _cell(cell: dict[str, Any]) -> str:
@@ -78,10 +83,10 @@ def _differences(data: dict[str, Any], group: str) -> list[str]:
         if len({json.dumps(c["results"][i]) for i in ids}) > 1
         or any(c["results"][i]["verdict"] == "UNEXPECTED" for i in ids)
     ]
-    title = _GROUPS.get(group, group)
+    title, noun = _GROUPS.get(group, (group, group))
     lines = [title, "-" * len(title), ""]
     if not cases:
-        return [*lines, "Every case gave the same answer on all of them.", ""]
+        return [*lines, f"Every case gave the same answer on every {noun}.", ""]
     rows, notes = [], []
     for c in cases:
         how = c["how"] + (" (uid 65534)" if c["unprivileged"] else "")
@@ -93,7 +98,7 @@ def _differences(data: dict[str, Any], group: str) -> list[str]:
                     f"* ``{c['call']}`` {c['errno']}, {how}, on ``{run['label']}``: {note}"
                 )
     header = ["call", "errno", "provoked by", *(f"``{r['label']}``" for r in runs)]
-    lines += [f"{len(cases)} cases do not give the same answer on every {group}.", ""]
+    lines += [f"{len(cases)} cases do not give the same answer on every {noun}.", ""]
     lines += _table(header, rows)
     if notes:
         lines += ["What the report said:", "", *notes, ""]
