@@ -64,12 +64,13 @@ def _target(ctx: Context, kind: str, path: str | os.PathLike[str]) -> Any:
     return ctx.open(path) if kind == "f" else path
 
 
-@setup("a root file with attributes, on a filesystem with user.* attributes")
+@setup("a root file with user.* attributes: tmpfs has them since Linux 6.6")
 def _file(ctx: Context, attrs: dict[str, bytes] | None = None, mode: int = 0o644) -> Path:
     """A root-owned regular file with ``attrs`` set.
 
-    The scratch filesystem must store user.* attributes (tmpfs does since Linux 6.6): else
-    the cases are not provoked there, rather than answering ENOTSUP to every question.
+    The scratch filesystem must store user.* attributes (tmpfs does since Linux 6.6, "tmpfs,xattr:
+    enable limited user extended attributes"): else the cases are not provoked there, rather
+    than answering ENOTSUP to every question.
     """
     path = ctx.file("file", b"data", mode)
     os.setxattr(path, "user.sysapi-probe", b"")
