@@ -266,8 +266,8 @@ class Context:
 
     @property
     def filesystem(self) -> str:
-        """The type of the filesystem holding ``tmp`` (for the filesystem cases)."""
-        return self.env.filesystem if self.env is not None else filesystem_of(self.tmp)[0]
+        """The type of the filesystem holding ``tmp``."""
+        return filesystem_of(self.tmp)[0]
 
     def defer(self, func: Callable[..., object], *args: Any) -> None:
         """Run ``func(*args)`` when the case ends (last registered, first run)."""
