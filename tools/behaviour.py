@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -63,13 +64,18 @@ def load(directory: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     return run, {_key(r): r for r in rows}
 
 
+# The scratch paths in the reasons (mkdtemp names, pids) change every run: they are not
+# differences.
+_SCRATCH = re.compile(r"[^\s'\"]*sysapi-check-[^\s'\"]*")
+
+
 def _cell(row: dict[str, Any] | None) -> dict[str, Any]:
     if row is None:
         return {"verdict": "absent", "observed": None, "note": ""}
     return {
         "verdict": row["verdict"],
         "observed": row["observed"],
-        "note": row.get("condition") or row["detail"],
+        "note": _SCRATCH.sub("SCRATCH", row.get("condition") or row["detail"]),
     }
 
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,11 @@ _GROUPS = {
 }
 
 
+def _text(text: str) -> str:
+    """``text`` with the characters that reStructuredText would read as markup escaped."""
+    return re.sub(r"([\\*`_|])", r"\\\1", text)
+
+
 def _cell(cell: dict[str, Any]) -> str:
     text = _SHORT.get(cell["verdict"], cell["verdict"])
     if cell["observed"]:
@@ -62,7 +68,7 @@ def _runs(data: dict[str, Any]) -> list[str]:
                 f"``{run['label']}``",
                 f"``{run['kernel']}``",
                 run["filesystem"],
-                run["how"],
+                _text(run["how"]),
                 f"``{run['commit'][:12]}``",
                 run["date"],
                 f"{s['cases']} cases: {s['as documented']} as documented, "
@@ -87,21 +93,23 @@ def _differences(data: dict[str, Any], group: str) -> list[str]:
     lines = [title, "-" * len(title), ""]
     if not cases:
         return [*lines, f"Every case gave the same answer on every {noun}.", ""]
-    rows, notes = [], []
+    rows = []
+    notes: dict[tuple[str, str], list[str]] = {}
     for c in cases:
-        how = c["how"] + (" (uid 65534)" if c["unprivileged"] else "")
+        how = _text(c["how"]) + (" (uid 65534)" if c["unprivileged"] else "")
         rows.append([f"``{c['call']}``", c["errno"], how, *(_cell(c["results"][i]) for i in ids)])
         for run in runs:
             note = c["results"][run["id"]]["note"]
             if note:
-                notes.append(
-                    f"* ``{c['call']}`` {c['errno']}, {how}, on ``{run['label']}``: {note}"
-                )
+                notes.setdefault((run["label"], note), []).append(f"``{c['call']}`` {c['errno']}")
     header = ["call", "errno", "provoked by", *(f"``{r['label']}``" for r in runs)]
     lines += [f"{len(cases)} cases do not give the same answer on every {noun}.", ""]
     lines += _table(header, rows)
     if notes:
-        lines += ["What the report said:", "", *notes, ""]
+        lines += ["What the report said, once per reason:", ""]
+        for (label, note), which in notes.items():
+            lines.append(f"* on ``{label}``: {_text(note)} ({', '.join(which)})")
+        lines.append("")
     return lines
 
 
@@ -119,8 +127,8 @@ def _conditions() -> list[str]:
             expect = "success" if cond.expect == 0 else errno_name(cond.expect)
             who = " (uid 65534)" if case.unprivileged else ""
             items.append(
-                f"* ``{case.syscall}`` {errno_name(case.errno)}, {case.how}{who}: "
-                f"{cond.describe()}, {expect}: {cond.why}."
+                f"* ``{case.syscall}`` {errno_name(case.errno)}, {_text(case.how)}{who}: "
+                f"{_text(cond.describe())}, {expect}: {_text(cond.why)}."
             )
     return [*lines, *(items or ["None."]), ""]
 
