@@ -232,7 +232,7 @@ def test_check_dir_must_be_a_directory() -> None:
         capture_output=True,
         text=True,
     )
-    assert proc.returncode == 2 and "not a directory" in proc.stderr
+    assert proc.returncode == 2 and "not a writable directory" in proc.stderr
 
 
 def test_a_condition_on_an_unknown_lsm_list_accepts_both_answers() -> None:

@@ -53,8 +53,10 @@ def _check(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.dir is not None and not os.path.isdir(args.dir):
-        print(f"sysapi check: --dir {args.dir}: not a directory", file=sys.stderr)
+    if args.dir is not None and not (
+        os.path.isdir(args.dir) and os.access(args.dir, os.W_OK | os.X_OK)
+    ):
+        print(f"sysapi check: --dir {args.dir}: not a writable directory", file=sys.stderr)
         return 2
     results = conformance.run(args.area, directory=args.dir)
     if args.json:
