@@ -9,8 +9,9 @@ Each RESULT_DIR is one run, as ``tools/kernel-matrix.sh`` (``WORK/results/<relea
 write it: ``check.json`` (``python -m sysapi check --json``), ``uname`` and ``meta`` (group:
 kernel, kernel-tmpfs or filesystem; commit, date, package, how). The output keeps, per run,
 where and what was tested and its summary, and every case whose verdict, observed errno or
-applied condition is not the same in all runs of its group, or that is unexpected anywhere: the
-docs page "Behaviour by kernel and filesystem" (``docs/_ext/sysapi_behaviour.py``) shows that.
+applied condition is not the same in all runs of its group, or that is unexpected anywhere, with
+its results in those groups: the docs page "Behaviour by kernel and filesystem"
+(``docs/_ext/sysapi_behaviour.py``) shows that.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def load(directory: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     # The kernel groups compare kernels (the host is one of them), the filesystem group
     # compares filesystems on one kernel.
     label = meta.get("package", "?") if group == "filesystem" else release
+    if meta.get("package") == "host":
+        label += " (host)"
     run = {
         "id": f"{group}:{label}",
         "group": group,
@@ -89,12 +92,14 @@ def build(directories: list[Path]) -> dict[str, Any]:
     keys = sorted(set().union(*tables)) if tables else []
     for key in keys:
         cells = {run["id"]: _cell(t.get(key)) for run, t in zip(runs, tables, strict=True)}
-        differs = False
-        for group in {run["group"] for run in runs}:
-            seen = {json.dumps(cells[r["id"]]) for r in runs if r["group"] == group}
-            differs |= len(seen) > 1
-        differs |= any(c["verdict"] == "UNEXPECTED" for c in cells.values())
-        if not differs:
+        # Keep the cells of the groups where the case differs (or is unexpected).
+        kept: dict[str, dict[str, Any]] = {}
+        for group in sorted({run["group"] for run in runs}):
+            mine = {r["id"]: cells[r["id"]] for r in runs if r["group"] == group}
+            seen = {json.dumps(c) for c in mine.values()}
+            if len(seen) > 1 or any(c["verdict"] == "UNEXPECTED" for c in mine.values()):
+                kept.update(mine)
+        if not kept:
             continue
         row = next(t[key] for t in tables if key in t)
         cases.append(
@@ -104,10 +109,22 @@ def build(directories: list[Path]) -> dict[str, Any]:
                 "errno": row["errno"],
                 "how": row["how"],
                 "unprivileged": row["unprivileged"],
-                "results": cells,
+                "results": kept,
             }
         )
     return {"generated_by": "tools/behaviour.py", "runs": runs, "cases": cases}
+
+
+def dump(data: dict[str, Any]) -> str:
+    """JSON with one run and one case a line: small, and a rerun diffs line by line."""
+
+    def items(key: str) -> str:
+        return ",\n".join(json.dumps(x, ensure_ascii=False) for x in data[key])
+
+    return (
+        f'{{"generated_by": {json.dumps(data["generated_by"])},\n'
+        f'"runs": [\n{items("runs")}\n],\n"cases": [\n{items("cases")}\n]}}\n'
+    )
 
 
 def main() -> None:
@@ -116,7 +133,7 @@ def main() -> None:
     parser.add_argument("results", nargs="+", type=Path)
     args = parser.parse_args()
     data = build(args.results)
-    args.output.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    args.output.write_text(dump(data))
     for run in data["runs"]:
         s = run["summary"]
         print(
