@@ -4,6 +4,15 @@ A :class:`Case` provokes one documented errno of one call through sysapi's publi
 engine runs it (in a forked child when it must drop privileges, lower limits or may disturb the
 process), observes the errno, and compares it with what the spec expects on Linux. The same
 cases run in the test suite and in ``python -m sysapi check``.
+
+A case separates its preparation from the call it provokes: what runs under :class:`setup`
+(and the :class:`Context` helpers, which do) may fail without a verdict on the call — the case
+is then "not provoked here", with the set-up's error as the reason — while any other failure is
+judged. Where Linux answers differently on some kernels, filesystems or with some security
+module, the case carries :class:`Condition` objects, and the :class:`Environment` (kernel
+release, the scratch filesystem, the active LSMs) decides which applies. The filesystem cases
+(:data:`FILESYSTEM_AREAS`, :data:`FILESYSTEM_CALLS`) make their scratch directories in the
+directory given to :func:`run` (``check --dir``).
 """
 
 from __future__ import annotations
