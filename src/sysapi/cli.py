@@ -32,6 +32,8 @@ def _print_table(results: list[Result]) -> None:
         observed = row["observed"] or "-"
         line = f"expected {row['expected']}, observed {observed}: {row['verdict']}"
         print(f"  {'':<13} {line}")
+        if row["condition"]:
+            print(f"  {'':<13} ({row['condition']})")
         if row["detail"]:
             print(f"  {'':<13} ({row['detail']})")
 
@@ -59,12 +61,18 @@ def _check(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    results = conformance.run(args.area)
+    if args.dir is not None and not (
+        os.path.isdir(args.dir) and os.access(args.dir, os.W_OK | os.X_OK)
+    ):
+        print(f"sysapi check: --dir {args.dir}: not a writable directory", file=sys.stderr)
+        return 2
+    results = conformance.run(args.area, directory=args.dir)
     if args.json:
         print(json.dumps([r.as_dict() for r in results], indent=2))
     else:
         _print_table(results)
         print()
+        print(conformance.environment(args.dir).describe())
         print(_summary(results))
     return 0 if all(r.verdict.ok for r in results) else 1
 
@@ -106,6 +114,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="provoke every documented errno on this kernel")
     check.add_argument("--json", action="store_true", help="one object per case")
     check.add_argument("--area", help="only this area (fs, xattr, inotify, memory, ...)")
+    check.add_argument(
+        "--dir",
+        metavar="PATH",
+        help="run the filesystem cases (fs, xattr, inotify, fincore) in a private scratch "
+        "directory made in PATH, on the filesystem that holds it",
+    )
     check.set_defaults(func=_check)
     command = next((arg for arg in argv or () if not arg.startswith("-")), None)
     if command == "check":

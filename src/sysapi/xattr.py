@@ -132,7 +132,8 @@ def _set_entries() -> list[Any]:
         notes(
             errno.ENOSPC,
             "no space left to store the attribute: on ext4 without the ea_inode feature a value "
-            "must fit in the inode and one block (about 4 KiB)",
+            "must fit in the inode and one block (about 4 KiB), on btrfs in one leaf (node size, "
+            "16 KiB by default); XFS and tmpfs store values up to XATTR_SIZE_MAX",
         ),
         notes(
             errno.ENOTSUP,
@@ -142,8 +143,9 @@ def _set_entries() -> list[Any]:
         man(errno.E2BIG, "the value is larger than XATTR_SIZE_MAX (64 KiB)"),
         man(
             errno.EPERM,
-            "trusted.* or security.* without CAP_SYS_ADMIN; user.* on a symlink, device file, "
-            "FIFO or socket, or on a sticky directory the caller does not own; or the file is "
+            "trusted.* or security.* without CAP_SYS_ADMIN (before Linux 6.10, with the BPF LSM "
+            "active, security.* needed no capability); user.* on a symlink, device file, FIFO "
+            "or socket, or on a sticky directory the caller does not own; or the file is "
             "immutable or append-only",
         ),
         man(errno.ERANGE, _NAME_RANGE),
