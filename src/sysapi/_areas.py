@@ -55,7 +55,7 @@ EXPORTS: Final[dict[str, str]] = {
         SPLICE_F_GIFT SPLICE_F_MORE SPLICE_F_MOVE SPLICE_F_NONBLOCK
         SYNC_FILE_RANGE_WAIT_AFTER SYNC_FILE_RANGE_WAIT_BEFORE SYNC_FILE_RANGE_WRITE
         SpliceFlags SyncFileRangeFlags block_map fibmap figetbsz readahead sync_file_range
-        tee vmsplice
+        tee vmsplice vmsplice_zero_copy
     """,
     "xattr": """
         XATTR_CREATE XATTR_NAME_MAX XATTR_REPLACE XATTR_SIZE_MAX XattrFlags Xattrs

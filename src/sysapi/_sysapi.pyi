@@ -8,6 +8,10 @@ import cffi
 ffi: cffi.FFI
 
 class _Lib:
+    # ---- base ----
+    EHWPOISON: int
+    SYSAPI_FFI_STAMP: int
+
     # ---- fs ----
     FIBMAP: int
     FIGETBSZ: int
@@ -18,6 +22,7 @@ class _Lib:
     SPLICE_F_NONBLOCK: int
     SPLICE_F_MORE: int
     SPLICE_F_GIFT: int
+    IOV_MAX: int
     def sysapi_readahead(self, fd: int, offset: int, count: int, /) -> int: ...
     def sysapi_fibmap(self, fd: int, block: int, /) -> int: ...
     def sysapi_figetbsz(self, fd: int, /) -> int: ...
@@ -25,6 +30,9 @@ class _Lib:
     def sysapi_sync_file_range(self, fd: int, offset: int, nbytes: int, flags: int, /) -> int: ...
     def sysapi_tee(self, fd_in: int, fd_out: int, len: int, flags: int, /) -> int: ...
     def sysapi_vmsplice(
+        self, fd: int, bases: cffi.FFI.CData, lens: cffi.FFI.CData, count: int, flags: int, /
+    ) -> int: ...
+    def sysapi_vmsplice_copy(
         self, fd: int, bases: cffi.FFI.CData, lens: cffi.FFI.CData, count: int, flags: int, /
     ) -> int: ...
 

@@ -23,7 +23,6 @@ import time
 import warnings
 import weakref
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Final
 
 from sysapi import _record, _struct, _syscall
 from sysapi._convert import fspath
@@ -32,7 +31,11 @@ from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, man, spec
 from sysapi.inotify import _read_limit
 
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Final
+
     from _typeshed import ReadableBuffer
 
 __all__ = [

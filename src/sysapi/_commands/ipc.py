@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import pwd
 import stat
 import sys
 from collections.abc import Callable
-from typing import Any
 
 from sysapi import ipc
+from sysapi._commands import dumps, plain
 from sysapi.ipc import SHM_DEST, SHM_LOCKED
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SYSVIPC = "/proc/sysvipc"
 
@@ -259,7 +263,7 @@ def _ipcs(args: argparse.Namespace) -> int:
         "posix_sem": posix_semaphores(),
     }
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(dumps(report, indent=2))
         return 0
     print(sysv_text(report["msg"], report["shm"], report["sem"]), end="")
     print(posix_text(report["posix_mq"], report["posix_sem"]), end="")
@@ -270,7 +274,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "ipcs",
         help="list the SysV and POSIX IPC objects, as util-linux ipcs (read only)",
-        description=__doc__,
+        description=plain(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--json", action="store_true", help="one object with a list per kind")
