@@ -623,10 +623,11 @@ if ffi.sizeof("struct sembuf") != _SEMBUF.size or (
 ) != (2, 4):
     raise ImportError("struct sembuf is not the Linux layout (unsigned short, short, short)")
 _SEMBUF_SIZE: Final = _SEMBUF.size
+_SHORT_BITS: Final = 8 * ffi.sizeof("short")
 _SEMBUF_RANGES: Final = (
-    ("sem_num", 0, 0xFFFF),
-    ("sem_op", -0x8000, 0x7FFF),
-    ("sem_flg", -0x8000, 0x7FFF),
+    ("sem_num", 0, (1 << _SHORT_BITS) - 1),
+    ("sem_op", -(1 << (_SHORT_BITS - 1)), (1 << (_SHORT_BITS - 1)) - 1),
+    ("sem_flg", -(1 << (_SHORT_BITS - 1)), (1 << (_SHORT_BITS - 1)) - 1),
 )
 
 
