@@ -95,7 +95,8 @@ def test_static_view_for_type_checkers_lists_every_area() -> None:
 
 def test_c_areas_conformance_and_commands_derive_from_the_list() -> None:
     for kind in ("_ffi", "conformance", "_commands"):
-        files = {p.stem for p in (SRC / kind).glob("*.py")} - {"__init__", "base"}
+        # Private helpers (`_support.py`) serve the areas; every public module is an area.
+        files = {p.stem for p in (SRC / kind).glob("[!_]*.py")} - {"base"}
         assert files <= set(AREAS), f"{kind}/ has a module that is no area: {files - set(AREAS)}"
     assert set(_areas.COMMANDS.values()) <= set(AREAS)
 
@@ -153,6 +154,17 @@ def test_registry_answers_for_areas_not_loaded_yet() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert out.stdout.split() == ["getxattr", "True", "True"]
+
+
+def test_conformance_loads_every_area_before_any_child_drops_privileges() -> None:
+    code = (
+        "import sys\n"
+        "from sysapi import conformance\n"
+        "conformance.all_cases()\n"
+        "print(' '.join(m for m in sys.modules if m.startswith('sysapi.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert {f"sysapi.{area}" for area in AREAS} <= set(out.stdout.split())
 
 
 def test_lazy_names_are_the_area_objects() -> None:

@@ -11,9 +11,9 @@ name from :data:`AREAS`, never listed again:
   exists, importing only the one a command line names (:data:`COMMANDS`);
 - the tests, the fuzz targets and the docs iterate :data:`AREAS`.
 
-What must stay static for type checkers (the re-exports under ``TYPE_CHECKING`` in
-``sysapi/__init__.py``) and the generated tables below are checked against this list by
-``tests/test_api.py``, whose failure prints the tables to paste after a change.
+What must stay static for type checkers (the re-exports of ``sysapi/__init__.pyi``) and the
+generated tables below are checked against this list by ``tests/test_api.py``, whose failure
+prints the tables to paste after a change.
 """
 
 from __future__ import annotations
@@ -107,22 +107,27 @@ EXPORTS: Final[dict[str, str]] = {
     """,
     "process": """
         CLD_CONTINUED CLD_DUMPED CLD_EXITED CLD_KILLED CLD_STOPPED CLD_TRAPPED CldCode
-        IdType P_ALL P_PGID P_PID P_PIDFD WCONTINUED WEXITED WNOHANG WNOWAIT WSTOPPED
-        WaitidOptions WaitidResult waitid
+        IdType PIDFD_NONBLOCK PIDFD_SIGNAL_PROCESS_GROUP PIDFD_SIGNAL_THREAD
+        PIDFD_SIGNAL_THREAD_GROUP PIDFD_THREAD P_ALL P_PGID P_PID P_PIDFD PidFd PidfdFlags
+        PidfdSignalFlags WCONTINUED WEXITED WNOHANG WNOWAIT WSTOPPED WaitidOptions
+        WaitidResult pidfd_getfd pidfd_open pidfd_send_signal waitid
     """,
     "signals": """
-        SI_ASYNCIO SI_KERNEL SI_MESGQ SI_QUEUE SI_SIGIO SI_TIMER SI_TKILL SI_USER SiCode
-        SigInfo block_signals sigqueue sigtimedwait sigwaitinfo
+        SFD_CLOEXEC SFD_NONBLOCK SI_ASYNCIO SI_KERNEL SI_MESGQ SI_QUEUE SI_SIGIO SI_TIMER
+        SI_TKILL SI_USER SiCode SigInfo SignalFd SignalfdFlags block_signals signalfd
+        sigqueue sigtimedwait sigwaitinfo
     """,
     "ipc": """
         GETALL GETNCNT GETPID GETVAL GETZCNT IPC_CREAT IPC_EXCL IPC_INFO IPC_NOWAIT
-        IPC_PRIVATE IPC_RMID IPC_SET IPC_STAT IpcCtl IpcFlags IpcPerm MSG_COPY MSG_EXCEPT
-        MSG_INFO MSG_NOERROR MSG_STAT MSG_STAT_ANY MsgCtl MsgFlags MsqidDs SEM_INFO
-        SEM_STAT SEM_STAT_ANY SEM_UNDO SETALL SETVAL SHM_DEST SHM_EXEC SHM_HUGETLB SHM_INFO
-        SHM_LOCK SHM_LOCKED SHM_NORESERVE SHM_RDONLY SHM_REMAP SHM_RND SHM_STAT
-        SHM_STAT_ANY SHM_UNLOCK SemBuf SemCtl SemFlags SemidDs ShmAttachment ShmFlags
-        ShmidDs ftok msgctl msgget msgrcv msgsnd semctl semget semop semtimedop shmat
-        shmctl shmdt shmget
+        IPC_PRIVATE IPC_RMID IPC_SET IPC_STAT IpcCtl IpcFlags IpcPerm MQ_PRIO_MAX MSG_COPY
+        MSG_EXCEPT MSG_INFO MSG_NOERROR MSG_STAT MSG_STAT_ANY MessageQueue MqAttr MsgCtl
+        MsgFlags MsqidDs NamedSemaphore SEM_INFO SEM_SIZE SEM_STAT SEM_STAT_ANY SEM_UNDO
+        SEM_VALUE_MAX SETALL SETVAL SHM_DEST SHM_EXEC SHM_HUGETLB SHM_INFO SHM_LOCK
+        SHM_LOCKED SHM_NORESERVE SHM_RDONLY SHM_REMAP SHM_RND SHM_STAT SHM_STAT_ANY
+        SHM_UNLOCK SemBuf SemCtl SemFlags Semaphore SemidDs ShmAttachment ShmFlags ShmidDs
+        ftok mq_getattr mq_notify mq_open mq_receive mq_send mq_setattr mq_timedreceive
+        mq_timedsend mq_unlink msgctl msgget msgrcv msgsnd sem_open sem_unlink semctl
+        semget semop semtimedop shmat shmctl shmdt shmget
     """,
 }
 
@@ -141,16 +146,19 @@ COMMANDS: Final[dict[str, str]] = {
 # ---- end of the generated tables -----------------------------------------------------------
 
 
-_owners: dict[str, str] = {}
+_owners: dict[str, str] | None = None
 
 
 def owner(name: str) -> str | None:
     """The module (an area, ``errors`` or ``fd``) that defines the public ``sysapi.<name>``,
     from the tables (no import)."""
-    if not _owners:
+    global _owners
+    if _owners is None:
+        table: dict[str, str] = {}
         for area, names in EXPORTS.items():
-            _owners.update(dict.fromkeys(names.split(), area))
-        _owners.update({area: area for area in AREAS}, **CORE)
+            table.update(dict.fromkeys(names.split(), area))
+        table.update({area: area for area in AREAS}, **CORE)
+        _owners = table  # complete before another thread can see it
     return _owners.get(name)
 
 

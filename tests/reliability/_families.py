@@ -136,13 +136,18 @@ def fs_block_map(scratch: Path, slot: int, defer: Defer) -> Op:
     return op
 
 
-@family("fs", "tee", "vmsplice")
+@family("fs", "tee", "vmsplice", "vmsplice_zero_copy")
 def fs_pipes(scratch: Path, slot: int, defer: Defer) -> Op:
     a_r, a_w = os.pipe()
     b_r, b_w = os.pipe()
     for fd in (a_r, a_w, b_r, b_w):
         defer(os.close, fd)
     payload = f"slot {slot}".encode()
+    page = mmap.mmap(-1, mmap.PAGESIZE)
+    defer(page.close)
+    page[: len(payload)] = payload
+    view = memoryview(page)[: len(payload)]
+    defer(view.release)
 
     def op() -> int:
         assert S.vmsplice(a_w, [payload]) == len(payload)
@@ -150,7 +155,9 @@ def fs_pipes(scratch: Path, slot: int, defer: Defer) -> Op:
         assert os.read(b_r, 4096) == payload
         assert os.read(a_r, 4096) == payload
         expect(errno.EINVAL, S.tee, a_r, a_w, 1)  # both ends of one pipe
-        return 3
+        assert S.vmsplice_zero_copy(a_w, [view]) == len(payload)
+        assert os.read(a_r, 4096) == payload
+        return 4
 
     return op
 
@@ -412,10 +419,10 @@ def clock_calls(scratch: Path, slot: int, defer: Defer) -> Op:
 # ---- process, signals, ipc --------------------------------------------------------------------
 
 
-@family("process", "waitid", "P_PID", "WNOHANG")
-def process_waitid(scratch: Path, slot: int, defer: Defer) -> Op:
+def _sleeping_child(defer: Defer) -> int:
+    """A child that waits to be killed: killed and reaped when the family's run ends."""
     pid = os.fork()
-    if pid == 0:  # a child that waits to be killed
+    if pid == 0:
         try:
             time.sleep(3600)
         finally:
@@ -427,6 +434,12 @@ def process_waitid(scratch: Path, slot: int, defer: Defer) -> Op:
             os.waitpid(pid, 0)
 
     defer(reap)
+    return pid
+
+
+@family("process", "waitid", "P_PID", "WNOHANG")
+def process_waitid(scratch: Path, slot: int, defer: Defer) -> Op:
+    pid = _sleeping_child(defer)
 
     def op() -> int:
         assert S.waitid(S.P_PID, pid, S.WEXITED | S.WNOHANG) is None
@@ -528,5 +541,166 @@ def ipc_semaphores(scratch: Path, slot: int, defer: Defer) -> Op:
             S.semctl(semid, 0, S.IPC_RMID)
         expect(errno.EINVAL, S.semop, semid, down)
         return 10
+
+    return op
+
+
+# ---- POSIX message queues and semaphores --------------------------------------------------------
+
+
+def _posix_name(slot: int, counter: list[int]) -> str:
+    counter[0] += 1
+    return f"/sysapi-soak-{os.getpid()}-{slot}-{counter[0]}"
+
+
+@family(
+    "ipc",
+    "mq_open",
+    "mq_unlink",
+    "mq_send",
+    "mq_timedsend",
+    "mq_receive",
+    "mq_timedreceive",
+    "mq_getattr",
+    "mq_setattr",
+    "mq_notify",
+    "MessageQueue",
+    "MqAttr",
+)
+def ipc_posix_queues(scratch: Path, slot: int, defer: Defer) -> Op:
+    """A queue created, used and removed per op (so that a leak of queues or descriptors shows
+    in the counts), and one kept for the whole run."""
+    counter = [0]
+    attr = S.MqAttr(mq_maxmsg=4, mq_msgsize=32)
+    kept_name = _posix_name(slot, counter)
+    kept = S.mq_open(kept_name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600, attr)
+    S.mq_unlink(kept_name)
+    defer(kept.close)
+    payload = f"slot {slot}".encode()
+
+    def op() -> int:
+        name = _posix_name(slot, counter)
+        q = S.mq_open(name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600, attr)
+        try:
+            assert q.send(payload, 3)
+            S.mq_send(q, b"low", 1)
+            assert S.mq_timedsend(q.fileno(), b"mid", 2, time.time() + 10)
+            assert S.mq_getattr(q).mq_curmsgs == 3
+            assert q.receive(timeout=5) == (payload, 3)
+            assert S.mq_timedreceive(q, None, time.time() + 10) == (b"mid", 2)
+            assert S.mq_receive(q) == (b"low", 1)
+            assert q.receive(timeout=0) is None
+            old = S.mq_setattr(q, S.MqAttr(mq_flags=os.O_NONBLOCK))
+            assert old.mq_flags == 0 and q.attr.mq_flags == os.O_NONBLOCK
+            expect(errno.EAGAIN, q.receive)
+            S.mq_notify(q, signal.SIGURG)
+            S.mq_notify(q, None)
+        finally:
+            q.close()
+            S.mq_unlink(name)
+        expect(errno.ENOENT, S.mq_unlink, name)
+        expect(errno.EMSGSIZE, kept.send, b"x" * 33)
+        assert kept.send(b"k", timeout=0) and kept.receive(timeout=0) == (b"k", 0)
+        return 19
+
+    return op
+
+
+# ---- process and signal descriptors -----------------------------------------------------------
+
+#: Above any RLIMIT_NOFILE: never an open descriptor.
+NO_SUCH_FD = 1 << 30
+
+
+@family(
+    "process",
+    "pidfd_open",
+    "pidfd_send_signal",
+    "pidfd_getfd",
+    "PidFd",
+    "PIDFD_NONBLOCK",
+)
+def process_pidfd(scratch: Path, slot: int, defer: Defer) -> Op:
+    pid = _sleeping_child(defer)
+    r, w = os.pipe()
+    defer(os.close, r)
+    defer(os.close, w)
+
+    def op() -> int:
+        with S.pidfd_open(pid, S.PIDFD_NONBLOCK) as pidfd:
+            assert pidfd.pid == pid
+            pidfd.send_signal(0)
+            S.pidfd_send_signal(pidfd, 0, slot)
+            assert pidfd.wait(S.WEXITED | S.WNOHANG) is None
+            expect(errno.EAGAIN, pidfd.wait)
+        with S.pidfd_open(os.getpid()) as me, S.pidfd_getfd(me, w) as dup:
+            os.write(dup.fileno(), b"d")
+            assert os.read(r, 1) == b"d"
+            expect(errno.EBADF, S.pidfd_getfd, me, NO_SUCH_FD)
+        expect(errno.ESRCH, S.pidfd_open, NO_SUCH_PID)
+        return 11
+
+    return op
+
+
+@family("ipc", "sem_open", "sem_unlink", "NamedSemaphore", "Semaphore")
+def ipc_posix_semaphores(scratch: Path, slot: int, defer: Defer) -> Op:
+    counter = [0]
+    shared = mmap.mmap(-1, PAGE)
+    defer(shared.close)
+    unnamed = S.Semaphore(shared, 1, offset=64)
+    defer(unnamed.close)
+
+    def op() -> int:
+        name = _posix_name(slot, counter)
+        s = S.sem_open(name, os.O_CREAT | os.O_EXCL, 0o600, 1)
+        try:
+            assert s.acquire() and not s.acquire(0) and not s.acquire(0.0001)
+            s.release()
+            assert s.value == 1
+            with S.sem_open(name) as again:
+                assert again.acquire(5) and s.value == 0
+                again.release()
+        finally:
+            s.close()
+            S.sem_unlink(name)
+        expect(errno.ENOENT, S.sem_unlink, name)
+        assert unnamed.acquire(5)
+        with S.Semaphore.from_buffer(shared, offset=64) as view:
+            assert view.value == 0
+            view.release()
+        assert unnamed.value == 1
+        return 16
+
+    return op
+
+
+@family("signals", "signalfd", "SignalFd", "SFD_NONBLOCK")
+def signals_signalfd(scratch: Path, slot: int, defer: Defer) -> Op:
+    """Each slot its own real-time signal (not signals_queue's), blocked in every thread: the
+    slot's descriptor reads what its op queued, through sigqueue and through a pidfd."""
+    sig = signal.SIGRTMIN + 10 + slot
+    me = os.getpid()
+    sfd = S.signalfd({sig})
+    defer(sfd.close)
+    pidfd = S.pidfd_open(me)
+    defer(pidfd.close)
+    counter = [0]
+
+    def op() -> int:
+        counter[0] += 1
+        S.sigqueue(me, sig, counter[0])
+        pidfd.send_signal(sig, -counter[0])
+        infos = sfd.read(5.0)
+        if len(infos) == 1:  # the second was queued after the first read began
+            infos += sfd.read(5.0)
+        assert [(i.si_signo, i.si_value, i.si_pid) for i in infos] == [
+            (sig, counter[0], me),
+            (sig, -counter[0], me),
+        ], infos
+        assert sfd.read(0) == []
+        with S.signalfd({sig}, S.SFD_NONBLOCK) as other:
+            assert other.read(0) == []
+        return 7
 
     return op
