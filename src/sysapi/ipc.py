@@ -1125,7 +1125,9 @@ def semop(semid: int, sops: Iterable[SemBuf]) -> None:
 
 
 def _timeout_ns(timeout: float) -> int:
-    """A relative timeout in seconds as ns; ValueError when negative or NaN."""
+    """A relative timeout in seconds as ns: TypeError for a non-number, ValueError when
+    negative or NaN; waits beyond _MAX_WAIT_NS (or inf) are capped there, an int64 ns
+    deadline still holds them."""
     if type(timeout) is int:
         if timeout < 0:
             raise ValueError(f"timeout must be >= 0 or None, not {timeout!r}")
@@ -1560,8 +1562,6 @@ SEM_INIT_SPEC: Final = spec(
 SEM_CLOSE_SPEC: Final = spec("sem_close", [man(errno.EINVAL, _SEM_INVALID)])
 SEM_DESTROY_SPEC: Final = spec("sem_destroy", [man(errno.EINVAL, _SEM_INVALID)])
 
-#: Waits longer than this (136 years, or inf) are capped: int64 ns hold the deadline.
-_MAX_WAIT: Final = 2.0**32
 _ceil: Final = math.ceil
 _ETIMEDOUT: Final = -errno.ETIMEDOUT
 _mq_send: Final = lib.sysapi_mq_send
@@ -1573,11 +1573,9 @@ _unpack: Final[Callable[[Any, int], bytes]] = ffi.unpack  # type: ignore[assignm
 
 
 def _deadline(timeout: float) -> int:
-    """The CLOCK_MONOTONIC deadline (ns) of a wait of ``timeout`` seconds."""
-    seconds = float(timeout)
-    if not seconds >= 0:
-        raise ValueError(f"timeout must be >= 0 or None, not {timeout!r}")
-    return _monotonic_ns() + _ceil(min(seconds, _MAX_WAIT) * 1e9)
+    """The CLOCK_MONOTONIC deadline (ns) of a wait of ``timeout`` seconds (validated and
+    capped as for semtimedop)."""
+    return _monotonic_ns() + _timeout_ns(timeout)
 
 
 def _abs_timespec(abs_timeout: float) -> tuple[int, int]:
