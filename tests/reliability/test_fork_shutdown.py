@@ -265,6 +265,9 @@ PROGRAM = textwrap.dedent(
     how = sys.argv[1]
     tmp = tempfile.mkdtemp()
     keep = []
+    # Blocked before any thread starts (the timers' and the waiters'): a thread that does not
+    # block them would take the pending SIGUSR1 below and die of it.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGRTMIN})
     if hasattr(sysapi, "Inotify"):
         for _ in range(4):
             ino = sysapi.Inotify()
@@ -300,7 +303,6 @@ PROGRAM = textwrap.dedent(
         threading.Thread(target=s.acquire, daemon=True).start()
         keep.append(sysapi.Semaphore(bytearray(64), 1))
     if hasattr(sysapi, "SignalFd"):
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGRTMIN})
         sfd = sysapi.signalfd({signal.SIGUSR1})
         os.kill(os.getpid(), signal.SIGUSR1)  # pending, never read
         keep.append(sfd)
