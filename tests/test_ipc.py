@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import sysv_ids, sysv_left_behind
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,18 +18,9 @@ from sysapi import errors, ipc
 from sysapi.ipc import IPC_CREAT, IPC_EXCL, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, SHM_RDONLY
 
 
-def _segments() -> set[int]:
-    """The shmids that exist now (what ``ipcs -m`` lists)."""
-    with open("/proc/sysvipc/shm") as f:
-        return {int(line.split()[1]) for line in list(f)[1:]}
-
-
 @pytest.fixture(autouse=True)
 def no_segment_left_behind() -> Iterator[None]:
-    before = _segments()
-    yield
-    gc.collect()
-    assert _segments() - before == set(), "a test left a shared memory segment behind"
+    yield from sysv_left_behind("shm")
 
 
 @pytest.fixture
@@ -175,7 +167,7 @@ def test_ipc_stat(tmp_path: Path) -> None:
             assert marked.shm_perm.key == IPC_PRIVATE
             ipc.shmctl(sid, IPC_RMID)  # may be repeated
     finally:
-        if sid in _segments():
+        if sid in sysv_ids("shm"):
             ipc.shmctl(sid, IPC_RMID)
     with pytest.raises(errors.EINVAL):
         ipc.shmctl(sid, IPC_STAT)
