@@ -30,7 +30,7 @@ def build() -> FFI:
     ffibuilder.set_source(
         "sysapi._sysapi",
         source,
-        libraries=["rt"],
+        libraries=["rt", "dl"],  # dl: sem_clockwait looked up at run time (glibc < 2.34)
         extra_compile_args=["-O2", "-Wall", "-Wno-unused-function"],
     )
     return ffibuilder
