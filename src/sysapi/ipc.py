@@ -19,9 +19,9 @@ import resource
 import time
 import warnings
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from sysapi import _syscall
 from sysapi._convert import fspath, name_bytes
@@ -764,7 +764,8 @@ _mq_send: Final = lib.sysapi_mq_send
 _mq_receive: Final = lib.sysapi_mq_receive
 _mq_send_until: Final = lib.sysapi_mq_send_until
 _mq_receive_until: Final = lib.sysapi_mq_receive_until
-_unpack: Final = ffi.unpack
+#: ffi.unpack of a char[] is bytes.
+_unpack: Final = cast(Callable[[Any, int], bytes], ffi.unpack)
 
 
 def _deadline(timeout: float) -> int:
@@ -792,7 +793,7 @@ def _message(data: object) -> Any:
     if isinstance(data, str):
         raise TypeError("a message is bytes-like, not str")
     try:
-        return ffi.from_buffer(data)
+        return ffi.from_buffer(data)  # type: ignore[call-overload]
     except BufferError as exc:
         raise TypeError(f"a message must be a contiguous buffer: {exc}") from exc
 
@@ -1161,7 +1162,7 @@ class _SemaphoreBase:
     _h: Any
 
     def _new_holder(self) -> Any:
-        h = ffi.new("struct sysapi_sem *")
+        h: Any = ffi.new("struct sysapi_sem *")
         h.state = _SEM_DONE  # unusable until the open or init succeeds
         self._h = h
         return h
