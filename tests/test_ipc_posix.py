@@ -189,7 +189,7 @@ def test_send_takes_any_bytes_like(mq: MessageQueue) -> None:
     mq.send(b"")
     assert [mq.receive() for _ in range(3)] == [(b"ba", 0), (b"mv", 0), (b"", 0)]
     with pytest.raises(TypeError):
-        mq.send("text")  # type: ignore[arg-type]
+        mq.send("text")
     with pytest.raises(TypeError):
         mq.send(memoryview(bytearray(8))[::2])
 
@@ -248,9 +248,9 @@ def test_message_and_priority_errors(mq: MessageQueue) -> None:
     with pytest.raises(errors.EMSGSIZE) as info:
         mq.send(b"x" * 65, timeout=1)
     assert info.value.syscall == "mq_timedsend"
-    with pytest.raises(errors.EINVAL) as info:
+    with pytest.raises(errors.EINVAL) as bad:
         mq.send(b"x", MQ_PRIO_MAX)
-    assert info.value.documented
+    assert bad.value.documented
     with pytest.raises((OverflowError, ValueError)):
         mq.send(b"x", -1)
     mq.send(b"top", MQ_PRIO_MAX - 1)
