@@ -1309,7 +1309,7 @@ class Semaphore(_SemaphoreBase):
     ``buffer`` is writable memory the other processes share: a :class:`ShmAttachment`, or an
     ``mmap.mmap`` mapped ``MAP_SHARED`` before ``fork``. While open the semaphore holds an
     export of ``buffer`` (``ShmAttachment.detach()`` and ``mmap.close()`` raise BufferError);
-    :meth:`close` lets it go, after ``sem_destroy`` when this object initialized it. Use
+    ``close()`` lets it go, after ``sem_destroy`` when this object initialized it. Use
     :meth:`from_buffer` for one that another process (or attachment) initialized.
 
     A read-only buffer raises TypeError; an ``offset`` that is not a multiple of 8, or that
