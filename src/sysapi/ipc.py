@@ -1244,18 +1244,18 @@ class _SemaphoreBase:
                 _syscall.raise_errno(-result, SEM_GETVALUE_SPEC)
         return int(result)
 
-    def _close_spec(self) -> ErrorSpec:
-        return SEM_CLOSE_SPEC
-
-    def close(self) -> None:
-        """Close it (a no-op when closed already). A thread waiting in :meth:`acquire` at that
-        moment keeps waiting; the close completes when it returns."""
+    def _close(self, spec: ErrorSpec) -> None:
         result = lib.sysapi_sem_close(self._h)
         if result == _SEM_CLOSED:
             return
         result = self._result(result)
         if result < 0:
-            _syscall.raise_errno(-result, self._close_spec())
+            _syscall.raise_errno(-result, spec)
+
+    def close(self) -> None:
+        """Close it (a no-op when closed already). A thread waiting in :meth:`acquire` at that
+        moment keeps waiting; the close completes when it returns."""
+        self._close(SEM_CLOSE_SPEC)
 
     def __enter__(self) -> Any:
         return self
@@ -1364,8 +1364,11 @@ class Semaphore(_SemaphoreBase):
         if view is not None:
             ffi.release(view)
 
-    def _close_spec(self) -> ErrorSpec:
-        return SEM_DESTROY_SPEC
+    def close(self) -> None:
+        """Close it (a no-op when closed already): ``sem_destroy`` when this object initialized
+        it, then the buffer is let go. A thread waiting in ``acquire`` at that moment keeps
+        waiting; the close completes when it returns."""
+        self._close(SEM_DESTROY_SPEC)
 
     def __enter__(self) -> Semaphore:
         return self
