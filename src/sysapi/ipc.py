@@ -664,10 +664,6 @@ MQ_NOTIFY_SPEC: Final = spec(
 )
 
 _SEM_INVALID = "the semaphore is not valid"
-_SEM_INVALID_REASON = (
-    "sysapi passes only semaphores it opened or initialized; a closed one raises ValueError "
-    "before any call"
-)
 
 SEM_OPEN_SPEC: Final = spec(
     "sem_open",
