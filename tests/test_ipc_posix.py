@@ -522,6 +522,30 @@ def test_only_one_task_waits_on_a_queue(mq: MessageQueue) -> None:
     assert asyncio.run(main()) == (b"one", 0)
 
 
+def test_close_wakes_a_waiting_task() -> None:
+    name = unique()
+    q = ipc.mq_open(name, os.O_CREAT | os.O_RDWR)
+    fd = q.fileno()
+
+    async def main() -> None:
+        waiter = asyncio.ensure_future(q.areceive())
+        await asyncio.sleep(0.02)
+        with pytest.raises(RuntimeError):
+            q.detach()
+        q.close()
+        assert q.closed
+        with pytest.raises(ValueError):
+            await asyncio.wait_for(waiter, 10)
+
+    try:
+        asyncio.run(main())
+        with pytest.raises(OSError):
+            os.fstat(fd)  # closed once the task had removed its reader
+    finally:
+        q.close()
+        ipc.mq_unlink(name)
+
+
 def test_the_ipc_module_imports_asyncio_only_in_its_async_methods() -> None:
     tree = ast.parse(Path(ipc.__file__).read_text())
     top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]

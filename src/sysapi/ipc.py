@@ -830,11 +830,12 @@ class MessageQueue(Fd):
     the call would block. A signal handler that returns lets the wait go on with the time left
     (PEP 475); one that raises interrupts it.
 
-    ``close()`` closes this descriptor only (``mq_unlink`` removes the queue); it does not wake
-    a thread blocked in ``receive`` or ``send`` on it.
+    ``close()`` closes this descriptor only (``mq_unlink`` removes the queue). It wakes a task
+    waiting in :meth:`areceive` (which then raises ValueError), but not a thread blocked in
+    ``receive`` or ``send``.
     """
 
-    __slots__ = ("_async_waiting", "_msgsize", "_slots", "name")
+    __slots__ = ("_closing_fd", "_msgsize", "_slots", "_waiter", "name")
 
     name: str
     _msgsize: int
@@ -859,7 +860,8 @@ class MessageQueue(Fd):
             raise
         self._msgsize = msgsize
         self._slots: list[tuple[Any, Any]] = []
-        self._async_waiting = False
+        self._waiter: tuple[Any, Any] | None = None  # (loop, future) of an areceive
+        self._closing_fd = -1
         self.name = _name_str(name)
         super().__init__(fd)
 
@@ -969,23 +971,49 @@ class MessageQueue(Fd):
         import asyncio  # only for the async methods: importing sysapi does not load asyncio
 
         loop = asyncio.get_running_loop()
-        if self._async_waiting:
+        if self._waiter is not None:
             raise RuntimeError("another task is already waiting on this MessageQueue")
-        self._async_waiting = True
+        while True:
+            message = self.receive(0)  # ValueError once closed
+            if message is not None:
+                return message
+            fd = self.fileno()
+            ready = loop.create_future()
+            self._waiter = (loop, ready)
+            loop.add_reader(fd, _set_ready, ready)
+            try:
+                await ready
+            finally:
+                loop.remove_reader(fd)
+                self._waiter = None
+                # Closed meanwhile: the descriptor was left open for remove_reader.
+                closing, self._closing_fd = self._closing_fd, -1
+                if closing >= 0:
+                    os.close(closing)
+
+    def close(self) -> None:
+        """Close the descriptor. A task waiting in :meth:`areceive` wakes up and raises
+        ValueError (the descriptor is closed once it has removed its reader)."""
+        waiter = self._waiter
+        if waiter is None:
+            super().close()
+            return
+        fd, self._fd = self._fd, -1
+        if fd < 0:
+            return
+        self._closing_fd = fd
+        loop, ready = waiter
         try:
-            while True:
-                message = self.receive(0)
-                if message is not None:
-                    return message
-                ready = loop.create_future()
-                fd = self.fileno()
-                loop.add_reader(fd, _set_ready, ready)
-                try:
-                    await ready
-                finally:
-                    loop.remove_reader(fd)
-        finally:
-            self._async_waiting = False
+            loop.call_soon_threadsafe(_set_ready, ready)
+        except RuntimeError:  # the loop is closed: no task will come back for it
+            self._closing_fd = -1
+            os.close(fd)
+
+    def detach(self) -> int:
+        """Give up ownership: return the descriptor and leave this object closed."""
+        if self._waiter is not None:
+            raise RuntimeError("detach() while a task waits on this MessageQueue")
+        return super().detach()
 
     def __aiter__(self) -> AsyncIterator[tuple[bytes, int]]:
         return self
