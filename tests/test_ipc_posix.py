@@ -33,6 +33,7 @@ import pytest
 
 import sysapi
 from sysapi import errors, ipc
+from sysapi._sysapi import lib
 from sysapi.ipc import MQ_PRIO_MAX, SEM_SIZE, SEM_VALUE_MAX, MessageQueue, MqAttr
 
 _COUNTER = itertools.count()
@@ -573,6 +574,24 @@ def test_acquire_release_value(sem: ipc.NamedSemaphore) -> None:
 
 def test_a_timed_acquire_wakes_on_release(sem: ipc.NamedSemaphore) -> None:
     sem.acquire()
+    threading.Timer(0.05, sem.release).start()
+    assert sem.acquire(30) is True
+
+
+@pytest.fixture
+def fallback() -> Iterator[None]:
+    """Timed waits through the sem_timedwait fallback (a glibc without sem_clockwait)."""
+    lib.sysapi_sem_clockwait_disable(1)
+    try:
+        yield
+    finally:
+        lib.sysapi_sem_clockwait_disable(0)
+
+
+def test_timed_acquire_through_the_fallback(sem: ipc.NamedSemaphore, fallback: None) -> None:
+    assert not lib.sysapi_sem_clockwait_available()
+    assert sem.acquire(0.01) is True
+    assert sem.acquire(0.01) is False
     threading.Timer(0.05, sem.release).start()
     assert sem.acquire(30) is True
 

@@ -1171,9 +1171,12 @@ _sem_trywait: Final = lib.sysapi_sem_trywait
 _sem_clockwait: Final = lib.sysapi_sem_clockwait
 _sem_post: Final = lib.sysapi_sem_post
 _sem_getvalue: Final = lib.sysapi_sem_getvalue
-#: sem_clockwait is glibc 2.30; without it timed waits use sem_timedwait (see the C shim).
-_HAS_CLOCKWAIT: Final = bool(lib.sysapi_sem_clockwait_available())
-_TIMED_SPEC: Final = SEM_CLOCKWAIT_SPEC if _HAS_CLOCKWAIT else SEM_TIMEDWAIT_SPEC
+
+
+def _timed_spec() -> ErrorSpec:
+    """The spec of the call a timed wait used: sem_clockwait (glibc 2.30) is looked up at run
+    time, sem_timedwait is the fallback without it (see the C shim)."""
+    return SEM_CLOCKWAIT_SPEC if lib.sysapi_sem_clockwait_available() else SEM_TIMEDWAIT_SPEC
 
 
 class _SemaphoreBase:
@@ -1241,11 +1244,12 @@ class _SemaphoreBase:
             if result == 0:
                 return True
             if result == _ETIMEDOUT:
-                # sem_timedwait's realtime deadline can pass early after a clock step.
-                if _HAS_CLOCKWAIT or _monotonic_ns() >= deadline:
+                # Always true after sem_clockwait; the fallback's realtime deadline can pass
+                # early after a clock step: then wait for the rest.
+                if _monotonic_ns() >= deadline:
                     return False
             elif result != _EINTR:
-                _syscall.raise_errno(-result, _TIMED_SPEC)
+                _syscall.raise_errno(-result, _timed_spec())
 
     @documents(SEM_POST_SPEC)
     def release(self) -> None:

@@ -78,6 +78,7 @@ static long sysapi_sem_post(struct sysapi_sem *h);
 static long sysapi_sem_getvalue(struct sysapi_sem *h);
 static long sysapi_sem_close(struct sysapi_sem *h);
 static int sysapi_sem_clockwait_available(void);
+static void sysapi_sem_clockwait_disable(int disable);
 """
 
 CUSTOMIZATIONS = (
@@ -305,10 +306,21 @@ static long sysapi_sem_getvalue(struct sysapi_sem *h)
    then shortens or stretches it; Python waits again when it ends before the monotonic one). */
 typedef int (*sysapi_sem_clockwait_fn)(sem_t *, clockid_t, const struct timespec *);
 
+/* Tests and the conformance cases set it to exercise the fallback on a glibc that has
+   sem_clockwait. */
+static int sysapi_sem_clockwait_disabled;
+
+static void sysapi_sem_clockwait_disable(int disable)
+{
+    __atomic_store_n(&sysapi_sem_clockwait_disabled, disable, __ATOMIC_RELEASE);
+}
+
 static sysapi_sem_clockwait_fn sysapi_sem_clockwait_lookup(void)
 {
     static sysapi_sem_clockwait_fn fn;
     static int looked;
+    if (__atomic_load_n(&sysapi_sem_clockwait_disabled, __ATOMIC_ACQUIRE))
+        return NULL;
     if (!__atomic_load_n(&looked, __ATOMIC_ACQUIRE)) {
         __atomic_store_n(&fn, (sysapi_sem_clockwait_fn)dlsym(RTLD_DEFAULT, "sem_clockwait"),
                          __ATOMIC_RELEASE);

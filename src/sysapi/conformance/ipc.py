@@ -223,6 +223,26 @@ def _sem_false(ctx: Context, timeout: float) -> None:
         raise AssertionError(f"acquire({timeout}) of a 0 semaphore did not return False")
 
 
+def _fallback(func: Callable[[Context], None]) -> Callable[[Context], None]:
+    """Run ``func`` with timed waits going through the sem_timedwait fallback (as on a glibc
+    without sem_clockwait); only in a forked case, the switch is process-wide."""
+
+    def case(ctx: Context) -> None:
+        lib.sysapi_sem_clockwait_disable(1)
+        ctx.defer(lib.sysapi_sem_clockwait_disable, 0)
+        func(ctx)
+
+    return case
+
+
+def _sem_timedwait_raw(ctx: Context, seconds: float) -> None:
+    s = _semaphore(ctx)
+    if seconds:
+        _alarm(ctx, 0.05)
+    deadline = time.monotonic_ns() + int(seconds * 1e9)
+    _syscall.check(lib.sysapi_sem_clockwait(s._h, deadline), ipc.SEM_TIMEDWAIT_SPEC)
+
+
 def _needs_clockwait(func: Callable[[Context], None]) -> Callable[[Context], None]:
     def case(ctx: Context) -> None:
         if not lib.sysapi_sem_clockwait_available():
@@ -798,9 +818,47 @@ POSIX_CASES: list[Case] = [
         _needs_clockwait(lambda ctx: _sem_false(ctx, 0.01)),
         expect=0,
     ),
-    Case(IPC, "sem_timedwait", errno.EINTR, "interrupted", reason=_FALLBACK),
-    Case(IPC, "sem_timedwait", errno.EINVAL, "invalid deadline", reason=_FALLBACK),
-    Case(IPC, "sem_timedwait", errno.ETIMEDOUT, "deadline passed", reason=_FALLBACK),
+    Case(
+        IPC,
+        "sem_timedwait",
+        errno.EINTR,
+        "thin layer, fallback forced: SIGALRM handler interrupts the wait",
+        _fallback(lambda ctx: _sem_timedwait_raw(ctx, _FAR)),
+        fork=True,
+    ),
+    Case(
+        IPC,
+        "sem_timedwait",
+        errno.EINTR,
+        "public acquire(timeout), fallback forced: interrupted by SIGALRM, retried",
+        _fallback(lambda ctx: _sem_acquire_retried(ctx, _FAR)),
+        expect=0,
+        fork=True,
+    ),
+    Case(
+        IPC,
+        "sem_timedwait",
+        errno.EINVAL,
+        "invalid deadline",
+        reason="the fallback computes its CLOCK_REALTIME deadline itself, always valid",
+    ),
+    Case(
+        IPC,
+        "sem_timedwait",
+        errno.ETIMEDOUT,
+        "thin layer, fallback forced: value 0, deadline now",
+        _fallback(lambda ctx: _sem_timedwait_raw(ctx, 0)),
+        fork=True,
+    ),
+    Case(
+        IPC,
+        "sem_timedwait",
+        errno.ETIMEDOUT,
+        "public acquire(0.01), fallback forced: returns False",
+        _fallback(lambda ctx: _sem_false(ctx, 0.01)),
+        expect=0,
+        fork=True,
+    ),
     Case(IPC, "sem_post", errno.EINVAL, "invalid semaphore", reason=_CAPPED),
     Case(
         IPC,
