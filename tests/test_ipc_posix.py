@@ -101,15 +101,21 @@ def semaphores() -> set[str]:
     return {n for n in os.listdir("/dev/shm") if n.startswith("sem.")}
 
 
+def _ours(names: set[str]) -> set[str]:
+    """The names this test process made (unique() puts its pid in each): other test runs on
+    the machine share the IPC namespace and may create objects meanwhile."""
+    return {n for n in names if f"-{os.getpid()}-" in n}
+
+
 @pytest.fixture(autouse=True)
 def nothing_left_behind() -> Iterator[None]:
-    root = os.geteuid() == 0
+    root = os.geteuid() == 0  # mounting the mqueue filesystem needs CAP_SYS_ADMIN
     before = (queues() if root else set(), semaphores())
     yield
     gc.collect()
     after = (queues() if root else set(), semaphores())
-    assert after[0] - before[0] == set(), "a test left a message queue behind"
-    assert after[1] - before[1] == set(), "a test left a named semaphore behind"
+    assert _ours(after[0] - before[0]) == set(), "a test left a message queue behind"
+    assert _ours(after[1] - before[1]) == set(), "a test left a named semaphore behind"
 
 
 @pytest.fixture
@@ -692,12 +698,19 @@ def test_another_process_opens_it_by_name(sem: ipc.NamedSemaphore) -> None:
     assert sem.value == 0
 
 
+def _until_inside(sem: Any) -> None:
+    """Wait until a thread is inside a call on ``sem`` (its C-level count of users)."""
+    while sem._h.users == 0:
+        time.sleep(0.001)
+    time.sleep(0.01)  # from the count to the futex wait: a few instructions
+
+
 def test_close_while_another_thread_waits(sem: ipc.NamedSemaphore) -> None:
     sem.acquire()
     results: list[object] = []
     waiter = threading.Thread(target=lambda: results.append(sem.acquire()))
     waiter.start()
-    time.sleep(0.05)
+    _until_inside(sem)
     sem.close()  # deferred: the waiter is inside sem_wait
     assert sem.closed
     with ipc.sem_open(sem.name) as other:
@@ -787,7 +800,7 @@ def test_unnamed_close_while_a_thread_waits_keeps_the_buffer() -> None:
     results: list[object] = []
     waiter = threading.Thread(target=lambda: results.append(s.acquire(30)))
     waiter.start()
-    time.sleep(0.05)
+    _until_inside(s)
     s.close()  # deferred: the memory stays exported while the waiter is inside
     with pytest.raises(BufferError):
         shared.close()
