@@ -688,7 +688,7 @@ class Env:
     def _make_posix_name(self, tok: Tok) -> str:
         return self.posix_name()
 
-    def _queue(self, oflag: int, messages: int = 1) -> Any:
+    def _posix_queue(self, oflag: int, messages: int = 1) -> Any:
         name = self.posix_name()
         q = sysapi.mq_open(  # type: ignore[attr-defined,unused-ignore]
             name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600
@@ -704,19 +704,19 @@ class Env:
         return mine
 
     def _make_mq(self, tok: Tok) -> object:
-        return self._queue(os.O_RDWR)
+        return self._posix_queue(os.O_RDWR)
 
     def _make_mq_ro(self, tok: Tok) -> object:
-        return self._queue(os.O_RDONLY)
+        return self._posix_queue(os.O_RDONLY)
 
     def _make_mq_wo(self, tok: Tok) -> object:
-        return self._queue(os.O_WRONLY)
+        return self._posix_queue(os.O_WRONLY)
 
     def _make_mq_nonblock_empty(self, tok: Tok) -> object:
-        return self._queue(os.O_RDWR | os.O_NONBLOCK, messages=0)
+        return self._posix_queue(os.O_RDWR | os.O_NONBLOCK, messages=0)
 
     def _make_mq_closed(self, tok: Tok) -> object:
-        q = self._queue(os.O_RDWR)
+        q = self._posix_queue(os.O_RDWR)
         q.close()
         return q
 
@@ -743,6 +743,45 @@ class Env:
         s = sysapi.Semaphore(bytearray(64), 1)  # type: ignore[attr-defined,unused-ignore]
         s.close()
         return s
+
+    def _queue(self) -> int:
+        msqid: int = sysapi.msgget(  # type: ignore[attr-defined,unused-ignore]
+            sysapi.IPC_PRIVATE,  # type: ignore[attr-defined,unused-ignore]
+            sysapi.IPC_CREAT | 0o600,  # type: ignore[attr-defined,unused-ignore]
+        )
+        self.defer(sysapi.msgctl, msqid, sysapi.IPC_RMID)  # type: ignore[attr-defined,unused-ignore]
+        return msqid
+
+    def _make_msg_id(self, tok: Tok) -> int:
+        """A queue holding one message (type 1), with room for more."""
+        msqid = self._queue()
+        sysapi.msgsnd(msqid, 1, b"queued", sysapi.IPC_NOWAIT)  # type: ignore[attr-defined,unused-ignore]
+        return msqid
+
+    def _make_msg_removed(self, tok: Tok) -> int:
+        msqid = self._queue()
+        sysapi.msgctl(msqid, sysapi.IPC_RMID)  # type: ignore[attr-defined,unused-ignore]
+        return msqid
+
+    def _sem_set(self) -> int:
+        semid: int = sysapi.semget(  # type: ignore[attr-defined,unused-ignore]
+            sysapi.IPC_PRIVATE,  # type: ignore[attr-defined,unused-ignore]
+            2,
+            sysapi.IPC_CREAT | 0o600,  # type: ignore[attr-defined,unused-ignore]
+        )
+        self.defer(sysapi.semctl, semid, 0, sysapi.IPC_RMID)  # type: ignore[attr-defined,unused-ignore]
+        return semid
+
+    def _make_sem_id(self, tok: Tok) -> int:
+        """A set of two semaphores at 1 and 0."""
+        semid = self._sem_set()
+        sysapi.semctl(semid, 0, sysapi.SETVAL, 1)  # type: ignore[attr-defined,unused-ignore]
+        return semid
+
+    def _make_sem_removed(self, tok: Tok) -> int:
+        semid = self._sem_set()
+        sysapi.semctl(semid, 0, sysapi.IPC_RMID)  # type: ignore[attr-defined,unused-ignore]
+        return semid
 
     def raise_pending(self) -> None:
         """Make every pendable signal pending (the child blocks them all)."""

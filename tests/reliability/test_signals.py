@@ -136,7 +136,80 @@ def clock_nanosleep_abstime(sandbox: Sandbox) -> Any:
     return (call, None, 0)
 
 
-def _queue(sandbox: Sandbox, full: bool) -> Any:
+def _removed_after(
+    call: Callable[[], object], remove: Callable[[], object]
+) -> Callable[[], object]:
+    """``call``, then the SysV object it used is removed (whatever the call did)."""
+
+    def run() -> object:
+        try:
+            return call()
+        finally:
+            remove()
+
+    return run
+
+
+def _queue() -> tuple[int, Callable[[], object]]:
+    msqid = S.msgget(S.IPC_PRIVATE, S.IPC_CREAT | 0o600)
+    return msqid, lambda: S.msgctl(msqid, S.IPC_RMID)
+
+
+def _set() -> tuple[int, Callable[[], object]]:
+    semid = S.semget(S.IPC_PRIVATE, 1, S.IPC_CREAT | 0o600)
+    return semid, lambda: S.semctl(semid, 0, S.IPC_RMID)
+
+
+def msgrcv(sandbox: Sandbox) -> Any:
+    msqid, remove = _queue()
+    return (
+        _removed_after(lambda: S.msgrcv(msqid, 100), remove),
+        lambda: S.msgsnd(msqid, 5, b"late"),
+        (5, b"late"),
+    )
+
+
+def msgsnd(sandbox: Sandbox) -> Any:
+    msqid, remove = _queue()
+    S.msgctl(msqid, S.IPC_SET, msg_qbytes=1)
+    S.msgsnd(msqid, 1, b"x")  # full: the next msgsnd waits for room
+
+    def call() -> object:
+        S.msgsnd(msqid, 2, b"y")
+        return S.msgrcv(msqid, 10, 2, S.IPC_NOWAIT)
+
+    return (_removed_after(call, remove), lambda: S.msgrcv(msqid, 10), (2, b"y"))
+
+
+def semop(sandbox: Sandbox) -> Any:
+    semid, remove = _set()
+
+    def call() -> object:
+        S.semop(semid, [S.SemBuf(0, -1)])
+        return S.semctl(semid, 0, S.GETVAL)
+
+    return (_removed_after(call, remove), lambda: S.semop(semid, [S.SemBuf(0, 1)]), 0)
+
+
+def semtimedop(sandbox: Sandbox) -> Any:
+    semid, remove = _set()
+    return (
+        _removed_after(lambda: S.semtimedop(semid, [S.SemBuf(0, -1)], 30.0), remove),
+        lambda: S.semop(semid, [S.SemBuf(0, 1)]),
+        True,
+    )
+
+
+def semtimedop_timeout(sandbox: Sandbox) -> Any:
+    semid, remove = _set()
+    return (
+        _removed_after(lambda: S.semtimedop(semid, [S.SemBuf(0, -1)], 0.3), remove),
+        None,
+        False,
+    )
+
+
+def _posix_queue(sandbox: Sandbox, full: bool) -> Any:
     """A one-message queue (full, or empty), already unlinked."""
     name = f"/sysapi-pep475-{os.getpid()}"
     q = S.mq_open(name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600, S.MqAttr(0, 1, 16))
@@ -147,42 +220,42 @@ def _queue(sandbox: Sandbox, full: bool) -> Any:
 
 
 def mq_receive(sandbox: Sandbox) -> Any:
-    q = _queue(sandbox, full=False)
+    q = _posix_queue(sandbox, full=False)
     return (lambda: q.receive(), lambda: q.send(b"late", 2), (b"late", 2))
 
 
 def mq_receive_timeout(sandbox: Sandbox) -> Any:
-    q = _queue(sandbox, full=False)
+    q = _posix_queue(sandbox, full=False)
     return (lambda: q.receive(timeout=30.0), lambda: q.send(b"late", 2), (b"late", 2))
 
 
 def mq_receive_expires(sandbox: Sandbox) -> Any:
-    q = _queue(sandbox, full=False)
+    q = _posix_queue(sandbox, full=False)
     return (lambda: q.receive(timeout=0.3), None, None)
 
 
 def mq_send(sandbox: Sandbox) -> Any:
-    q = _queue(sandbox, full=True)
+    q = _posix_queue(sandbox, full=True)
     return (lambda: q.send(b"in"), q.receive, True)
 
 
 def mq_send_timeout(sandbox: Sandbox) -> Any:
-    q = _queue(sandbox, full=True)
+    q = _posix_queue(sandbox, full=True)
     return (lambda: q.send(b"in", timeout=30.0), q.receive, True)
 
 
 def mq_send_expires(sandbox: Sandbox) -> Any:
-    q = _queue(sandbox, full=True)
+    q = _posix_queue(sandbox, full=True)
     return (lambda: q.send(b"in", timeout=0.3), None, False)
 
 
 def thin_mq_receive(sandbox: Sandbox) -> Any:
-    q = _queue(sandbox, full=False)
+    q = _posix_queue(sandbox, full=False)
     return (lambda: S.mq_receive(q), lambda: S.mq_send(q, b"late"), (b"late", 0))
 
 
 def thin_mq_timedreceive(sandbox: Sandbox) -> Any:
-    q = _queue(sandbox, full=False)
+    q = _posix_queue(sandbox, full=False)
     return (
         lambda: S.mq_timedreceive(q, None, time.time() + 30),
         lambda: S.mq_send(q, b"late"),
@@ -191,12 +264,12 @@ def thin_mq_timedreceive(sandbox: Sandbox) -> Any:
 
 
 def thin_mq_send(sandbox: Sandbox) -> Any:
-    q = _queue(sandbox, full=True)
+    q = _posix_queue(sandbox, full=True)
     return (lambda: S.mq_send(q, b"in"), lambda: S.mq_receive(q), None)
 
 
 def thin_mq_timedsend(sandbox: Sandbox) -> Any:
-    q = _queue(sandbox, full=True)
+    q = _posix_queue(sandbox, full=True)
     return (lambda: S.mq_timedsend(q, b"in", 0, time.time() + 30), lambda: S.mq_receive(q), True)
 
 
@@ -241,6 +314,11 @@ CASES: list[tuple[str, tuple[str, ...], Any]] = [
     ("sigtimedwait(timeout)", ("sigtimedwait",), sigtimedwait_timeout),
     ("clock_nanosleep", ("clock_nanosleep",), clock_nanosleep),
     ("clock_nanosleep(TIMER_ABSTIME)", ("clock_nanosleep",), clock_nanosleep_abstime),
+    ("msgrcv", ("msgrcv", "msgsnd"), msgrcv),
+    ("msgsnd", ("msgsnd", "msgrcv", "msgctl"), msgsnd),
+    ("semop", ("semop", "semctl"), semop),
+    ("semtimedop", ("semtimedop", "semop"), semtimedop),
+    ("semtimedop(timeout)", ("semtimedop",), semtimedop_timeout),
     ("MessageQueue.receive", ("MessageQueue",), mq_receive),
     ("MessageQueue.receive(timeout)", ("MessageQueue",), mq_receive_timeout),
     ("MessageQueue.receive(timeout) expires", ("MessageQueue",), mq_receive_expires),
@@ -298,6 +376,10 @@ def test_every_blocking_call_is_covered() -> None:
         "sigwaitinfo",
         "sigtimedwait",
         "clock_nanosleep",
+        "msgsnd",
+        "msgrcv",
+        "semop",
+        "semtimedop",
         "MessageQueue",
         "mq_send",
         "mq_timedsend",
