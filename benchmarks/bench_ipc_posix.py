@@ -1,6 +1,6 @@
 """POSIX IPC benchmark: message queue send + receive and named semaphore acquire + release,
-side by side with posix_ipc (run: python benchmarks/bench_ipc_posix.py; needs the `bench`
-extra).
+side by side with posix_ipc (run: python benchmarks/bench_ipc_posix.py [--save]; the peer
+comes with the `bench` extra, its rows are left out without it).
 
 Rows, timed interleaved (round-robin, best round each) in one run: sysapi's owned objects
 (``MessageQueue.send``/``receive``, ``NamedSemaphore.acquire``/``release``), the bare cffi
@@ -20,11 +20,15 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-import posix_ipc  # type: ignore[import-untyped,import-not-found,unused-ignore]
 from harness import Table, c_loop_ns
 
 import sysapi
 from sysapi._sysapi import ffi, lib
+
+try:
+    import posix_ipc  # type: ignore[import-untyped,import-not-found,unused-ignore]
+except ImportError:  # the optional peer (`pip install '.[bench]'`): its rows are left out
+    posix_ipc = None
 
 MESSAGE = b"x" * 16
 NUMBER = 20000
@@ -64,19 +68,19 @@ def _mq_table() -> bool:
             (unpack(buf, n), prio[0])
 
         def peer_round_trip() -> None:
+            assert peer is not None
             peer.send(MESSAGE)
             peer.receive()
 
         t = Table("POSIX mq: send + receive of 16 bytes", "bare cffi lib call")
-        t.measure(
-            {
-                "sysapi MessageQueue.send + receive": sysapi_round_trip,
-                "bare cffi lib call": bare_round_trip,
-                "bare cffi, shims bound to locals": bare_local_round_trip,
-                "posix_ipc MessageQueue.send + receive": peer_round_trip,
-            },
-            NUMBER,
-        )
+        rows = {
+            "sysapi MessageQueue.send + receive": sysapi_round_trip,
+            "bare cffi lib call": bare_round_trip,
+            "bare cffi, shims bound to locals": bare_local_round_trip,
+        }
+        if peer is not None:
+            rows["posix_ipc MessageQueue.send + receive"] = peer_round_trip
+        t.measure(rows, NUMBER)
         t.add(
             "C loop (mq_send + mq_receive)",
             c_loop_ns(
@@ -89,24 +93,28 @@ def _mq_table() -> bool:
         )
         t.goal("sysapi MessageQueue.send + receive", "bare cffi lib call", GOAL)
         met = t.print()
-        _peer_line(
-            t,
-            "sysapi MessageQueue.send + receive",
-            "posix_ipc MessageQueue.send + receive",
-            "bare cffi lib call",
-        )
+        if peer is not None:
+            _peer_line(
+                t,
+                "sysapi MessageQueue.send + receive",
+                "posix_ipc MessageQueue.send + receive",
+                "bare cffi lib call",
+            )
         return met
     finally:
         q.close()
         sysapi.mq_unlink(name)
-        peer.unlink()
-        peer.close()
+        if peer is not None:
+            peer.unlink()
+            peer.close()
 
 
 def _sem_table() -> bool:
     name, peer_name = f"/sysapi-bench-{os.getpid()}", f"/sysapi-bench-peer-{os.getpid()}"
     s = sysapi.sem_open(name, os.O_CREAT | os.O_EXCL, 0o600, 1)
-    peer = posix_ipc.Semaphore(peer_name, posix_ipc.O_CREX, initial_value=1)
+    peer = None
+    if posix_ipc is not None:
+        peer = posix_ipc.Semaphore(peer_name, posix_ipc.O_CREX, initial_value=1)
     try:
         h = s._h
         wait, post = lib.sysapi_sem_wait, lib.sysapi_sem_post
@@ -124,19 +132,19 @@ def _sem_table() -> bool:
             post(h)
 
         def peer_pair() -> None:
+            assert peer is not None
             peer.acquire()
             peer.release()
 
         t = Table("named semaphore: acquire + release", "bare cffi lib call")
-        t.measure(
-            {
-                "sysapi NamedSemaphore.acquire + release": sysapi_pair,
-                "bare cffi lib call": bare_pair,
-                "bare cffi, shims bound to locals": bare_local_pair,
-                "posix_ipc Semaphore.acquire + release": peer_pair,
-            },
-            NUMBER * 5,
-        )
+        rows = {
+            "sysapi NamedSemaphore.acquire + release": sysapi_pair,
+            "bare cffi lib call": bare_pair,
+            "bare cffi, shims bound to locals": bare_local_pair,
+        }
+        if peer is not None:
+            rows["posix_ipc Semaphore.acquire + release"] = peer_pair
+        t.measure(rows, NUMBER * 5)
         t.add(
             "C loop (sem_wait + sem_post)",
             c_loop_ns(
@@ -149,18 +157,20 @@ def _sem_table() -> bool:
         )
         t.goal("sysapi NamedSemaphore.acquire + release", "bare cffi lib call", GOAL)
         met = t.print()
-        _peer_line(
-            t,
-            "sysapi NamedSemaphore.acquire + release",
-            "posix_ipc Semaphore.acquire + release",
-            "bare cffi lib call",
-        )
+        if peer is not None:
+            _peer_line(
+                t,
+                "sysapi NamedSemaphore.acquire + release",
+                "posix_ipc Semaphore.acquire + release",
+                "bare cffi lib call",
+            )
         return met
     finally:
         s.close()
         sysapi.sem_unlink(name)
-        peer.unlink()
-        peer.close()
+        if peer is not None:
+            peer.unlink()
+            peer.close()
 
 
 def main() -> int:
