@@ -41,7 +41,7 @@ def build() -> FFI:
     ffibuilder.set_source(
         "sysapi._sysapi",
         source,
-        libraries=["rt"],
+        libraries=["rt", "dl"],  # dl: sem_clockwait looked up at run time (glibc < 2.34)
         # A missing declaration is an error, not an implicit int function; -Wextra stays clean.
         extra_compile_args=[
             "-O2",

@@ -158,6 +158,24 @@ if hasattr(sysapi, "PosixTimer"):
         ("PosixTimer(callback)", lambda: sysapi.PosixTimer(callback=lambda value: None))
     )
 
+if hasattr(sysapi, "MessageQueue"):
+
+    def _dropped_queue() -> object:
+        name = f"/sysapi-reclaim-{os.getpid()}"
+        q = sysapi.mq_open(name, os.O_CREAT | os.O_RDWR)
+        sysapi.mq_unlink(name)
+        return q
+
+    def _dropped_semaphore() -> object:
+        name = f"/sysapi-reclaim-{os.getpid()}"
+        s = sysapi.sem_open(name, os.O_CREAT)
+        sysapi.sem_unlink(name)
+        return s
+
+    RECLAIMED.append(("MessageQueue", _dropped_queue))
+    RECLAIMED.append(("NamedSemaphore", _dropped_semaphore))
+    RECLAIMED.append(("Semaphore", lambda: sysapi.Semaphore(bytearray(64))))
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("name", "make"), RECLAIMED, ids=[n for n, _ in RECLAIMED])
