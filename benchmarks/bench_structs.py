@@ -197,7 +197,7 @@ def sched() -> None:
         return [getattr(cattr, n) for n in names]
 
     _table(
-        "sched_getattr(0)",
+        "sched_getattr(0) against ctypes",
         {
             "sysapi.sched_getattr": sysapi.sched_getattr,
             BARE: lambda: lib.sysapi_sched_getattr_self(attr),
@@ -206,7 +206,7 @@ def sched() -> None:
     )
     who = sysapi.IOPRIO_WHO_PROCESS
     _table(
-        "ioprio_get(IOPRIO_WHO_PROCESS, 0)",
+        "ioprio_get(IOPRIO_WHO_PROCESS, 0) against ctypes",
         {
             "sysapi.ioprio_get": lambda: sysapi.ioprio_get(who, 0),
             BARE: lambda: lib.sysapi_ioprio_get(who, 0),
