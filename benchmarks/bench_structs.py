@@ -59,7 +59,7 @@ def timers() -> None:
     timer = sysapi.PosixTimer(sysapi.CLOCK_MONOTONIC)  # SIGEV_NONE
     timer.settime(1000.0, 1.0)
     tid = timer._timer_id()
-    cur = ffi.new("int64_t[4]")
+    ns = ffi.new("int64_t[2]")
     ctid = ctypes.c_void_p()
     sev = (c_int * 16)(0, 0, 1)  # struct sigevent with sigev_notify = SIGEV_NONE
     libc.timer_create(sysapi.CLOCK_MONOTONIC, sev, ctypes.byref(ctid))
@@ -78,7 +78,7 @@ def timers() -> None:
             "PosixTimer.gettime()",
             {
                 "sysapi PosixTimer.gettime": timer.gettime,
-                BARE: lambda: lib.sysapi_timer_gettime(tid, cur),
+                BARE: lambda: lib.sysapi_timer_gettime_ns(tid, ns),
                 CTYPES: with_ctypes,
             },
             vs_ctypes=0.6,
@@ -197,7 +197,7 @@ def sched() -> None:
         return [getattr(cattr, n) for n in names]
 
     _table(
-        "sched_getattr(0)",
+        "sched_getattr(0) against ctypes",
         {
             "sysapi.sched_getattr": sysapi.sched_getattr,
             BARE: lambda: lib.sysapi_sched_getattr_self(attr),
@@ -206,7 +206,7 @@ def sched() -> None:
     )
     who = sysapi.IOPRIO_WHO_PROCESS
     _table(
-        "ioprio_get(IOPRIO_WHO_PROCESS, 0)",
+        "ioprio_get(IOPRIO_WHO_PROCESS, 0) against ctypes",
         {
             "sysapi.ioprio_get": lambda: sysapi.ioprio_get(who, 0),
             BARE: lambda: lib.sysapi_ioprio_get(who, 0),

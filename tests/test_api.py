@@ -155,6 +155,17 @@ def test_registry_answers_for_areas_not_loaded_yet() -> None:
     assert out.stdout.split() == ["getxattr", "True", "True"]
 
 
+def test_conformance_loads_every_area_before_any_child_drops_privileges() -> None:
+    code = (
+        "import sys\n"
+        "from sysapi import conformance\n"
+        "conformance.all_cases()\n"
+        "print(' '.join(m for m in sys.modules if m.startswith('sysapi.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert {f"sysapi.{area}" for area in AREAS} <= set(out.stdout.split())
+
+
 def test_lazy_names_are_the_area_objects() -> None:
     assert sysapi.fs is _module("fs")
     assert sysapi.SysapiError is _module("errors").SysapiError

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import sysapi
 from sysapi import clock, errors
+from sysapi._sysapi import ffi
 from sysapi.cli import main
 from sysapi.clock import (
     ADJ_NANO,
@@ -262,7 +263,7 @@ def test_timex_round_trips_through_the_c_struct(
     time_ns = sec * 10**9 + (sub * 1000 + (7 if nano else 0))
     fields = dict(zip(clock._TIMEX_FIELDS, values, strict=True))
     tx = Timex(modes=AdjMode(modes), status=TimexStatus(status), time_ns=time_ns, **fields)
-    assert clock._timex_out(clock._timex_in(tx)) == tx
+    assert clock._timex_out(ffi.buffer(clock._timex_in(tx))) == tx
 
 
 # ---- python -m sysapi timex ----

@@ -11,9 +11,9 @@ name from :data:`AREAS`, never listed again:
   exists, importing only the one a command line names (:data:`COMMANDS`);
 - the tests, the fuzz targets and the docs iterate :data:`AREAS`.
 
-What must stay static for type checkers (the re-exports under ``TYPE_CHECKING`` in
-``sysapi/__init__.py``) and the generated tables below are checked against this list by
-``tests/test_api.py``, whose failure prints the tables to paste after a change.
+What must stay static for type checkers (the re-exports of ``sysapi/__init__.pyi``) and the
+generated tables below are checked against this list by ``tests/test_api.py``, whose failure
+prints the tables to paste after a change.
 """
 
 from __future__ import annotations
@@ -143,16 +143,19 @@ COMMANDS: Final[dict[str, str]] = {
 # ---- end of the generated tables -----------------------------------------------------------
 
 
-_owners: dict[str, str] = {}
+_owners: dict[str, str] | None = None
 
 
 def owner(name: str) -> str | None:
     """The module (an area, ``errors`` or ``fd``) that defines the public ``sysapi.<name>``,
     from the tables (no import)."""
-    if not _owners:
+    global _owners
+    if _owners is None:
+        table: dict[str, str] = {}
         for area, names in EXPORTS.items():
-            _owners.update(dict.fromkeys(names.split(), area))
-        _owners.update({area: area for area in AREAS}, **CORE)
+            table.update(dict.fromkeys(names.split(), area))
+        table.update({area: area for area in AREAS}, **CORE)
+        _owners = table  # complete before another thread can see it
     return _owners.get(name)
 
 

@@ -3,8 +3,9 @@
 A record behaves as ``@dataclass(frozen=True, slots=True)`` does for everything sysapi promises:
 ``__slots__`` with the C field names, an ``__init__`` with the fields in order (defaults allowed,
 ``__post_init__`` called when the class has one), ``__eq__``/``__hash__`` over the fields,
-``__repr__``, ``__match_args__``, pickling and copying, and ``dataclasses.FrozenInstanceError`` on
-assignment. Type checkers see it as a frozen dataclass (:func:`typing.dataclass_transform`).
+``__repr__``, ``__match_args__``, pickling, copying and ``copy.replace``, and
+``dataclasses.FrozenInstanceError`` on assignment. Type checkers see it as a frozen dataclass
+(:func:`typing.dataclass_transform`). The ``__init__`` is compiled at the first instance.
 
 ``dataclasses`` and ``inspect`` together cost several milliseconds to import, which a library
 that other tools import must not. They are imported only by whoever asks a record a
@@ -73,7 +74,8 @@ def _frozen(self: object, name: str, value: object = None) -> NoReturn:
 
 
 def _methods(names: tuple[str, ...]) -> dict[str, Callable[..., Any]]:
-    """``__eq__``, ``__hash__``, ``__repr__`` and ``__reduce__`` over the fields ``names``."""
+    """``__eq__``, ``__hash__``, ``__repr__``, ``__reduce__`` and ``__replace__`` over the
+    fields ``names``."""
     if len(names) == 1:
         one = operator.attrgetter(names[0])
 
@@ -172,6 +174,7 @@ def _lazy_init(cls: Any, names: tuple[str, ...], defaults: tuple[Any, ...]) -> C
     kept = tuple(d for d in defaults if d is not _NO_DEFAULT)
     function_type: Any = type(_shape)
     shape = function_type(code, {}, "__init__", kept or None)
+    shape.__doc__ = None  # not _shape's
     shape.__qualname__ = __init__.__qualname__ = f"{cls.__qualname__}.__init__"
     shape.__annotations__ = _annotations(cls, names)
     __init__.__wrapped__ = shape  # type: ignore[attr-defined]

@@ -345,26 +345,31 @@ _statuses: dict[int, TimexStatus] = {}
 _states: dict[int, ClockState] = {}
 
 
-def _timex_out(box: Any) -> Timex:
-    modes, status, *values = _unpack_timex(ffi.buffer(box))
-    usec = values.pop(8)  # after the seven members before time_sec
-    sec = values.pop(7)
+def _timex_out(data: Any) -> Timex:
+    """The Timex in ``data``, the bytes of a struct sysapi_timex (see _TIMEX_MEMBERS)."""
+    m = _unpack_timex(data)
+    status, sec, usec = m[1], m[9], m[10]
     timex = _TimexBuilder(
-        _cached(AdjMode, _modes, modes),
+        _cached(AdjMode, _modes, m[0]),
         _cached(TimexStatus, _statuses, status),
-        *values,
+        *m[2:9],
+        *m[11:],
         sec * _NS_PER_S + (usec if status & _STA_NANO else usec * 1000),
     )
     timex.__class__ = Timex
     return timex  # type: ignore[no-any-return]
 
 
-def _adjtimex_result(state: int, box: Any) -> AdjtimexResult:
+def _adjtimex_result(state: int, data: Any) -> AdjtimexResult:
     result = _new(_AdjtimexResultBuilder)
     result.state = _cached(ClockState, _states, state)
-    result.timex = _timex_out(box)
+    result.timex = _timex_out(data)
     result.__class__ = AdjtimexResult
     return result  # type: ignore[no-any-return]
+
+
+# Structs for reading (timex=None), one per concurrent caller: list.pop and append are atomic.
+_read_boxes: list[tuple[Any, Any]] = []
 
 
 _ADJ_EINVAL: Final = (
@@ -474,11 +479,24 @@ def adjtimex(timex: Timex | None = None) -> AdjtimexResult:
     and really changes the system clock: only ``modes=0`` and ``ADJ_OFFSET_SS_READ`` are
     read-only. Linux-specific.
     """
-    box = _timex_in(timex)
+    if timex is None:
+        try:
+            slot = _read_boxes.pop()
+        except IndexError:
+            box = ffi.new("struct sysapi_timex *")
+            slot = box, ffi.buffer(box)
+        box = slot[0]
+        box.modes = 0  # read only, whatever the last call left in the struct
+    else:
+        box = _timex_in(timex)
+        slot = None
     state = _adjtimex(box)
     if state < 0:
         state = _syscall.retry(state, ADJTIMEX_SPEC, _adjtimex, box)
-    return _adjtimex_result(state, box)
+    result = _adjtimex_result(state, ffi.buffer(box) if slot is None else slot[1])
+    if slot is not None:
+        _read_boxes.append(slot)
+    return result
 
 
 @documents(CLOCK_ADJTIME_SPEC)
@@ -489,4 +507,4 @@ def clock_adjtime(clockid: int, timex: Timex | None = None) -> AdjtimexResult:
     state = _syscall.call(
         CLOCK_ADJTIME_SPEC, lib.sysapi_clock_adjtime, operator.index(clockid), box
     )
-    return _adjtimex_result(state, box)
+    return _adjtimex_result(state, ffi.buffer(box))

@@ -432,6 +432,8 @@ _DIRECT_PAGES: Final = 1 << 22
 # Ranges up to this many pages take the fast path: an int address and a pooled vector (one per
 # concurrent caller: list.pop and append are atomic), read back in one slice.
 _POOLED_PAGES: Final = 64
+_POOLED_BYTES: Final = _POOLED_PAGES * PAGE_SIZE
+_PAGE_MASK: Final = PAGE_SIZE - 1
 _vectors: list[tuple[Any, Any]] = []
 _mincore: Final = lib.sysapi_mincore
 _fincore: Final = lib.sysapi_fincore
@@ -457,7 +459,7 @@ def mincore(addr: int | ReadableBuffer, length: int | None = None) -> bytes:
         type(addr) is int
         and type(length) is int
         and 0 <= addr <= _UINTPTR_MAX
-        and 0 < length <= _POOLED_PAGES * PAGE_SIZE
+        and 0 < length <= _POOLED_BYTES
     ):
         try:
             vec, data = _vectors.pop()
@@ -466,7 +468,7 @@ def mincore(addr: int | ReadableBuffer, length: int | None = None) -> bytes:
         result = _mincore(addr, length, vec)
         if result < 0:
             _syscall.retry(result, MINCORE_SPEC, _mincore, addr, length, vec)
-        residency: bytes = data[: (length + PAGE_SIZE - 1) // PAGE_SIZE]
+        residency: bytes = data[: (length + _PAGE_MASK) // PAGE_SIZE]
         _vectors.append((vec, data))
         return residency
     start, size, view = _resolve(addr, length, "mincore")

@@ -190,6 +190,11 @@ _unpack_rusage: Final = _struct.unpacker(
     "struct sysapi_rusage", [name for name, _ in ffi.typeof("struct sysapi_rusage").fields]
 )
 _RU_OFFSET: Final = ffi.offsetof("struct sysapi_waitid_out", "ru")
+# The times alone, for a result without rusage (the first four members).
+_unpack_times: Final = _struct.unpacker(
+    "struct sysapi_rusage", ["ru_utime_sec", "ru_utime_usec", "ru_stime_sec", "ru_stime_usec"]
+)
+_CLD_EXITED: Final = CldCode.CLD_EXITED
 _WaitidResultBuilder: Final = _struct.builder(
     WaitidResult,
     ["si_signo", "si_code", "si_pid", "si_uid", "si_status", "si_utime", "si_stime", "rusage"],
@@ -212,16 +217,16 @@ def _ticks(seconds: int, microseconds: int) -> int:
 def _result(buffer: Any, rusage: bool) -> WaitidResult:
     """The WaitidResult in ``buffer`` (the bytes of a struct sysapi_waitid_out)."""
     signo, code, pid, uid, status = _unpack_info(buffer, _INFO_OFFSET)
-    ru = _unpack_rusage(buffer, _RU_OFFSET)
+    ru = _unpack_rusage(buffer, _RU_OFFSET) if rusage else _unpack_times(buffer, _RU_OFFSET)
     cld = _CLD_CODES.get(code)
     if cld is None:
         cld = CldCode(code)  # a pseudo-member for a code this version does not know
     result = _WaitidResultBuilder(
-        _signal(signo),
+        _SIGNALS.get(signo, signo),
         cld,
         pid,
         uid,
-        status if cld == CldCode.CLD_EXITED else _signal(status),
+        status if cld is _CLD_EXITED else _SIGNALS.get(status, status),
         _ticks(ru[0], ru[1]),
         _ticks(ru[2], ru[3]),
         _rusage(ru) if rusage else None,

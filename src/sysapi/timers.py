@@ -369,17 +369,19 @@ class PosixTimer:
         if timer_id is None:
             raise ValueError("operation on a deleted PosixTimer")
         try:
-            slot = _itimerspecs.pop()
+            ns = _gettime_buffers.pop()
         except IndexError:
-            slot = _new_itimerspec()
-        result = _timer_gettime(timer_id, slot[0])
-        value_sec, value_nsec, interval_sec, interval_nsec = _unpack_itimerspec(slot[1])
-        _itimerspecs.append(slot)
-        if result < 0:
-            _syscall.raise_errno(-result, TIMER_GETTIME_SPEC)
+            ns = ffi.new("int64_t[2]")
+        result = _timer_gettime_ns(timer_id, ns)
+        value_ns, interval_ns = ns[0], ns[1]
+        _gettime_buffers.append(ns)
+        if result:
+            if result < 0:
+                _syscall.raise_errno(-result, TIMER_GETTIME_SPEC)
+            value_ns, interval_ns = _gettime_wide(timer_id)
         spec = _new(_ItimerSpecBuilder)
-        spec.it_value_ns = value_sec * _NS_PER_S + value_nsec
-        spec.it_interval_ns = interval_sec * _NS_PER_S + interval_nsec
+        spec.it_value_ns = value_ns
+        spec.it_interval_ns = interval_ns
         spec.__class__ = ItimerSpec
         return spec  # type: ignore[no-any-return]
 
@@ -460,18 +462,21 @@ def _seconds_to_ns(seconds: float) -> int:
     return round(seconds * _NS_PER_S)  # ValueError for NaN, OverflowError for infinity
 
 
-_timer_gettime: Final = lib.sysapi_timer_gettime
+_timer_gettime_ns: Final = lib.sysapi_timer_gettime_ns
 _timer_getoverrun: Final = lib.sysapi_timer_getoverrun
 #: The four int64_t of the shims' itimerspec: value sec, nsec, interval sec, nsec.
 _unpack_itimerspec: Final = struct.Struct("=4q").unpack_from
 _ItimerSpecBuilder: Final = _record.builder(ItimerSpec, ["it_value_ns", "it_interval_ns"])
-_itimerspecs: list[tuple[Any, Any]] = []
+_gettime_buffers: list[Any] = []
 
 
-def _new_itimerspec() -> tuple[Any, Any]:
-    """The four int64_t of a shim's itimerspec, and the buffer of their bytes."""
+def _gettime_wide(timer_id: Any) -> tuple[int, int]:
+    """gettime's values past 64 bits of nanoseconds, from seconds and nanoseconds."""
     cur = ffi.new("int64_t[4]")
-    return cur, ffi.buffer(cur)
+    result = lib.sysapi_timer_gettime(timer_id, cur)
+    if result < 0:
+        _syscall.raise_errno(-result, TIMER_GETTIME_SPEC)
+    return cur[0] * _NS_PER_S + cur[1], cur[2] * _NS_PER_S + cur[3]
 
 
 _new: Final = object.__new__

@@ -86,6 +86,7 @@ long sysapi_timer_create(int clockid, int notify, int signo, int value, uint64_t
 long sysapi_timer_settime(void *timerid, int flags, int64_t value_sec, int64_t value_nsec,
                           int64_t interval_sec, int64_t interval_nsec, int64_t *old);
 long sysapi_timer_gettime(void *timerid, int64_t *cur);
+long sysapi_timer_gettime_ns(void *timerid, int64_t *ns);
 long sysapi_timer_getoverrun(void *timerid);
 long sysapi_timer_delete(void *timerid);
 long sysapi_timers_close_gate(long timeout_ms);
@@ -267,6 +268,23 @@ static long sysapi_timer_gettime(void *timerid, int64_t *cur)
     cur[1] = value.it_value.tv_nsec;
     cur[2] = value.it_interval.tv_sec;
     cur[3] = value.it_interval.tv_nsec;
+    return 0;
+}
+
+/* The same in nanoseconds: ns[0] the time to the next expiry, ns[1] the period. Linux keeps
+   timers in 64-bit nanoseconds (it clamps longer settings), so they fit; should a kernel ever
+   report more, this returns 1 and the caller asks sysapi_timer_gettime, whose seconds and
+   nanoseconds it can add without limit. */
+static long sysapi_timer_gettime_ns(void *timerid, int64_t *ns)
+{
+    struct itimerspec value;
+    if (timer_gettime((timer_t)timerid, &value) < 0)
+        return -(long)errno;
+    if (__builtin_mul_overflow((int64_t)value.it_value.tv_sec, (int64_t)1000000000, &ns[0])
+        || __builtin_add_overflow(ns[0], (int64_t)value.it_value.tv_nsec, &ns[0])
+        || __builtin_mul_overflow((int64_t)value.it_interval.tv_sec, (int64_t)1000000000, &ns[1])
+        || __builtin_add_overflow(ns[1], (int64_t)value.it_interval.tv_nsec, &ns[1]))
+        return 1;
     return 0;
 }
 
