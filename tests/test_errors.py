@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 import errno
+import inspect
 import os
 import pathlib
 import pickle
@@ -251,3 +252,11 @@ def test_every_spec_with_entries_is_documented_by_a_function() -> None:
         name for name, s in errors.REGISTRY.items() if s.entries and not errors.documented_by(name)
     ]
     assert not undocumented
+
+
+@pytest.mark.parametrize(
+    "doc",
+    ["", "one", "  one  ", "a\n\n   b\n  c\n", "\n\n  x\n   y  \n\n", "a\tb\n\tc", "x\n    "],
+)
+def test_cleandoc_is_inspects(doc: str) -> None:
+    assert errors._cleandoc(doc) == inspect.cleandoc(doc)

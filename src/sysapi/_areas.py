@@ -115,10 +115,14 @@ EXPORTS: Final[dict[str, str]] = {
         SigInfo block_signals sigqueue sigtimedwait sigwaitinfo
     """,
     "ipc": """
-        IPC_CREAT IPC_EXCL IPC_INFO IPC_NOWAIT IPC_PRIVATE IPC_RMID IPC_SET IPC_STAT IpcCtl
-        IpcFlags IpcPerm SHM_DEST SHM_EXEC SHM_HUGETLB SHM_INFO SHM_LOCK SHM_LOCKED
-        SHM_NORESERVE SHM_RDONLY SHM_REMAP SHM_RND SHM_STAT SHM_STAT_ANY SHM_UNLOCK
-        ShmAttachment ShmFlags ShmidDs ftok shmat shmctl shmdt shmget
+        GETALL GETNCNT GETPID GETVAL GETZCNT IPC_CREAT IPC_EXCL IPC_INFO IPC_NOWAIT
+        IPC_PRIVATE IPC_RMID IPC_SET IPC_STAT IpcCtl IpcFlags IpcPerm MSG_COPY MSG_EXCEPT
+        MSG_INFO MSG_NOERROR MSG_STAT MSG_STAT_ANY MsgCtl MsgFlags MsqidDs SEM_INFO
+        SEM_STAT SEM_STAT_ANY SEM_UNDO SETALL SETVAL SHM_DEST SHM_EXEC SHM_HUGETLB SHM_INFO
+        SHM_LOCK SHM_LOCKED SHM_NORESERVE SHM_RDONLY SHM_REMAP SHM_RND SHM_STAT
+        SHM_STAT_ANY SHM_UNLOCK SemBuf SemCtl SemFlags SemidDs ShmAttachment ShmFlags
+        ShmidDs ftok msgctl msgget msgrcv msgsnd semctl semget semop semtimedop shmat
+        shmctl shmdt shmget
     """,
 }
 
@@ -131,6 +135,7 @@ COMMANDS: Final[dict[str, str]] = {
     "ioprio": "sched",
     "sched": "sched",
     "timex": "timers",
+    "ipcs": "ipc",
 }
 
 # ---- end of the generated tables -----------------------------------------------------------

@@ -365,4 +365,46 @@ class _Lib:
     def sysapi_shmdt(self, shmaddr: int, /) -> int: ...
     def sysapi_shmctl(self, shmid: int, cmd: int, buf: cffi.FFI.CData, /) -> int: ...
 
+    # ---- ipc: SysV msg and sem ----
+    MSG_NOERROR: int
+    MSG_EXCEPT: int
+    MSG_COPY: int
+    MSG_STAT: int
+    MSG_STAT_ANY: int
+    MSG_INFO: int
+    SEM_UNDO: int
+    GETPID: int
+    GETVAL: int
+    GETALL: int
+    GETNCNT: int
+    GETZCNT: int
+    SETVAL: int
+    SETALL: int
+    SEM_STAT: int
+    SEM_STAT_ANY: int
+    SEM_INFO: int
+    USHRT_MAX: int
+    SYSAPI_MSG_POOL: int
+    def sysapi_msgget(self, key: int, msgflg: int, /) -> int: ...
+    def sysapi_msgsnd(
+        self, msqid: int, mtype: int, data: bytes | cffi.FFI.CData, size: int, msgflg: int, /
+    ) -> int: ...
+    def sysapi_msgrcv(
+        self, msqid: int, buf: cffi.FFI.CData, msgsz: int, msgtyp: int, msgflg: int, /
+    ) -> int: ...
+    def sysapi_msgctl(self, msqid: int, cmd: int, buf: cffi.FFI.CData, /) -> int: ...
+    def sysapi_semget(self, key: int, nsems: int, semflg: int, /) -> int: ...
+    def sysapi_semop(self, semid: int, sops: bytes, nsops: int, /) -> int: ...
+    def sysapi_semtimedop(self, semid: int, sops: bytes, nsops: int, timeout_ns: int, /) -> int: ...
+    def sysapi_semctl(
+        self,
+        semid: int,
+        semnum: int,
+        cmd: int,
+        val: int,
+        array: cffi.FFI.CData,
+        buf: cffi.FFI.CData,
+        /,
+    ) -> int: ...
+
 lib: _Lib

@@ -15,9 +15,15 @@ import enum
 import errno as _errno
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar, TypeVar
 
 from sysapi._record import record
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, TypeVar
+
+    _F = TypeVar("_F", bound=Callable[..., Any])
 
 __all__ = [
     "REGISTRY",
@@ -1057,17 +1063,19 @@ class _Registry(Mapping[str, ErrorSpec]):
 #: C call name → its :class:`ErrorSpec`, for every call of every area.
 REGISTRY: Mapping[str, ErrorSpec] = _Registry()
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-
 
 def _cleandoc(doc: str) -> str:
-    """``inspect.cleandoc`` (which would cost importing ``inspect``): the first line stripped,
-    the others dedented by their common indentation, blank lines around removed."""
+    """What ``inspect.cleandoc`` returns (importing ``inspect`` would cost milliseconds): the
+    first line without its indentation, the others dedented by their common indentation, the
+    empty lines at both ends removed."""
     lines = doc.expandtabs().split("\n")
-    rest = [line for line in lines[1:] if line.strip()]
-    margin = min((len(line) - len(line.lstrip()) for line in rest), default=0)
-    cleaned = [lines[0].strip(), *(line[margin:].rstrip() for line in lines[1:])]
-    return "\n".join(cleaned).strip("\n")
+    margin = min((len(ln) - len(ln.lstrip()) for ln in lines[1:] if ln.lstrip()), default=0)
+    lines = [lines[0].lstrip(), *(line[margin:] for line in lines[1:])]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return "\n".join(lines)
 
 
 def _raises_section(specs: Iterable[ErrorSpec]) -> list[str]:

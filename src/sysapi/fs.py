@@ -10,14 +10,17 @@ import errno
 import mmap
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final
 
 from sysapi import _syscall
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.fd import FdLike, fileno
 
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Final
+
     from _typeshed import ReadableBuffer
 
 __all__ = [

@@ -17,7 +17,6 @@ import errno
 import mmap
 import os
 import resource
-from typing import TYPE_CHECKING, Any, Final
 
 from sysapi import _record, _struct, _syscall
 from sysapi._record import record
@@ -25,7 +24,10 @@ from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.fd import FdLike, fileno
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Final
+
     from _typeshed import ReadableBuffer, StrOrBytesPath
 
 __all__ = [

@@ -12,12 +12,16 @@ import errno
 import os
 import resource
 import signal
-from typing import Any, Final
 
 from sysapi import _struct, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, man, notes, spec
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = [
     "CLD_CONTINUED",

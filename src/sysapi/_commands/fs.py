@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import errno
-import json
 import os
 import sys
-from typing import Any
 
 from sysapi import fs
+from sysapi._commands import dumps
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def extents(blocks: list[int]) -> list[tuple[int, int, int]]:
@@ -66,7 +70,7 @@ def _fibmap(args: argparse.Namespace) -> int:
         reports.append((name, size, blocks))
     if args.json:
         print(
-            json.dumps(
+            dumps(
                 [
                     {
                         "file": name,

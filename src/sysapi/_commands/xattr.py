@@ -11,15 +11,18 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
-import json
 import os
 import re
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from sysapi import xattr
-from sysapi._commands import plain
+from sysapi._commands import dumps, plain
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 ENCODINGS = ("text", "hex", "base64")
 # Bytes that the text encoding shows as themselves: printable ASCII except the two escapes.
@@ -144,7 +147,7 @@ def _get(args: argparse.Namespace) -> int:
                 print(f"{escape(os.fsencode(name), b'=')}={encode(value, encoding)}")
             print()
     if args.json:
-        print(json.dumps(reports, indent=2))
+        print(dumps(reports, indent=2))
     return status
 
 
@@ -167,7 +170,7 @@ def _list(args: argparse.Namespace) -> int:
                 print(escape(os.fsencode(name)))
             print()
     if args.json:
-        print(json.dumps(reports, indent=2))
+        print(dumps(reports, indent=2))
     return status
 
 

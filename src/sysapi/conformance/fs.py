@@ -9,7 +9,7 @@ import resource
 
 from sysapi import fs
 from sysapi._sysapi import lib
-from sysapi.conformance import Case, Context
+from sysapi.conformance import Case, Context, setup
 
 AREA = "fs"
 _EXHAUSTION = "needs the kernel to run out of memory, disk space or hit a device error"
@@ -20,10 +20,12 @@ def _data_file(ctx: Context, flags: int = os.O_RDONLY) -> int:
     return ctx.open(path, flags)
 
 
+@setup("a tmpfs file")
 def _tmpfs_file(ctx: Context) -> int:
     return ctx.open(ctx.file("data", b"x", dir=ctx.private_dir("/dev/shm")), os.O_RDWR)
 
 
+@setup("a full pipe")
 def _full_pipe(ctx: Context) -> int:
     _, w = ctx.pipe()
     os.set_blocking(w, False)
