@@ -136,13 +136,18 @@ def fs_block_map(scratch: Path, slot: int, defer: Defer) -> Op:
     return op
 
 
-@family("fs", "tee", "vmsplice")
+@family("fs", "tee", "vmsplice", "vmsplice_zero_copy")
 def fs_pipes(scratch: Path, slot: int, defer: Defer) -> Op:
     a_r, a_w = os.pipe()
     b_r, b_w = os.pipe()
     for fd in (a_r, a_w, b_r, b_w):
         defer(os.close, fd)
     payload = f"slot {slot}".encode()
+    page = mmap.mmap(-1, mmap.PAGESIZE)
+    defer(page.close)
+    page[: len(payload)] = payload
+    view = memoryview(page)[: len(payload)]
+    defer(view.release)
 
     def op() -> int:
         assert S.vmsplice(a_w, [payload]) == len(payload)
@@ -150,7 +155,9 @@ def fs_pipes(scratch: Path, slot: int, defer: Defer) -> Op:
         assert os.read(b_r, 4096) == payload
         assert os.read(a_r, 4096) == payload
         expect(errno.EINVAL, S.tee, a_r, a_w, 1)  # both ends of one pipe
-        return 3
+        assert S.vmsplice_zero_copy(a_w, [view]) == len(payload)
+        assert os.read(a_r, 4096) == payload
+        return 4
 
     return op
 

@@ -516,6 +516,7 @@ def _raise_pending(env: Env) -> None:
 OVERRIDES: dict[str, st.SearchStrategy[object]] = {
     # The scatter list: any sequence of buffers, and more than IOV_MAX of them.
     "fs.vmsplice.buffers": _buffer_lists(),
+    "fs.vmsplice_zero_copy.buffers": _buffer_lists(),
     # mprotect can make memory it covers inaccessible: private fuzz mappings only, and
     # lengths that stay inside them (see _addresses and _lengths).
     "memory.mprotect.length": _lengths(),
@@ -583,6 +584,7 @@ CONSTRAINTS: dict[str, Callable[[dict[str, object]], dict[str, object]]] = {
     "sched.ioprio_set": _no_user_wide_ioprio,
     "clock.clock_nanosleep": _sleepable_clock,
     "fs.vmsplice": _never_wait_for_a_full_pipe,
+    "fs.vmsplice_zero_copy": _never_wait_for_a_full_pipe,
     "fs.tee": _never_wait_for_a_full_pipe,
     "ipc.msgsnd": _nowait,
     "ipc.msgrcv": _nowait,
