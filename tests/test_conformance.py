@@ -69,14 +69,11 @@ def test_a_case_that_gets_the_wrong_errno_is_unexpected() -> None:
 
 
 def test_a_case_that_succeeds_is_unexpected() -> None:
-    import os
-
     def provoke(ctx: conformance.Context) -> None:
         sysapi.readahead(ctx.open(ctx.file("f", b"x")), 0, 1)
 
     result = conformance.run_case(Case("fs", "readahead", 9, "no error", provoke))
     assert result.verdict is Verdict.UNEXPECTED and result.observed == 0
-    assert os.path.exists("/")
 
 
 def test_forked_case_reports_through_the_pipe() -> None:

@@ -15,13 +15,17 @@ import errno
 import os
 import sys
 from collections.abc import Callable, Iterator, MutableMapping
-from typing import Any, Final
 
 from sysapi import _syscall
 from sysapi._convert import PathLike, fspath, name_bytes
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import ErrorSpec, SysapiError, documents, kernel, man, notes, spec
-from sysapi.fd import FdLike, HasFileno, fileno
+from sysapi.fd import FdLike, fileno
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = [
     "XATTR_CREATE",
@@ -405,6 +409,13 @@ def _get_sized(
     return _unpack(buf, r)
 
 
+def _is_descriptor(target: object) -> bool:
+    """An int or an object with ``fileno()`` (the ``HasFileno`` protocol), not a path."""
+    return (isinstance(target, int) or hasattr(target, "fileno")) and not isinstance(
+        target, str | bytes
+    )
+
+
 def _from_os(exc: OSError, syscall: ErrorSpec, filename: object, name: str | bytes) -> SysapiError:
     """The sysapi exception for what ``os.getxattr`` raised (the fast path below)."""
     n = name if type(name) is bytes else os.fsencode(name)
@@ -723,7 +734,7 @@ class Xattrs(MutableMapping[str, bytes]):
         follow_symlinks: bool = True,
         namespace: str | None = None,
     ) -> None:
-        if isinstance(target, int | HasFileno) and not isinstance(target, str | bytes):
+        if _is_descriptor(target):
             if not follow_symlinks:
                 raise ValueError("Xattrs: follow_symlinks=False cannot be used with a descriptor")
         elif not isinstance(target, str | bytes | os.PathLike):
@@ -742,8 +753,7 @@ class Xattrs(MutableMapping[str, bytes]):
         return self._prefix[:-1] or None
 
     def _is_fd(self) -> bool:
-        t = self._target
-        return isinstance(t, int | HasFileno) and not isinstance(t, str | bytes)
+        return _is_descriptor(self._target)
 
     def _full(self, key: str | bytes) -> str | bytes:
         if not self._prefix:
