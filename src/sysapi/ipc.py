@@ -1144,7 +1144,7 @@ def semtimedop(semid: int, sops: Iterable[SemBuf], timeout: float | None) -> boo
         # asked for at timeout 0) it can only be IPC_NOWAIT.
         if r == _EAGAIN and ns >= 0:
             nowait = any(flg & lib.IPC_NOWAIT for _, _, flg in _SEMBUF.iter_unpack(packed))
-            if not nowait or (ns > 0 and _monotonic_ns() >= deadline):
+            if not nowait or (deadline and _monotonic_ns() >= deadline):
                 return False
         _syscall.raise_errno(-r, SEMTIMEDOP_SPEC)
 
