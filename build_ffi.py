@@ -30,7 +30,9 @@ def build() -> FFI:
     ffibuilder.set_source(
         "sysapi._sysapi",
         source,
-        libraries=["rt"],
+        # rt, pthread and dl hold timer_*, pthread_* and dlsym before glibc 2.34 moved them into
+        # libc: named so that a build for an older glibc binds their symbol versions.
+        libraries=["rt", "pthread", "dl"],
         extra_compile_args=["-O2", "-Wall", "-Wno-unused-function"],
     )
     return ffibuilder

@@ -7,6 +7,8 @@ import cffi
 ffi: cffi.FFI
 
 class _Lib:
+    # ---- base ----
+    def sysapi_libc_has(self, name: bytes, /) -> int: ...
     # ---- fs ----
     FIBMAP: int
     FIGETBSZ: int

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from sysapi._sysapi import lib
 from sysapi.errors import REGISTRY, ErrorSpec, SysapiError, from_errno
 
 __all__ = ["call", "check", "error", "raise_errno", "retry"]
@@ -25,20 +26,32 @@ Syscall = ErrorSpec | str
 def error(err: int, syscall: Syscall, filename: object = None) -> SysapiError:
     """Build the exception for ``err`` raised by ``syscall``, with notes from its spec."""
     cls = from_errno(err)
-    args = (err, os.strerror(err)) if filename is None else (err, os.strerror(err), filename)
-    exc = cls(*args)
-    if isinstance(syscall, str):
-        spec = REGISTRY.get(syscall)
-        exc.syscall = syscall
-    else:
-        spec = syscall
-        exc.syscall = spec.syscall
+    spec = REGISTRY.get(syscall) if isinstance(syscall, str) else syscall
+    name = syscall if isinstance(syscall, str) else syscall.syscall
+    strerror = os.strerror(err)
+    if err == _errno.ENOSYS and spec is not None and spec.libc is not None and not _libc_has(name):
+        strerror = f"{name} needs {spec.libc}, and this process runs {running_libc()}"
+    exc = cls(err, strerror) if filename is None else cls(err, strerror, filename)
+    exc.syscall = name
     if spec is not None:
         exc.documented = err in spec
         hint = spec.hints.get(err)
         if hint is not None:
             exc.add_note(hint())
     return exc
+
+
+def _libc_has(function: str) -> bool:
+    return bool(lib.sysapi_libc_has(function.encode()))
+
+
+def running_libc() -> str:
+    """The C library of this process, e.g. ``"glibc 2.36"``."""
+    try:
+        version = os.confstr("CS_GNU_LIBC_VERSION")
+    except (ValueError, OSError):  # a C library other than glibc has no such name
+        version = None
+    return version or "a C library other than glibc (musl?)"
 
 
 def raise_errno(err: int, syscall: Syscall, filename: object = None) -> NoReturn:

@@ -285,9 +285,10 @@ FINCORE_SPEC: Final = spec(
 
 # glibc's allocator calls have no errno: malloc_trim and mallinfo2 cannot fail, mallopt
 # answers 0 for a rejected value. Their specs are registered (empty) so REGISTRY lists them.
-MALLOC_TRIM_SPEC: Final = spec("malloc_trim", [])
-MALLINFO2_SPEC: Final = spec("mallinfo2", [])
-MALLOPT_SPEC: Final = spec("mallopt", [])
+# They are glibc's own (mallinfo2 since 2.33): on another C library they raise ENOSYS.
+MALLOC_TRIM_SPEC: Final = spec("malloc_trim", [], libc="glibc")
+MALLINFO2_SPEC: Final = spec("mallinfo2", [], libc="glibc 2.33 or later")
+MALLOPT_SPEC: Final = spec("mallopt", [], libc="glibc")
 
 
 _UINTPTR_MAX: Final = (1 << (8 * ffi.sizeof("uintptr_t"))) - 1
@@ -487,7 +488,7 @@ def malloc_trim(pad: int = 0) -> bool:
     not only the top of the heap: useful in a long-running service after a burst of allocations.
     It never fails.
     """
-    return lib.sysapi_malloc_trim(pad) != 0
+    return _syscall.call(MALLOC_TRIM_SPEC, lib.sysapi_malloc_trim, pad) != 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,8 +535,8 @@ _MALLINFO2_FIELDS: Final = (
 def mallinfo2() -> Mallinfo2:
     """Allocator statistics of the main arena (``mallinfo2(3)``, glibc 2.33; the deprecated
     ``mallinfo`` overflows its ``int`` fields past 2 GiB). It never fails."""
-    out = ffi.new("struct mallinfo2 *")
-    lib.sysapi_mallinfo2(out)
+    out = ffi.new("struct sysapi_mallinfo2 *")
+    _syscall.call(MALLINFO2_SPEC, lib.sysapi_mallinfo2, out)
     fields: dict[str, Any] = {name: int(getattr(out, name)) for name in _MALLINFO2_FIELDS}
     return Mallinfo2(**fields)
 
@@ -552,7 +553,7 @@ def mallopt(param: int, value: int) -> None:
     Raises:
         ValueError: glibc rejected ``value`` for ``param``.
     """
-    if lib.sysapi_mallopt(param, value) == 0:
+    if _syscall.call(MALLOPT_SPEC, lib.sysapi_mallopt, param, value) == 0:
         raise ValueError(f"mallopt rejected {value!r} for parameter {param!r}")
 
 
