@@ -46,7 +46,9 @@ def _install_lines() -> dict[str, list[str]]:
     pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.rst"))]
     found = {}
     for page in pages:
-        lines = [m[1] for m in re.finditer(r"pip install ([^\n`]*)", page.read_text())]
+        # What follows "pip install" up to the end of that shell command.
+        text = page.read_text()
+        lines = [m[1].strip() for m in re.finditer(r"pip install ([^\n`&;|#]*)", text)]
         if lines:
             found[str(page.relative_to(ROOT))] = lines
     return found

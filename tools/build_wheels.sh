@@ -4,7 +4,7 @@
 #   - one cp311-abi3 wheel per architecture (x86_64, aarch64) for manylinux_2_28: zig cc links
 #     against glibc 2.28's symbol versions (-target ARCH-linux-gnu.2.28) and cross-compiles;
 # each checked with abi3audit (only the stable ABI of 3.11), tools/symbols.py (no symbol newer
-# than GLIBC_2.28) and auditwheel (repair to manylinux_2_28, then show).
+# than GLIBC_2.28) and auditwheel (repair, then show: manylinux_2_28 or an older tag).
 # The tools come from the project's `release` extra. Usage: tools/build_wheels.sh [OUTDIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,16 +43,19 @@ for arch in x86_64 aarch64; do
   mkdir "$work/unpacked-$arch"
   (cd "$work/unpacked-$arch" && "$bin/python" -m zipfile -e "$raw" .)
   "$bin/python" tools/symbols.py --libc glibc-2.28 "$work/unpacked-$arch"/sysapi/_sysapi*.so
-  PATH="$bin:$PATH" "$bin/auditwheel" repair --plat "manylinux_2_28_$arch" \
-    --wheel-dir "$out" "$raw" >"$work/repair-$arch.log" 2>&1 || {
+  # auditwheel reads the architecture from the module (--plat names only this machine's) and
+  # tags the oldest glibc the symbols allow: manylinux_2_27 while nothing needs 2.28 itself.
+  PATH="$bin:$PATH" "$bin/auditwheel" repair --wheel-dir "$out" "$raw" >"$work/repair-$arch.log" 2>&1 || {
     cat "$work/repair-$arch.log"
     exit 1
   }
-  # auditwheel adds every older tag the symbols allow (manylinux_2_27 while nothing needs 2.28).
-  wheel=$(ls "$out"/linux_sysapi-*-cp311-abi3-*manylinux_2_28_"$arch".whl)
-  "$bin/auditwheel" show "$wheel" | tr '\n' ' ' | grep -q "manylinux_2_28_$arch" || {
-    "$bin/auditwheel" show "$wheel"
-    echo "auditwheel does not accept $(basename "$wheel") as manylinux_2_28_$arch" >&2
+  wheel=$(ls "$out"/linux_sysapi-*-cp311-abi3-manylinux_2_*_"$arch".whl)
+  "$bin/auditwheel" show "$wheel" >"$work/show-$arch.log"
+  tag=$(tr '\n' ' ' <"$work/show-$arch.log" | grep -o "manylinux_2_[0-9]*_$arch" | head -n 1)
+  minor=${tag#manylinux_2_}
+  [ -n "$tag" ] && [ "${minor%%_*}" -le 28 ] || {
+    cat "$work/show-$arch.log"
+    echo "auditwheel does not accept $(basename "$wheel") for glibc 2.28" >&2
     exit 1
   }
   echo "wheel: $(basename "$wheel") (abi3audit, GLIBC_2.28 symbols and auditwheel show passed)"

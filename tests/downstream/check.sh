@@ -21,7 +21,7 @@ trap 'rm -rf "$work"' EXIT
 echo "== build: sdist and wheels"
 bash tools/build_wheels.sh "$work/dist"
 sdist=$(ls "$work"/dist/linux_sysapi-*.tar.gz)
-wheel=$(ls "$work"/dist/linux_sysapi-*-cp311-abi3-*manylinux_2_28_x86_64.whl)
+wheel=$(ls "$work"/dist/linux_sysapi-*-cp311-abi3-manylinux_2_*_x86_64.whl)
 
 echo "== the sdist installs in a fresh virtual environment"
 python3 -m venv "$work/sdist-venv"
