@@ -28,13 +28,18 @@ zig=$("$bin/python" -c 'import pathlib, ziglang; print(pathlib.Path(ziglang.__fi
   cat "$work/sdist.log"
   exit 1
 }
-echo "sdist: $(cd "$out" && ls linux_sysapi-*.tar.gz)"
+sdist=$(ls "$out"/linux_sysapi-*.tar.gz)
+echo "sdist: $(basename "$sdist")"
 
 for arch in x86_64 aarch64; do
   target=$arch-linux-gnu.2.28
+  # From a fresh copy of the sdist: setuptools would reuse a module another build left in
+  # build/ (for another architecture, say), and the sdist is proven complete on the way.
+  mkdir "$work/src-$arch"
+  tar -xzf "$sdist" -C "$work/src-$arch" --strip-components=1
   CC="$zig cc -target $target" LDSHARED="$zig cc -target $target -shared" \
     "$bin/python" -m build --wheel --outdir "$work/raw-$arch" \
-    "-C--build-option=--plat-name=linux_$arch" "$repo" >"$work/wheel-$arch.log" 2>&1 || {
+    "-C--build-option=--plat-name=linux_$arch" "$work/src-$arch" >"$work/wheel-$arch.log" 2>&1 || {
     cat "$work/wheel-$arch.log"
     exit 1
   }

@@ -264,6 +264,8 @@ class _Lib:
     TIME_OOP: int
     TIME_WAIT: int
     TIME_ERROR: int
+    # extern "Python": the dispatch thread calls it; timers.py supplies it with ffi.def_extern.
+    def sysapi_timer_fire(self, key: int, overrun: int, /) -> None: ...
     def sysapi_timer_create(
         self,
         clockid: int,

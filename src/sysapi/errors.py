@@ -925,7 +925,7 @@ class ErrorSpec:
     hints: Mapping[int, Callable[[], str]] = field(default_factory=dict)
     #: The C library the call needs when not every C library the wheels support has it, e.g.
     #: ``"glibc 2.33 or later"``: its shim looks the function up at run time and returns ENOSYS
-    #: when it is absent, which :mod:`sysapi._syscall` turns into an error naming this.
+    #: when it is absent, which ``sysapi._syscall`` turns into an error naming this.
     libc: str | None = None
 
     def __post_init__(self) -> None:
