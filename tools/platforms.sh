@@ -56,7 +56,8 @@ bash tools/build_wheels.sh "$run/dist" | sed 's/^/   /'
 # The tests and the files they read, without the package: the installed wheel is what runs
 # (src/sysapi/_ffi is only read, by build_ffi.py, as cibuildwheel's test-sources also has it).
 mkdir -p "$run/tree"
-git ls-files -z -- . ':!src' src/sysapi/_ffi | xargs -0 cp --parents -t "$run/tree"
+git ls-files -z -- . ':!src' | xargs -0 cp --parents -t "$run/tree"
+git ls-files -z -- src/sysapi/_ffi | xargs -0 cp --parents -t "$run/tree"
 shared=""
 for parent in "$repo"/..{,/..,/../..}; do
   [ -d "$parent/shared/spec" ] && shared=$(realpath "$parent/shared") && break
