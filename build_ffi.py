@@ -11,29 +11,47 @@ from pathlib import Path
 
 from cffi import FFI
 
-FFI_DIR = Path(__file__).resolve().parent / "src" / "sysapi" / "_ffi"
+PACKAGE = Path(__file__).resolve().parent / "src" / "sysapi"
+FFI_DIR = PACKAGE / "_ffi"
 
 
 def _area_modules() -> list[dict[str, object]]:
-    areas = runpy.run_path(str(FFI_DIR / "__init__.py"))["AREAS"]
-    return [runpy.run_path(str(FFI_DIR / f"{area}.py")) for area in areas]
+    """``_ffi/base.py``, then ``_ffi/<area>.py`` of every area that has C shims, in the order
+    of ``sysapi._areas.AREAS``."""
+    areas = runpy.run_path(str(PACKAGE / "_areas.py"))["AREAS"]
+    paths = [FFI_DIR / "base.py", *(FFI_DIR / f"{area}.py" for area in areas)]
+    return [runpy.run_path(str(path)) for path in paths if path.exists()]
+
+
+def _stamp() -> int:
+    """The digest of the declarations (``sysapi/_stamp.py``), checked again at import."""
+    areas = runpy.run_path(str(PACKAGE / "_areas.py"))["AREAS"]
+    return int(runpy.run_path(str(PACKAGE / "_stamp.py"))["digest"](str(FFI_DIR), areas))
 
 
 def build() -> FFI:
     ffibuilder = FFI()
     modules = _area_modules()
     cdef = "\n".join(str(m["TYPES"]) + str(m["FUNCTIONS"]) for m in modules)
-    ffibuilder.cdef(cdef)
+    ffibuilder.cdef(cdef + "\n#define SYSAPI_FFI_STAMP ...\n")
     source = "\n".join(str(m["INCLUDES"]) for m in modules) + "\n".join(
         str(m["CUSTOMIZATIONS"]) for m in modules
     )
+    source += f"\n#define SYSAPI_FFI_STAMP {_stamp()}UL\n"
     ffibuilder.set_source(
         "sysapi._sysapi",
         source,
         # rt, pthread and dl hold timer_*, pthread_* and dlsym before glibc 2.34 moved them into
         # libc: named so that a build for an older glibc binds their symbol versions.
         libraries=["rt", "pthread", "dl"],
-        extra_compile_args=["-O2", "-Wall", "-Wno-unused-function"],
+        # A missing declaration is an error, not an implicit int function; -Wextra stays clean.
+        extra_compile_args=[
+            "-O2",
+            "-Wall",
+            "-Wextra",
+            "-Werror=implicit-function-declaration",
+            "-Wno-unused-function",
+        ],
     )
     return ffibuilder
 

@@ -22,7 +22,6 @@ import enum
 import html
 import inspect
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +31,11 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
-from sysapi_coverage import AREAS, load_coverage
+from sysapi_coverage import load_coverage
 
 import sysapi
 from sysapi import errors
+from sysapi._areas import AREAS
 
 # ---- helpers --------------------------------------------------------------------------
 
@@ -68,30 +68,15 @@ def _list_table(header: list[str], rows: list[list[str]], widths: str = "auto") 
     return lines
 
 
-def _public_objects() -> Iterator[tuple[str, Any]]:
-    """(qualified name, object) of every public function and method of the area modules."""
-    for area in AREAS:
-        module = getattr(sysapi, area)
-        for name in module.__all__:
-            obj = getattr(module, name)
-            qualname = f"sysapi.{area}.{name}"
-            if inspect.isfunction(obj):
-                yield qualname, obj
-            elif inspect.isclass(obj):
-                for attr, member in vars(obj).items():
-                    if attr.startswith("_"):
-                        continue
-                    func = getattr(member, "__func__", member)
-                    if isinstance(member, property):
-                        func = member.fget
-                    if inspect.isfunction(func):
-                        yield f"{qualname}.{attr}", func
-
-
 def _users(syscall: str) -> list[str]:
-    """The public functions whose generated docstring documents ``syscall``."""
-    marker = f"from ``{syscall}``"
-    return [name for name, func in _public_objects() if marker in (func.__doc__ or "")]
+    """The public functions and classes whose generated docstring documents ``syscall``, as
+    ``@documents`` recorded them (a class stands for its decorated ``__init__``)."""
+    names = []
+    for func in errors.documented_by(syscall):
+        name = f"{func.__module__}.{func.__qualname__}".removesuffix(".__init__")
+        if not any(part.startswith("_") for part in name.split(".")):
+            names.append(name)
+    return names
 
 
 # ---- errno tables ---------------------------------------------------------------------
@@ -103,9 +88,10 @@ class ErrnoTables(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         by_area: dict[str, list[tuple[str, list[str]]]] = {}
         for syscall in sorted(errors.REGISTRY):
-            users = _users(syscall)
-            area = users[0].split(".")[1] if users else "other"
-            by_area.setdefault(area, []).append((syscall, users))
+            # The area of the first function that documents the call, public or not.
+            funcs = errors.documented_by(syscall)
+            area = funcs[0].__module__.split(".")[1] if funcs else "other"
+            by_area.setdefault(area, []).append((syscall, _users(syscall)))
         lines: list[str] = []
         if not by_area:
             lines += ["No call is registered: is sysapi installed?", ""]
@@ -223,18 +209,36 @@ def _svg_chart(title: str, reference: str, rows: dict[str, float]) -> str:
     return "".join(parts)
 
 
+#: What ``harness.metadata()`` records with each saved result.
+_METADATA = ("kernel", "cpu", "cpus", "python", "commit", "date")
+
+
+def _measured_on(data: dict[str, Any]) -> str:
+    """One sentence saying where a result was measured."""
+    parts = [f"Python {data.get('python', '?')}"]
+    if "kernel" in data:
+        parts.append(f"Linux {data['kernel']}")
+    if "cpu" in data:
+        parts.append(f"{data['cpu']} ({data.get('cpus', '?')} CPUs)")
+    if "commit" in data:
+        parts.append(f"commit ``{data['commit']}``")
+    if "date" in data:
+        parts.append(str(data["date"]))
+    return ", ".join(parts)
+
+
 def _runs_table(data: dict[str, Any]) -> list[str]:
     runs: list[dict[str, Any]] = data["runs"]
     columns = [key for key in runs[0] if key != "label"]
     lines = _heading(data["title"], "-")
-    lines += [f"Python {data.get('python', '?')}.", ""]
+    lines += [f"{_measured_on(data)}.", ""]
     table = [
         [f"``{run['label']}``"]
         + [f"{v:,.1f}" if isinstance(v := run.get(c), float) else str(v) for c in columns]
         for run in runs
     ]
     lines += _list_table(["contender", *columns], table)
-    extra = {k: v for k, v in data.items() if k not in ("title", "runs", "python")}
+    extra = {k: v for k, v in data.items() if k not in ("title", "runs", *_METADATA)}
     for key, value in extra.items():
         shown = f"{value:.2f}" if isinstance(value, float) else str(value)
         lines += [f"``{key}``: {shown}", ""]
@@ -270,11 +274,12 @@ class Benchmarks(SphinxDirective):
             reference: str = data["reference"]
             ref = rows[reference]
             lines = _heading(data["title"], "-")
-            lines += [f"Python {data.get('python', '?')}; ratios against *{reference}*.", ""]
+            lines += [f"{_measured_on(data)}; ratios against *{reference}*.", ""]
             table = [
                 [f"``{label}``", f"{ns:,.1f}", f"{ns / ref:.2f}x"] for label, ns in rows.items()
             ]
-            lines += _list_table(["implementation", "ns per call", f"vs {reference}"], table)
+            unit = str(data.get("unit", "ns/call")).replace("/", " per ")
+            lines += _list_table(["implementation", unit, f"vs {reference}"], table)
             if data.get("goals"):
                 goals = []
                 for g in data["goals"]:

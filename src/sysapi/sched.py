@@ -12,14 +12,20 @@ import enum
 import errno
 import os
 import resource
-from dataclasses import dataclass
-from typing import Any, Final, TypeVar
-
-import cffi
 
 from sysapi import _syscall
+from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import E2BIG, ErrorSpec, documents, man, spec
+
+TYPE_CHECKING = False
+# typing (and cffi, ~4 ms) cost milliseconds to import: only type checkers read these names.
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeVar
+
+    import cffi
+
+    _E = TypeVar("_E", bound=enum.IntEnum)
 
 __all__ = [
     "IOPRIO_CLASS_BE",
@@ -58,9 +64,6 @@ __all__ = [
     "sched_setattr",
     "sched_setattr_raw",
 ]
-
-
-_E = TypeVar("_E", bound=enum.IntEnum)
 
 
 class SchedPolicy(enum.IntEnum):
@@ -281,7 +284,7 @@ def _check_int(name: str, value: object, optional: bool = False) -> None:
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SchedAttr:
     """``struct sched_attr``: a thread's policy and its parameters, in the C field names.
 
@@ -396,7 +399,7 @@ def _shared(box: Any, key: bytes) -> SchedAttr:
     """The SchedAttr of the struct in ``box``, whose bytes are ``key``.
 
     SchedAttr is immutable and a thread's attributes rarely change: the same bytes give the
-    same (shared) instance, which spares building a 9-field dataclass.
+    same (shared) instance, which spares building a 9-field record.
     """
     attr = _ATTRS.get(key)
     if attr is None:
@@ -529,7 +532,7 @@ def sched_setattr_raw(pid: int, buffer: bytearray | memoryview, flags: int = 0) 
     _setattr(pid, view, flags)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IoPrio:
     """An I/O priority: a class and the class data.
 
@@ -578,6 +581,9 @@ def ioprio_value(ioclass: int, level: int) -> int:
     return IoPrio(ioclass, level).value
 
 
+_ioprio_get: Final = lib.sysapi_ioprio_get
+
+
 @documents(IOPRIO_GET_SPEC)
 def ioprio_get(which: int, who: int) -> IoPrio:
     """The I/O priority of process ``who`` (``which`` = IOPRIO_WHO_PROCESS, 0: the caller),
@@ -587,9 +593,9 @@ def ioprio_get(which: int, who: int) -> IoPrio:
     A process that never set one reports what the kernel derives from it: IOPRIO_CLASS_NONE
     level 0 on current kernels (its I/O priority then follows its nice value).
     """
-    value = lib.sysapi_ioprio_get(which, who)
+    value = _ioprio_get(which, who)
     if value < 0:
-        value = _failed(value, IOPRIO_GET_SPEC, lib.sysapi_ioprio_get, which, who)
+        value = _failed(value, IOPRIO_GET_SPEC, _ioprio_get, which, who)
     prio = _IOPRIOS.get(value)
     if prio is None:
         # IoPrio is immutable, and a machine uses few distinct values: keep them.

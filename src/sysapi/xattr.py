@@ -15,13 +15,17 @@ import errno
 import os
 import sys
 from collections.abc import Callable, Iterator, MutableMapping
-from typing import Any, Final
 
 from sysapi import _syscall
 from sysapi._convert import PathLike, fspath, name_bytes
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import ErrorSpec, SysapiError, documents, kernel, man, notes, spec
-from sysapi.fd import FdLike, HasFileno, fileno
+from sysapi.fd import FdLike, fileno
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = [
     "XATTR_CREATE",
@@ -128,7 +132,8 @@ def _set_entries() -> list[Any]:
         notes(
             errno.ENOSPC,
             "no space left to store the attribute: on ext4 without the ea_inode feature a value "
-            "must fit in the inode and one block (about 4 KiB)",
+            "must fit in the inode and one block (about 4 KiB), on btrfs in one leaf (node size, "
+            "16 KiB by default); XFS and tmpfs store values up to XATTR_SIZE_MAX",
         ),
         notes(
             errno.ENOTSUP,
@@ -138,8 +143,9 @@ def _set_entries() -> list[Any]:
         man(errno.E2BIG, "the value is larger than XATTR_SIZE_MAX (64 KiB)"),
         man(
             errno.EPERM,
-            "trusted.* or security.* without CAP_SYS_ADMIN; user.* on a symlink, device file, "
-            "FIFO or socket, or on a sticky directory the caller does not own; or the file is "
+            "trusted.* or security.* without CAP_SYS_ADMIN (before Linux 6.10, with the BPF LSM "
+            "active, security.* needed no capability); user.* on a symlink, device file, FIFO "
+            "or socket, or on a sticky directory the caller does not own; or the file is "
             "immutable or append-only",
         ),
         man(errno.ERANGE, _NAME_RANGE),
@@ -403,8 +409,30 @@ def _get_sized(
     return _unpack(buf, r)
 
 
+def _is_descriptor(target: object) -> bool:
+    """An int or an object with ``fileno()`` (the ``HasFileno`` protocol), not a path."""
+    return (isinstance(target, int) or hasattr(target, "fileno")) and not isinstance(
+        target, str | bytes
+    )
+
+
+def _from_os(exc: OSError, syscall: ErrorSpec, filename: object, name: str | bytes) -> SysapiError:
+    """The sysapi exception for what ``os.getxattr`` raised (the fast path below)."""
+    n = name if type(name) is bytes else os.fsencode(name)
+    return _raise(-(exc.errno or errno.EIO), syscall, filename, n)
+
+
+_os_getxattr: Final = os.getxattr
+
+
 # getxattr, lgetxattr and fgetxattr repeat one body on purpose: a shared helper costs one more
 # Python call per read (about 60 ns, 5% of the call), against a goal of 1.25x the stdlib.
+#
+# Their fast path is os.getxattr, whose C does exactly what these calls document (the path, fd
+# and no-follow variants, a value that grows between probe and read read again): for a str or
+# bytes name and path (an int fd), errors come out as sysapi's classes all the same. EINTR
+# (PEP 475), size= and other argument types take sysapi's own path. (A value over 128 bytes
+# costs os.getxattr a second call; small values are the common case it is fastest for.)
 @documents(GETXATTR_SPEC)
 def getxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> bytes:
     """The value of attribute ``name`` of the file at ``path`` (symlinks followed).
@@ -413,6 +441,13 @@ def getxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> b
     With ``size``, one ``getxattr`` call with a buffer of ``size`` bytes: ERANGE when the value
     is longer.
     """
+    tp = type(path)
+    if size is None and (tp is str or tp is bytes) and (type(name) is str or type(name) is bytes):
+        try:
+            return _os_getxattr(path, name)
+        except OSError as exc:
+            if exc.errno != errno.EINTR:
+                raise _from_os(exc, GETXATTR_SPEC, path, name) from None
     p = path.encode(_FSENC, _FSERR) if type(path) is str and "\0" not in path else fspath(path)
     if type(name) is str:
         try:
@@ -439,6 +474,13 @@ def getxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> b
 @documents(LGETXATTR_SPEC)
 def lgetxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> bytes:
     """As :func:`getxattr`, but of a symbolic link itself, not of the file it points to."""
+    tp = type(path)
+    if size is None and (tp is str or tp is bytes) and (type(name) is str or type(name) is bytes):
+        try:
+            return _os_getxattr(path, name, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno != errno.EINTR:
+                raise _from_os(exc, LGETXATTR_SPEC, path, name) from None
     p = path.encode(_FSENC, _FSERR) if type(path) is str and "\0" not in path else fspath(path)
     if type(name) is str:
         try:
@@ -465,6 +507,12 @@ def lgetxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> 
 @documents(FGETXATTR_SPEC)
 def fgetxattr(fd: FdLike, name: str | bytes, *, size: int | None = None) -> bytes:
     """As :func:`getxattr`, of the open file ``fd``."""
+    if size is None and type(fd) is int and (type(name) is str or type(name) is bytes):
+        try:
+            return _os_getxattr(fd, name)
+        except OSError as exc:
+            if exc.errno != errno.EINTR:
+                raise _from_os(exc, FGETXATTR_SPEC, None, name) from None
     if type(name) is str:
         try:
             n = _NAMES[name]
@@ -686,7 +734,7 @@ class Xattrs(MutableMapping[str, bytes]):
         follow_symlinks: bool = True,
         namespace: str | None = None,
     ) -> None:
-        if isinstance(target, int | HasFileno) and not isinstance(target, str | bytes):
+        if _is_descriptor(target):
             if not follow_symlinks:
                 raise ValueError("Xattrs: follow_symlinks=False cannot be used with a descriptor")
         elif not isinstance(target, str | bytes | os.PathLike):
@@ -705,8 +753,7 @@ class Xattrs(MutableMapping[str, bytes]):
         return self._prefix[:-1] or None
 
     def _is_fd(self) -> bool:
-        t = self._target
-        return isinstance(t, int | HasFileno) and not isinstance(t, str | bytes)
+        return _is_descriptor(self._target)
 
     def _full(self, key: str | bytes) -> str | bytes:
         if not self._prefix:
