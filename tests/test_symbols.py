@@ -35,7 +35,8 @@ def zig_cc(target: str, source: Path, out: Path) -> None:
     # The same libraries as build_ffi.py, as the wheel build links them.
     cmd = [str(zig), "cc", "-target", target, "-shared", "-fPIC", "-O1", f"-I{include}"]
     cmd += [str(source), "-lrt", "-lpthread", "-ldl", "-o", str(out)]
-    subprocess.run(cmd, check=True, capture_output=True)
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    assert result.returncode == 0, f"zig cc -target {target}:\n{result.stderr}"
 
 
 def check(libc: str, module: Path) -> subprocess.CompletedProcess[str]:

@@ -381,7 +381,16 @@ class Platforms(SphinxDirective):
             for run in data["runs"]
         ]
         rows += [
-            [row["platform"], row["python"], row["libc"], row["arch"], "", "not run", row["why"], ""]
+            [
+                row["platform"],
+                row["python"],
+                row["libc"],
+                row["arch"],
+                "",
+                "not run",
+                row["why"],
+                "",
+            ]
             for row in data.get("not_run", [])
         ]
         lines = [f"The wheel: ``{data['wheel']}``.", ""] if "wheel" in data else []
