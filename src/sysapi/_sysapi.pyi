@@ -11,7 +11,7 @@ class _Lib:
     # ---- base ----
     EHWPOISON: int
     SYSAPI_FFI_STAMP: int
-
+    def sysapi_libc_has(self, name: bytes, /) -> int: ...
     # ---- fs ----
     FIBMAP: int
     FIGETBSZ: int
@@ -271,6 +271,8 @@ class _Lib:
     TIME_OOP: int
     TIME_WAIT: int
     TIME_ERROR: int
+    # extern "Python": the dispatch thread calls it; timers.py supplies it with ffi.def_extern.
+    def sysapi_timer_fire(self, key: int, overrun: int, /) -> None: ...
     def sysapi_timer_create(
         self,
         clockid: int,

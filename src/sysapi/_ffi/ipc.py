@@ -10,6 +10,11 @@ INCLUDES = """
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
+#ifndef MSG_COPY
+/* The kernel's value (<linux/msg.h>, which clashes with <sys/msg.h>): glibc's <sys/msg.h> has
+   it, musl's does not. */
+#define MSG_COPY 040000
+#endif
 /* POSIX mq and sem */
 #include <dlfcn.h>
 #include <fcntl.h>
