@@ -84,6 +84,7 @@ FIBMAP_SPEC: Final = spec(
         man(errno.EBADF, "fd is not a valid descriptor"),
         man(errno.ENOTTY, "fd is not a regular file (a directory, a pipe)"),
         man(errno.ERANGE, "the physical block number does not fit in an int (Linux 5.7+)"),
+        man(errno.EFAULT, "the block argument points outside the address space"),
     ],
 )
 
@@ -125,6 +126,11 @@ VMSPLICE_SPEC: Final = spec(
         man(errno.EBADF, "fd is not valid, or is not a pipe open for writing"),
         man(errno.EINVAL, "more than IOV_MAX (1024) buffers, or fd is not a pipe"),
         man(errno.ENOMEM, "out of memory"),
+        kernel(
+            errno.EFAULT,
+            "a buffer of iov lies outside the address space",
+            "nothing: neither the notes nor vmsplice(2) list it",
+        ),
     ],
 )
 

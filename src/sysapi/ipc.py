@@ -169,6 +169,7 @@ FTOK_SPEC: Final = spec(
         man(errno.EACCES, "search permission is denied on a directory of path"),
         man(errno.ELOOP, "too many symbolic links in path"),
         man(errno.ENAMETOOLONG, "path is too long"),
+        man(errno.EFAULT, "path points outside the address space (ftok fails as stat(2) does)"),
     ],
 )
 

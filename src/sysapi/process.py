@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from sysapi import _struct, _syscall
 from sysapi._sysapi import ffi, lib
-from sysapi.errors import documents, man, notes, spec
+from sysapi.errors import documents, kernel, man, notes, spec
 
 __all__ = [
     "CLD_CONTINUED",
@@ -168,6 +168,12 @@ WAITID_SPEC: Final = spec(
             "is unknown, or id is invalid for it (P_PID with id <= 0)",
         ),
         man(errno.EBADF, "P_PIDFD and id is not an open pidfd"),
+        kernel(
+            errno.EFAULT,
+            "infop or rusage points outside the address space (sysapi's shim passes its own, "
+            "so only a C caller meets it)",
+            "nothing: neither the notes nor wait(2) list it",
+        ),
     ],
 )
 
