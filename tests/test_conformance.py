@@ -7,6 +7,7 @@ import pytest
 
 import sysapi
 from sysapi import conformance
+from sysapi._sysapi import ffi, lib
 from sysapi.conformance import Case, Verdict
 from sysapi.errors import REGISTRY, errno_name
 
@@ -89,3 +90,36 @@ def test_check_output_into_a_closed_pipe_is_quiet() -> None:
         text=True,
     )
     assert "Traceback" not in proc.stderr
+
+
+def test_a_bad_pointer_reaches_the_kernel_through_a_shim() -> None:
+    from sysapi.conformance._support import bad, shim_in_child
+
+    def provoke(ctx: conformance.Context) -> None:
+        shim_in_child(
+            sysapi.errors.REGISTRY["getxattr"],
+            lambda: lib.sysapi_getxattr(bad("char *"), b"user.k", ffi.NULL, 0),
+        )
+
+    result = conformance.run_case(Case("xattr", "getxattr", 14, "bad path", provoke))
+    assert result.verdict is Verdict.AS_DOCUMENTED and result.observed == 14, result.detail
+
+
+def test_a_crash_in_a_shim_is_contained_and_judged() -> None:
+    from sysapi.conformance._support import bad, shim_in_child
+
+    spec = sysapi.errors.REGISTRY["adjtimex"]
+
+    def crash(reason: str | None) -> conformance.Result:
+        def provoke(ctx: conformance.Context) -> None:
+            shim_in_child(
+                spec, lambda: lib.sysapi_adjtimex(bad("struct sysapi_timex *")), crashes=reason
+            )
+
+        return conformance.run_case(Case("clock", "adjtimex", 14, "bad buf", provoke))
+
+    expected = crash("the shim reads buf first")
+    assert expected.verdict is Verdict.NOT_PROVOKED
+    assert "reads buf first" in expected.detail and "SIGSEGV" in expected.detail
+    surprise = crash(None)
+    assert surprise.verdict is Verdict.UNEXPECTED and "SIGSEGV" in surprise.detail

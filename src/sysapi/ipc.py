@@ -22,7 +22,7 @@ from typing import Any, Final
 from sysapi import _syscall
 from sysapi._convert import fspath
 from sysapi._sysapi import ffi, lib
-from sysapi.errors import documents, man, spec
+from sysapi.errors import EACCES, documents, man, spec
 
 __all__ = [
     "IPC_CREAT",
@@ -262,6 +262,29 @@ def shmget(key: int, size: int, flags: int = 0) -> int:
 def _stat(shmid: int, cmd: int = lib.IPC_STAT) -> ShmidDs:
     buf: Any = ffi.new("struct sysapi_shmid_ds *")
     _syscall.call("shmctl", lib.sysapi_shmctl, shmid, cmd, buf)
+    return _shmid_ds(buf)
+
+
+def _perm_for_set(shmid: int) -> IpcPerm:
+    """The owner and mode of segment ``shmid``, to fill in what an IPC_SET leaves out.
+
+    IPC_STAT needs read permission, IPC_SET ownership: the owner of a mode-0 segment may change
+    it without reading it, and a caller who is not the owner must get IPC_SET's own EPERM, not
+    IPC_STAT's EACCES. Where IPC_STAT is refused, the segment is looked up with SHM_STAT_ANY
+    (Linux 4.17), which checks no permission, as /proc/sysvipc/shm shows every segment.
+    """
+    try:
+        return _stat(shmid).shm_perm
+    except EACCES:
+        buf: Any = ffi.new("struct sysapi_shmid_ds *")
+        highest = lib.sysapi_shmctl(0, lib.SHM_INFO, buf)  # the highest index in use
+        for index in range(highest + 1):
+            if lib.sysapi_shmctl(index, lib.SHM_STAT_ANY, buf) == shmid:
+                return _shmid_ds(buf).shm_perm
+        raise  # SHM_STAT_ANY unknown (before 4.17), or the segment is gone
+
+
+def _shmid_ds(buf: Any) -> ShmidDs:
     perm = IpcPerm(buf.key, buf.uid, buf.gid, buf.cuid, buf.cgid, buf.mode, buf.seq)
     return ShmidDs(
         shm_perm=perm,
@@ -427,8 +450,10 @@ def shmctl(
 
     :data:`IPC_SET` sets ``shm_perm.uid``, ``gid`` and the permission bits of ``mode``: from
     ``buf`` (a :class:`ShmidDs`, say a modified IPC_STAT result) or from the keywords, the
-    fields not given being read first with IPC_STAT. :data:`IPC_RMID` marks the segment for
-    removal once the last process detaches (its key becomes IPC_PRIVATE); :data:`SHM_LOCK` /
+    fields not given being read first: with IPC_STAT, or, where the caller may not read the
+    segment, with SHM_STAT_ANY, so that the owner of a mode-0 segment can change it and
+    anyone else gets the kernel's EPERM. :data:`IPC_RMID` marks the segment for removal once
+    the last process detaches (its key becomes IPC_PRIVATE); :data:`SHM_LOCK` /
     :data:`SHM_UNLOCK` pin it in memory. Other commands go to the kernel as they are.
     """
     if cmd in _STAT_CMDS:
@@ -440,7 +465,7 @@ def shmctl(
                 raise TypeError("give buf or the uid/gid/mode keywords, not both")
             uid, gid, mode = buf.shm_perm.uid, buf.shm_perm.gid, buf.shm_perm.mode
         elif uid is None or gid is None or mode is None:
-            perm = _stat(shmid).shm_perm
+            perm = _perm_for_set(shmid)
             uid = perm.uid if uid is None else uid
             gid = perm.gid if gid is None else gid
             mode = perm.mode if mode is None else mode

@@ -6,7 +6,9 @@ import errno
 import os
 
 from sysapi import fs
+from sysapi._sysapi import ffi, lib
 from sysapi.conformance import Case, Context, NotProvokable
+from sysapi.conformance._support import bad, shim_in_child
 
 AREA = "fs"
 _EXHAUSTION = "needs the kernel to run out of memory, disk space or hit a device error"
@@ -42,6 +44,24 @@ def _fibmap_unprivileged(ctx: Context) -> None:
     fd = _data_file(ctx)
     ctx.drop_privileges()
     fs.fibmap(fd, 0)
+
+
+# ---- bad pointers, through the shims --------------------------------------------------------
+
+
+def _fibmap_fault(ctx: Context) -> None:
+    fd = _data_file(ctx)
+    try:
+        fs.fibmap(fd, 0)
+    except OSError as exc:  # tmpfs: no FIBMAP at all, so the pointer is never read
+        raise NotProvokable(f"FIBMAP on the scratch filesystem: {exc.strerror}") from None
+    shim_in_child(fs.FIBMAP_SPEC, lambda: lib.sysapi_block_map(fd, bad("int *"), 1))
+
+
+def _vmsplice_fault(ctx: Context) -> None:
+    w = ctx.pipe()[1]
+    bases, lens = ffi.new("char *[1]", [bad("char *")]), ffi.new("size_t[1]", [1])
+    shim_in_child(fs.VMSPLICE_SPEC, lambda: lib.sysapi_vmsplice(w, bases, lens, 1, 0))
 
 
 CASES: list[Case] = [
@@ -108,6 +128,14 @@ CASES: list[Case] = [
         "block beyond 2**31 on the device",
         reason="needs a filesystem larger than 8 TiB (4 KiB blocks) with data placed past 2**31 "
         "blocks",
+    ),
+    Case(
+        AREA,
+        "ioctl(FIBMAP)",
+        errno.EFAULT,
+        "block pointer (int *)-1, to the shim in a forked child",
+        _fibmap_fault,
+        root=True,
     ),
     # ioctl(FIGETBSZ)
     Case(
@@ -208,4 +236,11 @@ CASES: list[Case] = [
         lambda ctx: fs.vmsplice(ctx.pipe()[1], [b"x"] * 1025),
     ),
     Case(AREA, "vmsplice", errno.ENOMEM, "out of memory", reason=_EXHAUSTION),
+    Case(
+        AREA,
+        "vmsplice",
+        errno.EFAULT,
+        "iov_base (char *)-1, to the shim in a forked child",
+        _vmsplice_fault,
+    ),
 ]

@@ -13,11 +13,12 @@ import os
 import resource
 
 from sysapi import inotify
+from sysapi._sysapi import lib
 from sysapi.conformance import Case, Context, NotProvokable
+from sysapi.conformance._support import bad, shim_in_child
 
 AREA = "inotify"
 _EXHAUSTION = "needs the kernel to run out of memory; not provokable without harming the machine"
-_EFAULT = "sysapi passes every path from a Python object it encoded itself: no bad pointer"
 _CLONE_NEWUSER = 0x10000000
 _PR_SET_DUMPABLE = 4
 # Loaded now: the forked unprivileged children cannot read the Python installation.
@@ -111,6 +112,14 @@ def _rm_after_ignored(ctx: Context) -> None:
         ino.rm_watch(wd)
 
 
+def _add_watch_fault(ctx: Context) -> None:
+    fd = _instance(ctx)
+    shim_in_child(
+        inotify.INOTIFY_ADD_WATCH_SPEC,
+        lambda: lib.sysapi_inotify_add_watch(fd, bad("char *"), inotify.IN_CREATE),
+    )
+
+
 CASES: list[Case] = [
     # inotify_init1
     Case(
@@ -176,7 +185,13 @@ CASES: list[Case] = [
         lambda ctx: inotify.inotify_add_watch(ctx.pipe()[0], ctx.tmp, inotify.IN_CREATE),
         expect=errno.EINVAL,
     ),
-    Case(AREA, "inotify_add_watch", errno.EFAULT, "bad path pointer", reason=_EFAULT),
+    Case(
+        AREA,
+        "inotify_add_watch",
+        errno.EFAULT,
+        "path (char *)-1, to the shim in a forked child",
+        _add_watch_fault,
+    ),
     Case(
         AREA,
         "inotify_add_watch",

@@ -19,7 +19,7 @@ from typing import Any
 from sysapi import xattr
 from sysapi._sysapi import ffi, lib
 from sysapi.conformance import NOBODY, Case, Context, NotProvokable
-from sysapi.conformance._fault import bad, shim_in_child
+from sysapi.conformance._support import bad, by_call, shim_in_child
 from sysapi.errors import REGISTRY
 
 AREA = "xattr"
@@ -443,20 +443,28 @@ def _long_path(ctx: Context) -> str:
     return f"{ctx.tmp}/" + "d/" * 2100 + "x"
 
 
+def _flag_cases(kind: str, what: str, flag: int) -> list[Case]:
+    """set and remove on a file with ``flag`` (immutable or append-only): EPERM even for root."""
+    put, rm = _SET[kind], _REMOVE[kind]
+
+    def target(ctx: Context) -> Any:
+        return _target(ctx, kind, _flagged_file(ctx, flag))
+
+    return [
+        Case(AREA, f"{kind}setxattr", errno.EPERM, f"user.* of an {what} file, as root",
+             lambda ctx: put(target(ctx), "user.k", b"w"), root=True),
+        Case(AREA, f"{kind}removexattr", errno.EPERM, f"user.* of an {what} file, as root",
+             lambda ctx: rm(target(ctx), "user.k"), root=True),
+    ]  # fmt: skip
+
+
 def _condition_cases(kind: str) -> list[Case]:
     """The conditions that reach other kernel branches than the cases above."""
     get, put, names, rm = _GET[kind], _SET[kind], _LIST[kind], _REMOVE[kind]
     call = {op: f"{kind}{op}xattr" for op in ("get", "set", "list", "remove")}
-    cases = []
+    cases: list[Case] = []
     for what, flag in _FLAGS.items():
-        cases += [
-            Case(AREA, call["set"], errno.EPERM, f"user.* of an {what} file, as root",
-                 lambda ctx, f=flag: put(_target(ctx, kind, _flagged_file(ctx, f)), "user.k", b"w"),
-                 root=True),
-            Case(AREA, call["remove"], errno.EPERM, f"user.* of an {what} file, as root",
-                 lambda ctx, f=flag: rm(_target(ctx, kind, _flagged_file(ctx, f)), "user.k"),
-                 root=True),
-        ]  # fmt: skip
+        cases += _flag_cases(kind, what, flag)
     cases += [
         Case(AREA, call["get"], errno.ERANGE, "empty name ''",
              lambda ctx: get(_target(ctx, kind, _file(ctx)), "")),
@@ -481,12 +489,14 @@ def _condition_cases(kind: str) -> list[Case]:
     return cases
 
 
-CASES: list[Case] = [
-    *(
-        case
-        for make in (_get_cases, _set_cases, _list_cases, _remove_cases, _condition_cases)
-        for kind in ("", "l", "f")
-        for case in make(kind)
-    ),
-    *(_fault_case(call, how, shim) for call, (how, shim) in _FAULTS.items()),
-]
+CASES: list[Case] = by_call(
+    [
+        *(
+            case
+            for make in (_get_cases, _set_cases, _list_cases, _remove_cases, _condition_cases)
+            for kind in ("", "l", "f")
+            for case in make(kind)
+        ),
+        *(_fault_case(call, how, shim) for call, (how, shim) in _FAULTS.items()),
+    ]
+)

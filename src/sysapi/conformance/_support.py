@@ -1,4 +1,6 @@
-"""Bad-pointer cases: a ``sysapi_<name>`` shim called as a C program would, in a forked child.
+"""Helpers of the case modules: bad-pointer calls, and the order of a module's cases.
+
+Bad pointers: a ``sysapi_<name>`` shim is called as a C program would, in a forked child.
 
 No argument of sysapi's Python API becomes a bad pointer, so EFAULT is provoked one layer down:
 the shim itself gets ``(void *)-1`` (the LTP idiom: an address no user mapping can hold). Where
@@ -10,20 +12,19 @@ the reason, as "not provoked here".
 
 from __future__ import annotations
 
-import contextlib
 import faulthandler
 import os
 import resource
 import signal
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from sysapi import _syscall
 from sysapi._sysapi import ffi
-from sysapi.conformance import NotProvokable
+from sysapi.conformance import Case, NotProvokable
 from sysapi.errors import ErrorSpec
 
-__all__ = ["bad", "shim_in_child"]
+__all__ = ["bad", "by_call", "shim_in_child"]
 
 #: The child's exit status when the call raised in Python instead of returning (a slip in the
 #: case itself, never an errno: Linux errnos stay below 134).
@@ -35,7 +36,7 @@ def bad(ctype: str = "void *") -> Any:
     return ffi.cast(ctype, -1)
 
 
-def _child(call: Callable[[], int]) -> None:
+def _child(call: Callable[[], int]) -> NoReturn:
     status = _RAISED
     try:
         # A fault must end the child quietly: no core file in the working directory, no
@@ -54,23 +55,31 @@ def shim_in_child(spec: ErrorSpec, call: Callable[[], int], *, crashes: str | No
     """Run ``call()`` (a shim given a bad pointer, returning ``-errno``) in a forked child, and
     raise the errno it returned as ``spec``'s call would.
 
-    ``crashes`` is the reason why the child is expected to die of a signal (the pointer is
-    dereferenced in user space before any system call): that death is then reported as not
-    provokable here. Without it, a death is unexpected.
+    ``crashes`` is the reason why the child is expected to die of a signal (the shim or glibc
+    dereferences the pointer in user space): that death is then reported as not provokable
+    here. Without it, a death is unexpected.
     """
     pid = os.fork()
     if pid == 0:
-        with contextlib.suppress(BaseException):
-            _child(call)
-        os._exit(_RAISED)
+        _child(call)
     _, status = os.waitpid(pid, 0)
     if os.WIFSIGNALED(status):
         name = signal.Signals(os.WTERMSIG(status)).name
         if crashes is None:
             raise AssertionError(f"the child died of {name} instead of returning an errno")
-        raise NotProvokable(f"{crashes}: the forked child died of {name}, the kernel saw nothing")
+        raise NotProvokable(
+            f"{crashes}: the forked child died of {name} in user space, the kernel never saw "
+            "the bad pointer"
+        )
     code = os.WEXITSTATUS(status)
     if code == _RAISED:
         raise RuntimeError("the call raised in the child (a wrong argument type?)")
     if code:
         _syscall.raise_errno(code, spec)
+
+
+def by_call(cases: list[Case]) -> list[Case]:
+    """``cases`` with each call's cases together, calls in the order they first appear (the
+    report prints one heading per run of a call)."""
+    order = {call: i for i, call in enumerate(dict.fromkeys(c.syscall for c in cases))}
+    return sorted(cases, key=lambda c: order[c.syscall])
