@@ -838,6 +838,7 @@ CASES: list[Case] = [
         "IPC_STAT's read check)",
         _shmctl_eperm_set,
         fork=True,
+        root=True,
     ),
     Case(
         IPC,
@@ -846,6 +847,7 @@ CASES: list[Case] = [
         "uid 65534 SHM_LOCKs a 0666 segment of root, RLIMIT_MEMLOCK 1 MiB",
         lambda ctx: _shmctl_eperm_not_owner(ctx, ipc.SHM_LOCK),
         fork=True,
+        root=True,
     ),
     Case(
         IPC,
@@ -854,6 +856,7 @@ CASES: list[Case] = [
         "uid 65534 SHM_UNLOCKs a 0666 segment of root",
         lambda ctx: _shmctl_eperm_not_owner(ctx, ipc.SHM_UNLOCK),
         fork=True,
+        root=True,
     ),
     Case(
         IPC,
@@ -862,6 +865,7 @@ CASES: list[Case] = [
         "uid 65534 IPC_STATs its own segment of mode 0",
         _shmctl_eacces_mode0,
         fork=True,
+        root=True,
     ),
     Case(IPC, "shmctl", errno.EIDRM, "segment being removed", reason=_RACE),
     Case(
