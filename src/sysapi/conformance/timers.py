@@ -19,7 +19,7 @@ from sysapi import _syscall, clock, timers
 from sysapi._sysapi import ffi, lib
 from sysapi.conformance import Case, Context, NotProvokable
 from sysapi.conformance._support import bad, by_call, shim_in_child
-from sysapi.errors import SysapiError
+from sysapi.errors import ErrorSpec, SysapiError
 
 TIMERS = "timers"
 CLOCK = "clock"
@@ -84,7 +84,7 @@ def _on_deleted_timer(call: Callable[[timers.PosixTimer], object]) -> Callable[[
     return provoke
 
 
-def _stale_kernel_id(call: Callable[[Any], int], syscall: str) -> Callable[[Context], object]:
+def _stale_kernel_id(call: Callable[[Any], int], spec: ErrorSpec) -> Callable[[Context], object]:
     """The kernel's own EINVAL for a timer id it no longer knows, through the shim (below
     PosixTimer's guard). sysapi creates every timer as a kernel timer (callback timers too,
     by SIGEV_THREAD_ID to its dispatch thread), and glibc passes those ids straight to the
@@ -94,7 +94,7 @@ def _stale_kernel_id(call: Callable[[Any], int], syscall: str) -> Callable[[Cont
         timer = timers.PosixTimer()
         stale = timer._id
         timer.delete()
-        _syscall.check(call(stale), syscall)
+        _syscall.check(call(stale), spec)
 
     return provoke
 
@@ -404,7 +404,7 @@ CASES: list[Case] = [
         "stale kernel timer id (the shim, below PosixTimer's guard)",
         _stale_kernel_id(
             lambda t: lib.sysapi_timer_settime(t, 0, 1, 0, 0, 0, ffi.new("int64_t[4]")),
-            "timer_settime",
+            timers.TIMER_SETTIME_SPEC,
         ),
     ),
     # timer_gettime, timer_getoverrun, timer_delete
@@ -422,7 +422,7 @@ CASES: list[Case] = [
         errno.EINVAL,
         "stale kernel timer id (the shim, below PosixTimer's guard)",
         _stale_kernel_id(
-            lambda t: lib.sysapi_timer_gettime(t, ffi.new("int64_t[4]")), "timer_gettime"
+            lambda t: lib.sysapi_timer_gettime(t, ffi.new("int64_t[4]")), timers.TIMER_GETTIME_SPEC
         ),
     ),
     Case(
@@ -438,7 +438,7 @@ CASES: list[Case] = [
         "timer_getoverrun",
         errno.EINVAL,
         "stale kernel timer id (the shim, below PosixTimer's guard)",
-        _stale_kernel_id(lib.sysapi_timer_getoverrun, "timer_getoverrun"),
+        _stale_kernel_id(lib.sysapi_timer_getoverrun, timers.TIMER_GETOVERRUN_SPEC),
     ),
     Case(
         TIMERS,
@@ -453,7 +453,7 @@ CASES: list[Case] = [
         "timer_delete",
         errno.EINVAL,
         "stale kernel timer id (the shim, below PosixTimer's guard)",
-        _stale_kernel_id(lib.sysapi_timer_delete, "timer_delete"),
+        _stale_kernel_id(lib.sysapi_timer_delete, timers.TIMER_DELETE_SPEC),
     ),
     # clock_nanosleep
     Case(
