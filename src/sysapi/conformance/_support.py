@@ -24,8 +24,11 @@ from sysapi._sysapi import ffi
 from sysapi.conformance import Case, NotProvokable
 from sysapi.errors import ErrorSpec
 
-__all__ = ["bad", "by_call", "shim_in_child"]
+__all__ = ["WRITES_AFTER", "bad", "by_call", "shim_in_child"]
 
+#: Why a bad output pointer never reaches the kernel through most shims: they pass a
+#: structure of their own and copy the result out once the call succeeded.
+WRITES_AFTER = "the shim writes the result through the pointer after the call succeeded"
 #: The child's exit status when the call raised in Python instead of returning (a slip in the
 #: case itself, never an errno: Linux errnos stay below 134).
 _RAISED = 255

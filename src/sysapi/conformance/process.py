@@ -29,7 +29,7 @@ from typing import Any
 from sysapi import _syscall, ipc, process, signals
 from sysapi._sysapi import ffi, lib
 from sysapi.conformance import NOBODY, Case, Context, NotProvokable
-from sysapi.conformance._support import bad, shim_in_child
+from sysapi.conformance._support import WRITES_AFTER, bad, shim_in_child
 
 _RACE = (
     "Linux returns EIDRM only when the segment is being destroyed between the id lookup and "
@@ -428,10 +428,6 @@ def _shmctl_eacces_mode0(ctx: Context) -> None:
     _as_nobody(ctx, lambda: ipc.shmctl(shmid, ipc.IPC_STAT))
 
 
-#: Why the bad pointer never reaches the kernel through these shims.
-_WRITES_AFTER = "the shim writes the result through the pointer after the call succeeded"
-
-
 def _waitid_fault() -> int:
     pid = os.fork()
     if pid == 0:
@@ -550,7 +546,7 @@ CASES: list[Case] = [
         "waitid",
         errno.EFAULT,
         "out (struct sysapi_waitid_out *)-1 for an exited child, to the shim in a forked child",
-        lambda ctx: shim_in_child(process.WAITID_SPEC, _waitid_fault, crashes=_WRITES_AFTER),
+        lambda ctx: shim_in_child(process.WAITID_SPEC, _waitid_fault, crashes=WRITES_AFTER),
     ),
     # sigqueue
     Case(
@@ -624,7 +620,7 @@ CASES: list[Case] = [
         lambda ctx: shim_in_child(
             signals.SIGWAITINFO_SPEC,
             _sigwait_fault(lambda info: lib.sysapi_sigwaitinfo(1 << signal.SIGUSR2, 0, info)),
-            crashes=_WRITES_AFTER,
+            crashes=WRITES_AFTER,
         ),
     ),
     # sigtimedwait
@@ -680,7 +676,7 @@ CASES: list[Case] = [
             _sigwait_fault(
                 lambda info: lib.sysapi_sigtimedwait(1 << signal.SIGUSR2, 0, 0, 0, info)
             ),
-            crashes=_WRITES_AFTER,
+            crashes=WRITES_AFTER,
         ),
     ),
     # ftok

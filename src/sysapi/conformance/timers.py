@@ -18,7 +18,7 @@ from typing import Any
 from sysapi import _syscall, clock, timers
 from sysapi._sysapi import ffi, lib
 from sysapi.conformance import Case, Context, NotProvokable
-from sysapi.conformance._support import bad, by_call, shim_in_child
+from sysapi.conformance._support import WRITES_AFTER, bad, by_call, shim_in_child
 from sysapi.errors import ErrorSpec, SysapiError
 
 TIMERS = "timers"
@@ -131,14 +131,14 @@ def _clock_adjtime_tick_unprivileged(ctx: Context) -> None:
 # ---- conditions through the shims; bad pointers ---------------------------------------------
 
 #: The bit above every SIGEV_* value: the invalid sigev_notify of LTP's CVE-2017-18344
-#: regression test (kernels before 4.14.8 accepted it and leaked kernel memory).
+#: regression test (before 4.14.8 the kernel accepted it, and /proc/PID/timers then read out
+#: of bounds).
 _BAD_NOTIFY = (lib.SIGEV_SIGNAL | lib.SIGEV_NONE | lib.SIGEV_THREAD | lib.SIGEV_THREAD_ID) + 1
 #: One above the largest tick the kernel accepts (1100000 / USER_HZ µs): rejected while
 #: validating, before anything changes.
 _TICK_ABOVE_MAX = 1_100_000 // os.sysconf("SC_CLK_TCK") + 1
 _ONE_SECOND = 1_000_000_000
 #: Why a bad pointer never reaches the kernel through these shims.
-_WRITES_AFTER = "the shim writes the result through the pointer after the call succeeded"
 _READS_FIRST = "the shim copies *buf into a struct timex of its own before the call"
 
 
@@ -226,7 +226,7 @@ CONDITION_CASES: list[Case] = [
             lambda: lib.sysapi_timer_create(
                 lib.CLOCK_MONOTONIC, lib.SIGEV_NONE, 0, 0, 0, 0, bad("void **")
             ),
-            crashes=_WRITES_AFTER,
+            crashes=WRITES_AFTER,
         ),
     ),
     Case(
@@ -251,7 +251,7 @@ CONDITION_CASES: list[Case] = [
         lambda ctx: shim_in_child(
             timers.TIMER_SETTIME_SPEC,
             lambda: lib.sysapi_timer_settime(_new_timer(), 0, 0, 0, 0, 0, bad("int64_t *")),
-            crashes=_WRITES_AFTER,
+            crashes=WRITES_AFTER,
         ),
     ),
     Case(
@@ -262,7 +262,7 @@ CONDITION_CASES: list[Case] = [
         lambda ctx: shim_in_child(
             timers.TIMER_GETTIME_SPEC,
             lambda: lib.sysapi_timer_gettime(_new_timer(), bad("int64_t *")),
-            crashes=_WRITES_AFTER,
+            crashes=WRITES_AFTER,
         ),
     ),
     Case(
