@@ -194,6 +194,8 @@ def test_ipc_set(shmid: int) -> None:
     assert after.shm_perm.uid == ds.shm_perm.uid
     with pytest.raises(TypeError):
         ipc.shmctl(shmid, IPC_SET, ds, mode=0o600)
+    with pytest.raises(TypeError):
+        ipc.shmctl(shmid, IPC_SET, object())  # type: ignore[arg-type]
 
 
 def _as_nobody(func: Callable[[], object]) -> int:

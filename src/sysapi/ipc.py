@@ -463,6 +463,8 @@ def shmctl(
         if buf is not None:
             if (uid, gid, mode) != (None, None, None):
                 raise TypeError("give buf or the uid/gid/mode keywords, not both")
+            if not isinstance(buf, ShmidDs):
+                raise TypeError(f"buf must be a ShmidDs, not {type(buf).__name__}")
             uid, gid, mode = buf.shm_perm.uid, buf.shm_perm.gid, buf.shm_perm.mode
         elif uid is None or gid is None or mode is None:
             perm = _perm_for_set(shmid)
