@@ -10,7 +10,6 @@ that is waiting when the instance is closed.
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import enum
 import errno
@@ -21,18 +20,20 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from itertools import repeat, starmap
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from sysapi import _syscall
 from sysapi._convert import fspath
+from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import SysapiError, documents, kernel, man, notes, spec
 from sysapi.fd import Fd, FdLike, fileno
 
 if TYPE_CHECKING:
+    import asyncio
+
     from _typeshed import StrOrBytesPath
 
 __all__ = [
@@ -150,7 +151,7 @@ IN_CLOEXEC: Final = InotifyInitFlags.IN_CLOEXEC
 IN_NONBLOCK: Final = InotifyInitFlags.IN_NONBLOCK
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InotifyEvent:
     """One ``struct inotify_event``.
 
@@ -166,7 +167,7 @@ class InotifyEvent:
     name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Move:
     """A rename seen by inotify: the ``IN_MOVED_FROM`` and ``IN_MOVED_TO`` events that share a
     cookie. One side is ``None`` when the other directory is not watched (moved in from, or out
@@ -824,6 +825,10 @@ class Inotify(Fd):
             events = list(self._pending)
             self._pending.clear()
             return events
+        # Imported here, not with the module: asyncio costs ~20 ms to import, and whoever
+        # awaits this is running it already.
+        import asyncio
+
         loop = asyncio.get_running_loop()
         fd = self._enter(wake=True)
         try:
