@@ -418,9 +418,14 @@ def _shmctl_eperm_set(ctx: Context) -> None:
     _as_nobody(ctx, lambda: ipc.shmctl(shmid, ipc.IPC_SET, mode=0o666))
 
 
-def _shmctl_eperm_not_owner(ctx: Context, cmd: int) -> None:
-    shmid = _segment(ctx, mode=0o666)
-    _as_nobody(ctx, lambda: ipc.shmctl(shmid, cmd), {resource.RLIMIT_MEMLOCK: 1 << 20})
+def _shmctl_eperm_not_owner(cmd: int) -> Callable[[Context], None]:
+    """``cmd`` by uid 65534 on root's segment: the owner check, not RLIMIT_MEMLOCK 0, refuses."""
+
+    def provoke(ctx: Context) -> None:
+        shmid = _segment(ctx, mode=0o666)
+        _as_nobody(ctx, lambda: ipc.shmctl(shmid, cmd), {resource.RLIMIT_MEMLOCK: 1 << 20})
+
+    return provoke
 
 
 def _shmctl_eacces_mode0(ctx: Context) -> None:
@@ -836,23 +841,17 @@ CASES: list[Case] = [
         fork=True,
         root=True,
     ),
-    Case(
-        IPC,
-        "shmctl",
-        errno.EPERM,
-        "uid 65534 SHM_LOCKs a 0666 segment of root, RLIMIT_MEMLOCK 1 MiB",
-        lambda ctx: _shmctl_eperm_not_owner(ctx, ipc.SHM_LOCK),
-        fork=True,
-        root=True,
-    ),
-    Case(
-        IPC,
-        "shmctl",
-        errno.EPERM,
-        "uid 65534 SHM_UNLOCKs a 0666 segment of root",
-        lambda ctx: _shmctl_eperm_not_owner(ctx, ipc.SHM_UNLOCK),
-        fork=True,
-        root=True,
+    *(
+        Case(
+            IPC,
+            "shmctl",
+            errno.EPERM,
+            f"uid 65534 {name}s a 0666 segment of root, RLIMIT_MEMLOCK 1 MiB",
+            _shmctl_eperm_not_owner(cmd),
+            fork=True,
+            root=True,
+        )
+        for name, cmd in (("SHM_LOCK", ipc.SHM_LOCK), ("SHM_UNLOCK", ipc.SHM_UNLOCK))
     ),
     Case(
         IPC,
