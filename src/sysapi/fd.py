@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Protocol, TypeAlias, runtime_checkable
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from sysapi._hasfileno import HasFileno
+else:
+
+    def __getattr__(name: str) -> object:
+        if name == "HasFileno":
+            from sysapi._hasfileno import HasFileno
+
+            return HasFileno
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["Fd", "FdLike", "HasFileno", "fileno"]
-
-
-@runtime_checkable
-class HasFileno(Protocol):
-    def fileno(self) -> int: ...
-
 
 #: A borrowed descriptor, an ``int`` or any object with ``fileno()``.
 FdLike: TypeAlias = "int | HasFileno"

@@ -12,12 +12,16 @@ import errno
 import os
 import resource
 import signal
-from typing import Any, Final
 
 from sysapi import _struct, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = [
     "CLD_CONTINUED",
@@ -173,6 +177,11 @@ WAITID_SPEC: Final = spec(
             "infop or rusage points outside the address space (sysapi's shim passes its own, "
             "so only a C caller meets it)",
             "nothing: neither the notes nor wait(2) list it",
+        ),
+        man(
+            errno.EAGAIN,
+            "P_PIDFD with a pidfd opened PIDFD_NONBLOCK (Linux 5.10) whose process has not "
+            "changed state yet, and WNOHANG not given",
         ),
     ],
 )

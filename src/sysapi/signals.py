@@ -21,13 +21,17 @@ import resource
 import signal
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any, Final
 
 from sysapi import _struct, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.process import CldCode
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = [
     "SI_ASYNCIO",

@@ -60,6 +60,13 @@ def _child(ctx: Context, seconds: float) -> int:
     return pid
 
 
+def _waitid_nonblocking_pidfd(ctx: Context) -> None:
+    # PIDFD_NONBLOCK is O_NONBLOCK (<linux/pidfd.h>); Python 3.11's os does not name it.
+    pidfd = os.pidfd_open(_child(ctx, 10), os.O_NONBLOCK)
+    ctx.defer(os.close, pidfd)
+    process.waitid(process.P_PIDFD, pidfd, process.WEXITED)
+
+
 def _alarm(ctx: Context, seconds: float, action: Callable[[], object] | None = None) -> list[int]:
     """Run a Python SIGALRM handler (no SA_RESTART, as CPython installs them) in ``seconds``.
 
@@ -552,6 +559,14 @@ CASES: list[Case] = [
         errno.EFAULT,
         "out (struct sysapi_waitid_out *)-1 for an exited child, to the shim in a forked child",
         lambda ctx: shim_in_child(process.WAITID_SPEC, _waitid_fault, crashes=WRITES_AFTER),
+    ),
+    Case(
+        PROC,
+        "waitid",
+        errno.EAGAIN,
+        "P_PIDFD, a PIDFD_NONBLOCK pidfd of a running child",
+        _waitid_nonblocking_pidfd,
+        fork=True,
     ),
     # sigqueue
     Case(
