@@ -5,7 +5,7 @@ import errno
 import gc
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -186,6 +186,47 @@ def test_ipc_set(shmid: int) -> None:
     assert after.shm_perm.uid == ds.shm_perm.uid
     with pytest.raises(TypeError):
         ipc.shmctl(shmid, IPC_SET, ds, mode=0o600)
+    with pytest.raises(TypeError):
+        ipc.shmctl(shmid, IPC_SET, object())  # type: ignore[arg-type]
+
+
+def _as_nobody(func: Callable[[], object]) -> int:
+    """Run ``func`` in a forked child as uid 65534: the errno it raised, or 0."""
+    pid = os.fork()
+    if pid == 0:
+        code = 255
+        try:
+            os.setgroups([])
+            os.setresgid(65534, 65534, 65534)
+            os.setresuid(65534, 65534, 65534)
+            try:
+                func()
+                code = 0
+            except OSError as exc:
+                code = exc.errno or 255
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+@pytest.mark.requires_root
+def test_ipc_set_by_a_non_owner_is_the_kernels_eperm(shmid: int) -> None:
+    # The mode alone is given: sysapi reads uid and gid without IPC_STAT's read check, which
+    # would answer EACCES for this 0600 segment, so IPC_SET's own owner check speaks.
+    assert _as_nobody(lambda: ipc.shmctl(shmid, IPC_SET, mode=0o666)) == errno.EPERM
+    assert ipc.shmctl(shmid, IPC_STAT).shm_perm.mode & 0o777 == 0o600  # type: ignore[union-attr]
+
+
+@pytest.mark.requires_root
+def test_the_owner_of_a_mode_0_segment_may_change_its_mode(shmid: int) -> None:
+    ipc.shmctl(shmid, IPC_SET, uid=65534, gid=65534, mode=0)
+    assert _as_nobody(lambda: ipc.shmctl(shmid, IPC_STAT)) == errno.EACCES
+    assert _as_nobody(lambda: ipc.shmctl(shmid, IPC_SET, mode=0o640)) == 0
+    after = ipc.shmctl(shmid, IPC_STAT)
+    assert after is not None
+    perm = after.shm_perm
+    assert (perm.uid, perm.gid, perm.mode & 0o777) == (65534, 65534, 0o640)
 
 
 def test_ftok(tmp_path: Path) -> None:

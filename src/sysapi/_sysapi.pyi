@@ -23,6 +23,10 @@ class _Lib:
     SPLICE_F_MORE: int
     SPLICE_F_GIFT: int
     IOV_MAX: int
+    FS_IOC_GETFLAGS: int
+    FS_IOC_SETFLAGS: int
+    FS_IMMUTABLE_FL: int
+    FS_APPEND_FL: int
     def sysapi_readahead(self, fd: int, offset: int, count: int, /) -> int: ...
     def sysapi_fibmap(self, fd: int, block: int, /) -> int: ...
     def sysapi_figetbsz(self, fd: int, /) -> int: ...

@@ -29,7 +29,7 @@ from sysapi import _record, _struct, _syscall
 from sysapi._convert import fspath, name_bytes
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
-from sysapi.errors import ErrorSpec, documents, kernel, man, spec
+from sysapi.errors import EACCES, ErrorSpec, documents, kernel, man, spec
 from sysapi.fd import Fd, FdLike, fileno
 from sysapi.inotify import _read_limit
 
@@ -219,6 +219,7 @@ FTOK_SPEC: Final = spec(
         man(errno.EACCES, "search permission is denied on a directory of path"),
         man(errno.ELOOP, "too many symbolic links in path"),
         man(errno.ENAMETOOLONG, "path is too long"),
+        man(errno.EFAULT, "path points outside the address space (ftok fails as stat(2) does)"),
     ],
 )
 
@@ -344,6 +345,25 @@ def _stat(shmid: int, cmd: int = lib.IPC_STAT) -> ShmidDs:
     ds = _ShmidDsBuilder(perm, *values[7:])
     ds.__class__ = ShmidDs
     return ds  # type: ignore[no-any-return]
+
+
+def _perm_for_set(shmid: int) -> IpcPerm:
+    """The owner and mode of segment ``shmid``, to fill in what an IPC_SET leaves out.
+
+    IPC_STAT needs read permission, IPC_SET ownership: the owner of a mode-0 segment may change
+    it without reading it, and a caller who is not the owner must get IPC_SET's own EPERM, not
+    IPC_STAT's EACCES. Where IPC_STAT is refused, the segment is looked up with SHM_STAT_ANY
+    (Linux 4.17), which checks no permission, as /proc/sysvipc/shm shows every segment.
+    """
+    try:
+        return _stat(shmid).shm_perm
+    except EACCES:
+        buf: Any = ffi.new("struct sysapi_shmid_ds *")
+        highest = _shmctl(0, lib.SHM_INFO, buf)  # the highest index in use
+        for index in range(highest + 1):
+            if _shmctl(index, lib.SHM_STAT_ANY, buf) == shmid:
+                return IpcPerm(*_unpack_shmid_ds(ffi.buffer(buf))[: len(_PERM_FIELDS)])
+        raise  # SHM_STAT_ANY unknown (before 4.17), or the segment is gone
 
 
 #: Start address → the live attachment there, so that shmdt(address) cannot pull the memory
@@ -498,8 +518,10 @@ def shmctl(
 
     :data:`IPC_SET` sets ``shm_perm.uid``, ``gid`` and the permission bits of ``mode``: from
     ``buf`` (a :class:`ShmidDs`, say a modified IPC_STAT result) or from the keywords, the
-    fields not given being read first with IPC_STAT. :data:`IPC_RMID` marks the segment for
-    removal once the last process detaches (its key becomes IPC_PRIVATE); :data:`SHM_LOCK` /
+    fields not given being read first: with IPC_STAT, or, where the caller may not read the
+    segment, with SHM_STAT_ANY, so that the owner of a mode-0 segment can change it and
+    anyone else gets the kernel's EPERM. :data:`IPC_RMID` marks the segment for removal once
+    the last process detaches (its key becomes IPC_PRIVATE); :data:`SHM_LOCK` /
     :data:`SHM_UNLOCK` pin it in memory. Other commands go to the kernel as they are.
     """
     if cmd in _STAT_CMDS:
@@ -509,9 +531,11 @@ def shmctl(
         if buf is not None:
             if (uid, gid, mode) != (None, None, None):
                 raise TypeError("give buf or the uid/gid/mode keywords, not both")
+            if not isinstance(buf, ShmidDs):
+                raise TypeError(f"buf must be a ShmidDs, not {type(buf).__name__}")
             uid, gid, mode = buf.shm_perm.uid, buf.shm_perm.gid, buf.shm_perm.mode
         elif uid is None or gid is None or mode is None:
-            perm = _stat(shmid).shm_perm
+            perm = _perm_for_set(shmid)
             uid = perm.uid if uid is None else uid
             gid = perm.gid if gid is None else gid
             mode = perm.mode if mode is None else mode
