@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from typing import Protocol, TypeAlias, runtime_checkable
 
@@ -86,3 +87,82 @@ class Fd:
     def __repr__(self) -> str:
         state = "closed" if self._fd < 0 else f"fd={self._fd}"
         return f"<{type(self).__name__} {state}>"
+
+
+class WaitableFd(Fd):
+    """An owned descriptor that threads and tasks wait on: :meth:`close` never closes the
+    number under a waiter.
+
+    A waiter brackets its use with :meth:`_enter` (which may create the wake-up eventfd it
+    polls beside the descriptor) and :meth:`_leave`. :meth:`close` during a wait marks the
+    object closed at once (new users get ValueError), signals the eventfd so that waiters
+    give up, and leaves the actual ``close(2)`` to the last one out: the number cannot be
+    reused by another file while a waiter may still read it.
+    """
+
+    __slots__ = ("_closing_fd", "_state", "_users", "_wake")
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(fd)
+        self._state = threading.Lock()  # guards _users, _closing_fd and _wake
+        self._users = 0
+        self._closing_fd = -1
+        self._wake = -1
+
+    def _enter(self, wake: bool = False) -> int:
+        """Count a user in; return the descriptor. ``wake``: make the wake-up eventfd."""
+        with self._state:
+            fd = self._fd
+            if fd < 0:
+                raise ValueError(f"I/O operation on closed {type(self).__name__}")
+            if wake and self._wake < 0:
+                self._wake = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
+            self._users += 1
+            return fd
+
+    def _leave(self) -> None:
+        with self._state:
+            self._users -= 1
+            if self._users or self._closing_fd < 0:
+                return
+            fd, self._closing_fd = self._closing_fd, -1
+            wake, self._wake = self._wake, -1
+        os.close(fd)
+        if wake >= 0:
+            os.close(wake)
+
+    @property
+    def _closing(self) -> bool:
+        """True once :meth:`close` was called while this waiter was inside."""
+        return self._closing_fd >= 0
+
+    def close(self) -> None:
+        """Close the descriptor. A thread or task waiting on it wakes up and raises
+        ValueError; the descriptor is closed once it has left."""
+        with self._state:
+            fd, self._fd = self._fd, -1
+            if fd < 0:
+                return
+            if self._users:
+                self._closing_fd = fd
+                if self._wake >= 0:
+                    os.eventfd_write(self._wake, 1)
+                return
+            wake, self._wake = self._wake, -1
+        os.close(fd)
+        if wake >= 0:
+            os.close(wake)
+
+    def detach(self) -> int:
+        """Give up ownership: return the descriptor and leave this object closed."""
+        with self._state:
+            if self._users:
+                raise RuntimeError(
+                    f"detach() while another thread or task uses the {type(self).__name__}"
+                )
+            fd = self.fileno()
+            self._fd = -1
+            wake, self._wake = self._wake, -1
+        if wake >= 0:
+            os.close(wake)
+        return fd
