@@ -23,7 +23,7 @@ from typing import Any, Final
 from sysapi import _struct, _syscall
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
-from sysapi.fd import Fd, FdLike, fileno
+from sysapi.fd import Fd, FdLike, WaitableFd, fileno
 
 __all__ = [
     "CLD_CONTINUED",
@@ -453,7 +453,7 @@ def _set_ready(future: Any) -> None:
         future.set_result(None)
 
 
-class PidFd(Fd):
+class PidFd(WaitableFd):
     """An owned process descriptor (:func:`pidfd_open`): close-on-exec, closed by
     :meth:`close`, on context exit, or with a ``ResourceWarning`` when collected open.
 
@@ -474,7 +474,7 @@ class PidFd(Fd):
     @classmethod
     def _adopt(cls, fd: int, pid: int) -> PidFd:
         self = cls.__new__(cls)
-        Fd.__init__(self, fd)
+        WaitableFd.__init__(self, fd)
         self._pid = pid
         return self
 
@@ -523,20 +523,26 @@ class PidFd(Fd):
         import asyncio
 
         loop = asyncio.get_running_loop()
-        fd = self.fileno()
-        # ECHILD now for a process that is not our child; a report leaves it waitable.
-        if waitid(P_PIDFD, fd, _PROBE) is not None:
-            return waitid(P_PIDFD, fd, _REAP, rusage=rusage)  # type: ignore[return-value]
-        while True:
-            ready = loop.create_future()
-            loop.add_reader(fd, _set_ready, ready)
-            try:
-                await ready
-            finally:
-                loop.remove_reader(fd)
-            if self._fd != fd:
-                raise ValueError("the PidFd was closed while awaiting the exit")
-            # Reaped in the same step as the wake-up: no cancellation can fall in between.
-            result = waitid(P_PIDFD, fd, _REAP, rusage=rusage)
-            if result is not None:
-                return result
+        fd = self._enter(wake=True)
+        try:
+            # ECHILD now for a process that is not our child; a report leaves it waitable.
+            if waitid(P_PIDFD, fd, _PROBE) is not None:
+                return waitid(P_PIDFD, fd, _REAP, rusage=rusage)  # type: ignore[return-value]
+            wake = self._wake
+            while True:
+                ready = loop.create_future()
+                loop.add_reader(fd, _set_ready, ready)
+                loop.add_reader(wake, _set_ready, ready)
+                try:
+                    await ready
+                finally:
+                    loop.remove_reader(fd)
+                    loop.remove_reader(wake)
+                if self._closing:
+                    raise ValueError("the PidFd was closed while awaiting the exit")
+                # Reaped in the step that saw the exit: no cancellation can fall in between.
+                result = waitid(P_PIDFD, fd, _REAP, rusage=rusage)
+                if result is not None:
+                    return result
+        finally:
+            self._leave()

@@ -113,7 +113,8 @@ class SigInfo:
     :class:`~sysapi.process.CldCode` for SIGCHLD, or the plain ``int``.
 
     The kernel's siginfo is a union: which fields mean something depends on ``si_code``
-    (the others read whatever overlaps them).
+    (the others read whatever overlaps them after :func:`sigwaitinfo`; a :class:`SignalFd`,
+    whose kernel copies only the meaningful ones, reports them as 0).
 
     - ``SI_QUEUE`` (:func:`sigqueue`), ``SI_USER`` (``kill``), ``SI_TKILL``: ``si_pid`` and
       ``si_uid`` of the sender; ``SI_QUEUE`` also ``si_value``, the ``int`` sent
