@@ -400,9 +400,7 @@ def test_closing_during_await_exit_raises_valueerror(child: Child) -> None:
     value=st.none() | st.integers(min_value=-(2**31), max_value=2**31 - 1),
     flags=st.sampled_from([0, 1, 2, 4, 3, 0x100]),
 )
-def test_arbitrary_send_signal_to_a_reaped_process(
-    sig: int, value: int | None, flags: int
-) -> None:
+def test_arbitrary_send_signal_to_a_reaped_process(sig: int, value: int | None, flags: int) -> None:
     pid = os.fork()
     if pid == 0:
         os._exit(0)
@@ -414,4 +412,3 @@ def test_arbitrary_send_signal_to_a_reaped_process(
             assert exc.documented
         else:
             raise AssertionError("a reaped process was signalled")
-
