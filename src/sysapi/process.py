@@ -381,8 +381,7 @@ PIDFD_GETFD_SPEC: Final = spec(
     [
         man(
             errno.EBADF,
-            "pidfd is not a pidfd, or targetfd is not an open descriptor of that process "
-            "(also once it has exited: a zombie has no descriptors)",
+            "pidfd is not a pidfd, or targetfd is not an open descriptor of that process",
         ),
         man(errno.EINVAL, "flags is not 0"),
         _EMFILE,
@@ -392,7 +391,10 @@ PIDFD_GETFD_SPEC: Final = spec(
             "the caller may not ptrace the process (PTRACE_MODE_ATTACH_REALCREDS: another "
             "user's process, or kernel.yama.ptrace_scope forbids it)",
         ),
-        man(errno.ESRCH, "the process has exited and been waited for"),
+        man(
+            errno.ESRCH,
+            "the process has exited: waited for, or still a zombie (which has no descriptors)",
+        ),
     ],
     hints={errno.EMFILE: nofile_hint},
 )

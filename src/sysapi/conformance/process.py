@@ -21,6 +21,7 @@ import mmap
 import os
 import pickle
 import resource
+import select
 import signal
 import time
 from collections.abc import Callable
@@ -907,6 +908,16 @@ def _getfd_emfile(ctx: Context) -> None:
     process.pidfd_getfd(me, 0)
 
 
+def _getfd_zombie(ctx: Context) -> None:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    ctx.defer(_reap, pid)
+    with process.pidfd_open(pid) as pidfd:
+        select.select([pidfd], [], [], CASE_SECONDS)  # readable once it has exited
+        process.pidfd_getfd(pidfd, 0)
+
+
 def _waitid_eagain(ctx: Context) -> None:
     pid = _child(ctx, 10)
     with process.pidfd_open(pid, process.PIDFD_NONBLOCK) as pidfd:
@@ -1108,6 +1119,14 @@ CASES += [
         errno.ESRCH,
         "a child that exited and was waited for",
         lambda ctx: process.pidfd_getfd(_reaped_pidfd(ctx), 0),
+        fork=True,
+    ),
+    Case(
+        PROC,
+        "pidfd_getfd",
+        errno.ESRCH,
+        "a zombie child (exited, not waited for)",
+        _getfd_zombie,
         fork=True,
     ),
     # waitid on a pidfd
