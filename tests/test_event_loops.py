@@ -135,7 +135,8 @@ async def test_inotify(anyio_backend: str, tmp_path: Path) -> None:
 
 async def test_message_queue(anyio_backend: str) -> None:
     mq_open: Any = getattr(sysapi, "mq_open", None)
-    if mq_open is None:
+    mq_unlink: Any = getattr(sysapi, "mq_unlink", None)
+    if mq_open is None or mq_unlink is None:
         pytest.skip("sysapi.mq_open (POSIX message queues) has not landed in this tree")
     name = f"/sysapi-seam-{os.getpid()}"
     with mq_open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL) as mq:
@@ -144,4 +145,4 @@ async def test_message_queue(anyio_backend: str) -> None:
             await _wait_with_ticker(mq.fileno(), lambda: mq.send(b"hello"))
             assert mq.receive(timeout=0) == (b"hello", 0)
         finally:
-            sysapi.mq_unlink(name)
+            mq_unlink(name)

@@ -811,7 +811,11 @@ def _emfile(create: Callable[[], object]) -> Callable[[Context], None]:
 
 def _emfile_as_nobody(create: Callable[[], object]) -> Callable[[Context], None]:
     def provoke(ctx: Context) -> None:
-        _as_nobody(ctx, lambda: (_no_free_descriptor(), create()))
+        def as_nobody() -> None:
+            _no_free_descriptor()
+            create()
+
+        _as_nobody(ctx, as_nobody)
 
     return provoke
 
