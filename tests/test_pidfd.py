@@ -7,11 +7,16 @@ import contextlib
 import fcntl
 import gc
 import os
+import re
 import signal
 import struct
+import subprocess
+import sys
+import textwrap
 import threading
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -412,3 +417,43 @@ def test_arbitrary_send_signal_to_a_reaped_process(sig: int, value: int | None, 
             assert exc.documented
         else:
             raise AssertionError("a reaped process was signalled")
+
+
+# ---- the guide's examples -------------------------------------------------------------------
+
+GUIDE = Path(__file__).resolve().parents[1] / "docs" / "guide" / "descriptors.rst"
+
+
+def _guide_examples() -> list[str]:
+    text = GUIDE.read_text()
+    found = re.finditer(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", text)
+    return [textwrap.dedent(m.group(1)) for m in found]
+
+
+#: What each example of docs/guide/descriptors.rst prints, in order.
+GUIDE_OUTPUT = [
+    r"(child exited with status [123], user \d+\.\d{3} s, system \d+\.\d{3} s, "
+    r"max RSS \d+ KiB\n){3}",
+    r"CLD_EXITED 5\nCLD_KILLED SIGKILL\n",
+    r"worker: SIGTERM \(SI_QUEUE\) from the supervisor: True, reason: shutdown\n"
+    r"supervisor: the worker exited with status 0\n",
+    r"SIGUSR1 42 0\n",
+    r"signal SIGUSR1 from the child: True\nexit status 3\n",
+]
+
+
+@pytest.mark.parametrize("index", range(len(GUIDE_OUTPUT)))
+def test_guide_example_runs(index: int) -> None:
+    examples = _guide_examples()
+    assert len(examples) == len(GUIDE_OUTPUT)
+    source = examples[index]
+    if "import trio" in source:
+        pytest.importorskip("trio")
+    done = subprocess.run(
+        [sys.executable, "-c", source], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert re.fullmatch(GUIDE_OUTPUT[index], done.stdout), done.stdout
+    if index == 0:  # the CPU times are reported: the busiest child used some
+        idle = "user 0.000 s, system 0.000 s"
+        assert any(idle not in line for line in done.stdout.splitlines()), done.stdout
