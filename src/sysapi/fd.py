@@ -98,36 +98,48 @@ class WaitableFd(Fd):
     object closed at once (new users get ValueError), signals the eventfd so that waiters
     give up, and leaves the actual ``close(2)`` to the last one out: the number cannot be
     reused by another file while a waiter may still read it.
+
+    Entering and leaving take no lock (they are on every read's path): the users are the
+    items of a list, whose ``append`` and ``pop`` are atomic. :meth:`close` publishes the
+    descriptor it closes before it looks at the list, and a user appends itself before it
+    reads the descriptor, so one of the two always sees the other.
     """
 
     __slots__ = ("_closing_fd", "_state", "_users", "_wake")
 
     def __init__(self, fd: int) -> None:
         super().__init__(fd)
-        self._state = threading.Lock()  # guards _users, _closing_fd and _wake
-        self._users = 0
+        self._state = threading.Lock()  # guards _closing_fd, _wake and the final close
+        self._users: list[None] = []
         self._closing_fd = -1
         self._wake = -1
 
     def _enter(self, wake: bool = False) -> int:
         """Count a user in; return the descriptor. ``wake``: make the wake-up eventfd."""
-        with self._state:
-            fd = self._fd
-            if fd < 0:
-                raise ValueError(f"I/O operation on closed {type(self).__name__}")
-            if wake and self._wake < 0:
-                self._wake = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
-            self._users += 1
-            return fd
+        self._users.append(None)
+        fd = self._fd
+        if fd < 0:
+            self._leave()
+            raise ValueError(f"I/O operation on closed {type(self).__name__}")
+        if wake and self._wake < 0:
+            with self._state:
+                if self._wake < 0 and self._closing_fd < 0:
+                    self._wake = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
+        return fd
 
     def _leave(self) -> None:
+        self._users.pop()
+        if self._closing_fd >= 0 and not self._users:
+            self._finish_close()
+
+    def _finish_close(self) -> None:
         with self._state:
-            self._users -= 1
-            if self._users or self._closing_fd < 0:
-                return
+            if self._users:
+                return  # a user came in meanwhile: the last one out closes
             fd, self._closing_fd = self._closing_fd, -1
             wake, self._wake = self._wake, -1
-        os.close(fd)
+        if fd >= 0:
+            os.close(fd)
         if wake >= 0:
             os.close(wake)
 
@@ -143,15 +155,12 @@ class WaitableFd(Fd):
             fd, self._fd = self._fd, -1
             if fd < 0:
                 return
+            self._closing_fd = fd
             if self._users:
-                self._closing_fd = fd
                 if self._wake >= 0:
                     os.eventfd_write(self._wake, 1)
                 return
-            wake, self._wake = self._wake, -1
-        os.close(fd)
-        if wake >= 0:
-            os.close(wake)
+        self._finish_close()
 
     def detach(self) -> int:
         """Give up ownership: return the descriptor and leave this object closed."""

@@ -456,7 +456,16 @@ class SignalFd(WaitableFd):
     and a read of a descriptor without :data:`SFD_NONBLOCK` then waits for the next one.
     """
 
-    __slots__ = ("_async_waiting", "_buf", "_built", "_changed", "_pending", "_read_lock", "_woken")
+    __slots__ = (
+        "_async_waiting",
+        "_buf",
+        "_built",
+        "_changed",
+        "_pending",
+        "_read_lock",
+        "_view",
+        "_woken",
+    )
 
     def __init__(self, sigset: Iterable[int], flags: int = SFD_CLOEXEC) -> None:
         mask = _sigmask(sigset)
@@ -465,6 +474,7 @@ class SignalFd(WaitableFd):
         self._read_lock = threading.Lock()  # one reader in the kernel at a time
         self._async_waiting = False
         self._buf = ffi.new("struct signalfd_siginfo[]", _BATCH)
+        self._view = ffi.buffer(self._buf)
         self._changed = ffi.new("uint32_t *")
         self._woken = ffi.new("int *")
         # The SigInfo built from each record of _buf, reused while the record's bytes repeat.
@@ -478,24 +488,29 @@ class SignalFd(WaitableFd):
         changed = self._changed[0]
         built = self._built
         if changed:
-            buffer = ffi.buffer(self._buf)
+            view = self._view
             for i in range(count):
                 if changed >> i & 1:
-                    built[i] = _ssi(buffer, i * _SSI_SIZE)
+                    built[i] = _ssi(view, i * _SSI_SIZE)
         return built[:count]  # type: ignore[return-value]
 
     def _read_locked(self, fd: int, deadline: int | None) -> list[SigInfo]:
-        """Wait and read (the read lock held); ``deadline`` in monotonic ns, None: none."""
+        """Wait and read (the read lock held). ``deadline`` in monotonic ns; 0: do not wait
+        (a deadline long past); None: no limit."""
         while True:
-            if self._closing:
+            if self._closing_fd >= 0:
                 raise ValueError("the SignalFd was closed during the wait")
-            ns = -1 if deadline is None else max(0, deadline - _monotonic_ns())
-            wake = self._wake if ns != 0 else -1
-            count = _wait_read(fd, wake, ns, self._buf, self._changed, self._woken)
+            if deadline == 0:
+                ns, wake = 0, -1
+                count = _wait_read(fd, -1, 0, self._buf, self._changed, self._woken)
+            else:
+                ns = -1 if deadline is None else max(0, deadline - _monotonic_ns())
+                wake = self._wake if ns != 0 else -1
+                count = _wait_read(fd, wake, ns, self._buf, self._changed, self._woken)
             if count > 0:
                 return self._infos(count)
             if count == 0:
-                if self._woken[0]:
+                if wake >= 0 and self._woken[0]:
                     raise ValueError("the SignalFd was closed during the wait")
                 return []
             if count == _EAGAIN:
@@ -515,18 +530,44 @@ class SignalFd(WaitableFd):
         the wait go on with the time left (PEP 475); one that raises ends it. Raises
         ValueError when the descriptor is closed, also by another thread during the wait.
         """
+        if self._pending:
+            infos = list(self._pending)
+            self._pending.clear()
+            return infos
+        if timeout == 0:
+            # The poll of an event loop's reader, its hot path: _enter, _read_locked and
+            # _leave written out for the case of no wait.
+            users = self._users
+            users.append(None)
+            try:
+                fd = self._fd
+                if fd < 0:
+                    raise ValueError("I/O operation on closed SignalFd")
+                lock = self._read_lock
+                if not lock.acquire(False):
+                    return []  # another thread is reading: what is pending is its
+                try:
+                    count = _wait_read(fd, -1, 0, self._buf, self._changed, self._woken)
+                    if count > 0:
+                        return self._infos(count)
+                    if count == 0 or count == _EAGAIN:
+                        return []
+                    return self._read_locked(fd, 0)  # EINTR: retried there; else raised
+                finally:
+                    lock.release()
+            finally:
+                users.pop()
+                if self._closing_fd >= 0 and not users:
+                    self._finish_close()
         if timeout is None:
             deadline = None
         else:
             timeout = float(timeout)
             if not timeout >= 0:
                 raise ValueError(f"timeout must be >= 0 or None, not {timeout!r}")
+            # Centuries (or inf): a wait without end, not an overflow.
             deadline = None if timeout > _MAX_WAIT else _monotonic_ns() + _ceil(timeout * 1e9)
-        if self._pending:
-            infos = list(self._pending)
-            self._pending.clear()
-            return infos
-        fd = self._enter(wake=timeout != 0)
+        fd = self._enter(wake=True)
         try:
             wait = -1 if deadline is None else max(0.0, (deadline - _monotonic_ns()) / 1e9)
             if not self._read_lock.acquire(timeout=wait):
