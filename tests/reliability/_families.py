@@ -481,3 +481,83 @@ def ipc_segments(scratch: Path, slot: int, defer: Defer) -> Op:
         return 9
 
     return op
+
+
+# ---- process and signal descriptors -----------------------------------------------------------
+
+#: Above any RLIMIT_NOFILE: never an open descriptor.
+NO_SUCH_FD = 1 << 30
+
+
+@family(
+    "process",
+    "pidfd_open",
+    "pidfd_send_signal",
+    "pidfd_getfd",
+    "PidFd",
+    "PIDFD_NONBLOCK",
+)
+def process_pidfd(scratch: Path, slot: int, defer: Defer) -> Op:
+    pid = os.fork()
+    if pid == 0:  # a child that waits to be killed
+        try:
+            time.sleep(3600)
+        finally:
+            os._exit(0)
+
+    def reap() -> None:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+    defer(reap)
+    r, w = os.pipe()
+    defer(os.close, r)
+    defer(os.close, w)
+
+    def op() -> int:
+        with S.pidfd_open(pid, S.PIDFD_NONBLOCK) as pidfd:
+            assert pidfd.pid == pid
+            pidfd.send_signal(0)
+            S.pidfd_send_signal(pidfd, 0, slot)
+            assert pidfd.wait(S.WEXITED | S.WNOHANG) is None
+            expect(errno.EAGAIN, pidfd.wait)
+        with S.pidfd_open(os.getpid()) as me, S.pidfd_getfd(me, w) as dup:
+            os.write(dup.fileno(), b"d")
+            assert os.read(r, 1) == b"d"
+            expect(errno.EBADF, S.pidfd_getfd, me, NO_SUCH_FD)
+        expect(errno.ESRCH, S.pidfd_open, NO_SUCH_PID)
+        return 11
+
+    return op
+
+
+@family("signals", "signalfd", "SignalFd", "SFD_NONBLOCK")
+def signals_signalfd(scratch: Path, slot: int, defer: Defer) -> Op:
+    """Each slot its own real-time signal (not signals_queue's), blocked in every thread: the
+    slot's descriptor reads what its op queued, through sigqueue and through a pidfd."""
+    sig = signal.SIGRTMIN + 10 + slot
+    me = os.getpid()
+    sfd = S.signalfd({sig})
+    defer(sfd.close)
+    pidfd = S.pidfd_open(me)
+    defer(pidfd.close)
+    counter = [0]
+
+    def op() -> int:
+        counter[0] += 1
+        S.sigqueue(me, sig, counter[0])
+        pidfd.send_signal(sig, -counter[0])
+        infos = sfd.read(5.0)
+        if len(infos) == 1:  # the second was queued after the first read began
+            infos += sfd.read(5.0)
+        assert [(i.si_signo, i.si_value, i.si_pid) for i in infos] == [
+            (sig, counter[0], me),
+            (sig, -counter[0], me),
+        ], infos
+        assert sfd.read(0) == []
+        with S.signalfd({sig}, S.SFD_NONBLOCK) as other:
+            assert other.read(0) == []
+        return 7
+
+    return op

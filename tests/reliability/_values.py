@@ -264,7 +264,24 @@ def handle_tokens() -> tuple[Tok, ...]:
         tokens += [Tok("inotify"), Tok("inotify:closed"), Tok("fd:inotify")]
     if hasattr(sysapi, "PosixTimer"):
         tokens += [Tok("timer"), Tok("timer:armed"), Tok("timer:callback"), Tok("timer:closed")]
+    if hasattr(sysapi, "PidFd"):
+        tokens += [Tok("fd:pidfd")]
     return tuple(tokens) + _shm_buffer_tokens()
+
+
+def pidfd_tokens() -> tuple[Tok, ...]:
+    """PidFds of the child itself (whatever is sent to it stays pending: the child blocks
+    every signal it may be sent), of its exited child (a zombie, reaped by a wait), closed."""
+    if not hasattr(sysapi, "PidFd"):
+        return ()
+    return (Tok("pidfd"), Tok("pidfd:zombie"), Tok("pidfd:closed"))
+
+
+def signalfd_tokens() -> tuple[Tok, ...]:
+    """SignalFds for every pendable signal (a read after raise_pending never waits), closed."""
+    if not hasattr(sysapi, "SignalFd"):
+        return ()
+    return (Tok("signalfd"), Tok("signalfd:closed"))
 
 
 def fds() -> st.SearchStrategy[object]:
@@ -665,11 +682,50 @@ class Env:
         attachment.detach()
         return attachment
 
+    def _make_fd_pidfd(self, tok: Tok) -> int:
+        fd = os.pidfd_open(os.getpid())
+        self.defer(os.close, fd)
+        return fd
+
+    def _make_pidfd(self, tok: Tok) -> object:
+        pidfd = sysapi.pidfd_open(os.getpid())  # type: ignore[attr-defined,unused-ignore]
+        self.defer(pidfd.close)
+        return pidfd
+
+    def _make_pidfd_zombie(self, tok: Tok) -> object:
+        pid = os.fork()
+        if pid == 0:
+            os._exit(3)
+        pidfd = sysapi.pidfd_open(pid)  # type: ignore[attr-defined,unused-ignore]
+        self.defer(_reap_if_not_yet, pid)
+        self.defer(pidfd.close)
+        return pidfd
+
+    def _make_pidfd_closed(self, tok: Tok) -> object:
+        pidfd = sysapi.pidfd_open(os.getpid())  # type: ignore[attr-defined,unused-ignore]
+        pidfd.close()
+        return pidfd
+
+    def _make_signalfd(self, tok: Tok) -> object:
+        sfd = sysapi.signalfd(PENDABLE)  # type: ignore[attr-defined,unused-ignore]
+        self.defer(sfd.close)
+        return sfd
+
+    def _make_signalfd_closed(self, tok: Tok) -> object:
+        sfd = sysapi.signalfd(PENDABLE)  # type: ignore[attr-defined,unused-ignore]
+        sfd.close()
+        return sfd
+
     def raise_pending(self) -> None:
         """Make every pendable signal pending (the child blocks them all)."""
         pid = os.getpid()
         for s in PENDABLE:
             os.kill(pid, s)
+
+
+def _reap_if_not_yet(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
 
 
 def iter_tokens(value: object) -> Iterator[Tok]:
