@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import ast
 import errno
+import os
+import pathlib
 import pickle
 
 import pytest
 
 from sysapi import _syscall, errors
 from sysapi.errors import SysapiError
+from sysapi.fs import READAHEAD_SPEC
 
 
 @pytest.mark.parametrize(
@@ -40,21 +44,21 @@ def test_every_errno_of_the_platform_has_its_class() -> None:
 
 
 def test_unknown_errno_still_raises_sysapi_error() -> None:
-    exc = _syscall.error(4000, "readahead")
+    exc = _syscall.error(4000, READAHEAD_SPEC)
     assert type(exc) is SysapiError and exc.errno == 4000 and exc.syscall == "readahead"
     assert not exc.documented
 
 
 def test_error_carries_syscall_documented_and_filename() -> None:
-    exc = _syscall.error(errno.EBADF, "readahead", "/x")
+    exc = _syscall.error(errno.EBADF, READAHEAD_SPEC, "/x")
     assert isinstance(exc, errors.EBADF)
     assert exc.syscall == "readahead" and exc.documented and exc.filename == "/x"
     assert "readahead" in str(exc)
-    assert not _syscall.error(errno.ENOENT, "readahead").documented
+    assert not _syscall.error(errno.ENOENT, READAHEAD_SPEC).documented
 
 
 def test_pickle_round_trip_keeps_attributes() -> None:
-    exc = _syscall.error(errno.EACCES, "readahead", "/x")
+    exc = _syscall.error(errno.EACCES, READAHEAD_SPEC, "/x")
     exc.add_note("the live limit")
     back = pickle.loads(pickle.dumps(exc))
     assert back.__notes__ == ["the live limit"]
@@ -69,9 +73,9 @@ def test_pickle_round_trip_keeps_attributes() -> None:
 
 def test_call_retries_eintr_and_raises_others() -> None:
     results = iter([-errno.EINTR, -errno.EINTR, 7])
-    assert _syscall.call("readahead", lambda: next(results)) == 7
+    assert _syscall.call(READAHEAD_SPEC, lambda: next(results)) == 7
     with pytest.raises(errors.EINVAL):
-        _syscall.call("readahead", lambda: -errno.EINVAL)
+        _syscall.call(READAHEAD_SPEC, lambda: -errno.EINVAL)
 
 
 def test_spec_hint_becomes_a_note() -> None:
@@ -81,7 +85,7 @@ def test_spec_hint_becomes_a_note() -> None:
         hints={errno.ENOSPC: lambda: "limit is 3"},
     )
     try:
-        exc = _syscall.error(errno.ENOSPC, "test_hint_call")
+        exc = _syscall.error(errno.ENOSPC, spec)
         assert exc.__notes__ == ["limit is 3"]
         assert spec.errors == {errno.ENOSPC: "full"}
     finally:
@@ -93,3 +97,89 @@ def test_docstrings_have_a_generated_raises_section() -> None:
 
     assert sysapi.readahead.__doc__ is not None
     assert "Raises:" in sysapi.readahead.__doc__ and "EBADF" in sysapi.readahead.__doc__
+
+
+_SPEC_ARG = {"call": 0, "check": 1, "retry": 1, "error": 1, "raise_errno": 1}
+
+
+def _syscall_sites() -> list[tuple[str, int, ast.expr, dict[str, str], object]]:
+    """Every ``_syscall.<f>(...)`` call in the package: (module, line, spec argument, the
+    annotations of the parameters of its enclosing functions, the module object)."""
+    import importlib
+
+    import sysapi
+
+    root = pathlib.Path(sysapi.__file__).parent
+    sites = []
+
+    def visit(node: ast.AST, params: dict[str, str], where: str, module: object) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            args = node.args
+            params = params | {
+                a.arg: ast.unparse(a.annotation) if a.annotation else ""
+                for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]
+            }
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "_syscall"
+            and node.func.attr in _SPEC_ARG
+        ):
+            arg = node.args[_SPEC_ARG[node.func.attr]]
+            sites.append((where, node.lineno, arg, params, module))
+        for child in ast.iter_child_nodes(node):
+            visit(child, params, where, module)
+
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "__main__.py":  # runs the command line when imported
+            continue
+        rel = path.relative_to(root.parent).with_suffix("")
+        module = importlib.import_module(".".join(rel.parts))
+        visit(ast.parse(path.read_text()), {}, rel.as_posix(), module)
+    return sites
+
+
+def test_every_error_path_passes_a_registered_spec() -> None:
+    """Each failing call names its ErrorSpec object: a module-level spec registered under its
+    call, or a parameter typed ErrorSpec (mypy checks what the callers pass)."""
+    sites = _syscall_sites()
+    assert len(sites) > 50
+    for where, line, arg, params, module in sites:
+        assert not isinstance(arg, ast.Constant), f"{where}:{line} passes a string"
+        if isinstance(arg, ast.Name) and arg.id in params:
+            assert params[arg.id] == "ErrorSpec", f"{where}:{line}"
+            continue
+        value = eval(ast.unparse(arg), vars(module))  # a global name or module.NAME
+        assert isinstance(value, errors.ErrorSpec), f"{where}:{line}"
+        assert errors.REGISTRY[value.syscall] is value, f"{where}:{line}"
+
+
+def test_a_name_is_not_a_spec() -> None:
+    with pytest.raises(AttributeError):
+        _syscall.error(errno.EBADF, "readahead")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("syscall", ["read", "ioctl(FIONREAD)", "mmap", "munmap"])
+def test_calls_on_public_paths_have_specs(syscall: str) -> None:
+    import sysapi  # noqa: F401  (fills REGISTRY)
+
+    assert errors.REGISTRY[syscall].entries
+
+
+def test_inotify_read_and_queued_bytes_errors_are_documented() -> None:
+    from sysapi import inotify
+
+    ino = inotify.Inotify()
+    try:
+        os.close(ino.fileno())
+        with pytest.raises(errors.EBADF) as info:
+            ino.queued_bytes()
+        assert info.value.syscall == "ioctl(FIONREAD)" and info.value.documented
+        with pytest.raises(errors.EBADF) as info:
+            ino.read(timeout=0)
+        assert info.value.syscall == "read" and info.value.documented
+    finally:
+        ino.detach()
+    assert "Raises:" in (inotify.Inotify.read.__doc__ or "")
+    assert "Raises:" in (inotify.Inotify.queued_bytes.__doc__ or "")

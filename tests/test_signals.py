@@ -165,7 +165,7 @@ def test_sigqueue_signal_zero_probes() -> None:
 
 
 def test_eagain_note_names_the_limit() -> None:
-    exc = sysapi._syscall.error(errno.EAGAIN, "sigqueue")
+    exc = sysapi._syscall.error(errno.EAGAIN, signals.SIGQUEUE_SPEC)
     assert isinstance(exc, BlockingIOError)
     assert any("RLIMIT_SIGPENDING" in note for note in exc.__notes__)
 

@@ -138,6 +138,7 @@ class _Lib:
     MAP_SHARED: int
     MAP_PRIVATE: int
     MAP_ANONYMOUS: int
+    MAP_LOCKED: int
     M_MXFAST: int
     M_TRIM_THRESHOLD: int
     M_TOP_PAD: int

@@ -13,46 +13,36 @@ import os
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from sysapi.errors import REGISTRY, ErrorSpec, SysapiError, from_errno
+from sysapi.errors import ErrorSpec, SysapiError, from_errno
 
 __all__ = ["call", "check", "error", "raise_errno", "retry"]
 
 
-#: A call's spec, or (transitional, to be removed) its C name looked up in REGISTRY.
-Syscall = ErrorSpec | str
-
-
-def error(err: int, syscall: Syscall, filename: object = None) -> SysapiError:
-    """Build the exception for ``err`` raised by ``syscall``, with notes from its spec."""
+def error(err: int, spec: ErrorSpec, filename: object = None) -> SysapiError:
+    """Build the exception for ``err`` raised by the call ``spec`` documents, with its hints."""
     cls = from_errno(err)
     args = (err, os.strerror(err)) if filename is None else (err, os.strerror(err), filename)
     exc = cls(*args)
-    if isinstance(syscall, str):
-        spec = REGISTRY.get(syscall)
-        exc.syscall = syscall
-    else:
-        spec = syscall
-        exc.syscall = spec.syscall
-    if spec is not None:
-        exc.documented = err in spec
-        hint = spec.hints.get(err)
-        if hint is not None:
-            exc.add_note(hint())
+    exc.syscall = spec.syscall
+    exc.documented = err in spec
+    hint = spec.hints.get(err)
+    if hint is not None:
+        exc.add_note(hint())
     return exc
 
 
-def raise_errno(err: int, syscall: Syscall, filename: object = None) -> NoReturn:
-    raise error(err, syscall, filename)
+def raise_errno(err: int, spec: ErrorSpec, filename: object = None) -> NoReturn:
+    raise error(err, spec, filename)
 
 
-def check(result: int, syscall: Syscall, filename: object = None) -> int:
+def check(result: int, spec: ErrorSpec, filename: object = None) -> int:
     """Return ``result``, or raise for a negative (``-errno``) shim result. No retry."""
     if result < 0:
-        raise error(-result, syscall, filename)
+        raise error(-result, spec, filename)
     return result
 
 
-def call(syscall: Syscall, func: Callable[..., int], *args: Any, filename: object = None) -> int:
+def call(spec: ErrorSpec, func: Callable[..., int], *args: Any, filename: object = None) -> int:
     """Call a shim, retrying EINTR as PEP 475 does, and raise on failure.
 
     After EINTR, CPython has already run the Python signal handlers when ``func`` returned
@@ -65,20 +55,20 @@ def call(syscall: Syscall, func: Callable[..., int], *args: Any, filename: objec
         if result >= 0:
             return result
         if result != -_errno.EINTR:
-            raise error(-result, syscall, filename)
+            raise error(-result, spec, filename)
 
 
 def retry(
-    result: int, syscall: Syscall, func: Callable[..., int], *args: Any, filename: object = None
+    result: int, spec: ErrorSpec, func: Callable[..., int], *args: Any, filename: object = None
 ) -> int:
     """The slow path of a call made inline: ``result`` is the negative result of a first call of
     ``func(*args)``; retry on EINTR (PEP 475) and raise on anything else.
 
-    Hot calls use ``r = lib.f(...); if r < 0: r = retry(r, name, lib.f, ...)`` so that success
+    Hot calls use ``r = lib.f(...); if r < 0: r = retry(r, SPEC, lib.f, ...)`` so that success
     costs one comparison rather than a Python-level call of :func:`call`.
     """
     while result < 0:
         if result != -_errno.EINTR:
-            raise error(-result, syscall, filename)
+            raise error(-result, spec, filename)
         result = func(*args)
     return result

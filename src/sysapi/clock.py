@@ -399,7 +399,7 @@ def clock_nanosleep(clockid: int, flags: int, ns: int, *, retry: bool = True) ->
         if result == 0:
             return 0
         if result != -errno.EINTR:
-            _syscall.raise_errno(-result, "clock_nanosleep")
+            _syscall.raise_errno(-result, CLOCK_NANOSLEEP_SPEC)
         # The Python signal handlers have run as the call returned: one that raised is
         # propagating already; the others let us go on sleeping.
         if flags & TIMER_ABSTIME:
@@ -424,7 +424,7 @@ def adjtimex(timex: Timex | None = None) -> AdjtimexResult:
     read-only. Linux-specific.
     """
     box = _timex_in(timex)
-    state = _syscall.call("adjtimex", lib.sysapi_adjtimex, box)
+    state = _syscall.call(ADJTIMEX_SPEC, lib.sysapi_adjtimex, box)
     return AdjtimexResult(ClockState(state), _timex_out(box))
 
 
@@ -433,5 +433,7 @@ def clock_adjtime(clockid: int, timex: Timex | None = None) -> AdjtimexResult:
     """:func:`adjtimex` for ``clockid`` (CLOCK_REALTIME, or a dynamic clock such as a PTP
     hardware clock). Reading is the default; Linux-specific."""
     box = _timex_in(timex)
-    state = _syscall.call("clock_adjtime", lib.sysapi_clock_adjtime, operator.index(clockid), box)
+    state = _syscall.call(
+        CLOCK_ADJTIME_SPEC, lib.sysapi_clock_adjtime, operator.index(clockid), box
+    )
     return AdjtimexResult(ClockState(state), _timex_out(box))

@@ -143,7 +143,7 @@ def readahead(fd: FdLike, offset: int, count: int) -> None:
     number = fd if type(fd) is int else fileno(fd)
     r = _readahead(number, offset, count)
     if r < 0:
-        _syscall.retry(r, "readahead", _readahead, number, offset, count)
+        _syscall.retry(r, READAHEAD_SPEC, _readahead, number, offset, count)
 
 
 @documents(FIBMAP_SPEC)
@@ -155,14 +155,14 @@ def fibmap(fd: FdLike, block: int) -> int:
     number = fd if type(fd) is int else fileno(fd)
     r = _fibmap(number, block)
     if r < 0:
-        r = _syscall.retry(r, "ioctl(FIBMAP)", _fibmap, number, block)
+        r = _syscall.retry(r, FIBMAP_SPEC, _fibmap, number, block)
     return r
 
 
 @documents(FIGETBSZ_SPEC)
 def figetbsz(fd: FdLike) -> int:
     """The block size, in bytes, of the filesystem that holds ``fd``: the unit of FIBMAP."""
-    return _syscall.call("ioctl(FIGETBSZ)", lib.sysapi_figetbsz, fileno(fd))
+    return _syscall.call(FIGETBSZ_SPEC, lib.sysapi_figetbsz, fileno(fd))
 
 
 @documents(FIGETBSZ_SPEC, FIBMAP_SPEC)
@@ -178,7 +178,7 @@ def block_map(fd: FdLike) -> list[int]:
     if count > 0x7FFFFFFF:
         raise OverflowError("file has more blocks than FIBMAP can address")
     blocks = ffi.new("int[]", list(range(count)))
-    _syscall.call("ioctl(FIBMAP)", lib.sysapi_block_map, number, blocks, count)
+    _syscall.call(FIBMAP_SPEC, lib.sysapi_block_map, number, blocks, count)
     return list(blocks)
 
 
@@ -191,7 +191,9 @@ def sync_file_range(
     ``nbytes == 0`` means to the end of the file. It writes no metadata and is no substitute for
     ``os.fsync``. May block (the GIL is released).
     """
-    _syscall.call("sync_file_range", lib.sysapi_sync_file_range, fileno(fd), offset, nbytes, flags)
+    _syscall.call(
+        SYNC_FILE_RANGE_SPEC, lib.sysapi_sync_file_range, fileno(fd), offset, nbytes, flags
+    )
 
 
 @documents(TEE_SPEC)
@@ -201,7 +203,7 @@ def tee(fd_in: FdLike, fd_out: FdLike, length: int, flags: int = 0) -> int:
 
     Blocks while ``fd_in`` is empty unless ``SPLICE_F_NONBLOCK`` is given.
     """
-    return _syscall.call("tee", lib.sysapi_tee, fileno(fd_in), fileno(fd_out), length, flags)
+    return _syscall.call(TEE_SPEC, lib.sysapi_tee, fileno(fd_in), fileno(fd_out), length, flags)
 
 
 @documents(VMSPLICE_SPEC)
@@ -224,4 +226,4 @@ def vmsplice(fd: FdLike, buffers: Sequence[bytes | bytearray | memoryview], flag
     count = len(views)
     bases = ffi.new("const char *[]", views) if count else ffi.NULL
     lens = ffi.new("size_t[]", [len(v) for v in views]) if count else ffi.NULL
-    return _syscall.call("vmsplice", lib.sysapi_vmsplice, number, bases, lens, count, flags)
+    return _syscall.call(VMSPLICE_SPEC, lib.sysapi_vmsplice, number, bases, lens, count, flags)

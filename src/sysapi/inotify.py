@@ -279,6 +279,36 @@ INOTIFY_RM_WATCH_SPEC: Final = spec(
     ],
 )
 
+# Inotify's own reads and queue size: a poll-then-read in C (ppoll's errors come out as
+# read's) and ioctl(FIONREAD). The instance is checked open before either, so what remains is
+# a descriptor closed or replaced behind the owner's back.
+READ_SPEC: Final = spec(
+    "read",
+    [
+        man(
+            errno.EBADF,
+            "the instance's descriptor number was closed behind its back (os.close)",
+        ),
+        man(
+            errno.EINVAL,
+            "the buffer is smaller than the next event",
+        ),
+        man(errno.EFAULT, "the buffer is outside the process's address space"),
+        man(errno.ENOMEM, "out of kernel memory (ppoll's table)"),
+    ],
+)
+
+FIONREAD_SPEC: Final = spec(
+    "ioctl(FIONREAD)",
+    [
+        man(
+            errno.EBADF,
+            "the instance's descriptor number was closed behind its back (os.close)",
+        ),
+        man(errno.EFAULT, "the result pointer is outside the process's address space"),
+    ],
+)
+
 
 # ---- the thin layer -------------------------------------------------------------------------
 
@@ -290,7 +320,7 @@ def inotify_init1(flags: int = 0) -> int:
     ``flags``: 0 or an OR of ``IN_CLOEXEC`` and ``IN_NONBLOCK``. Note that the default, as in C,
     is an *inheritable* descriptor; :class:`Inotify` sets ``IN_CLOEXEC`` by default.
     """
-    return _syscall.call("inotify_init1", lib.sysapi_inotify_init1, flags)
+    return _syscall.call(INOTIFY_INIT1_SPEC, lib.sysapi_inotify_init1, flags)
 
 
 @documents(INOTIFY_ADD_WATCH_SPEC)
@@ -304,14 +334,19 @@ def inotify_add_watch(fd: FdLike, path: StrOrBytesPath, mask: int) -> int:
     """
     encoded = fspath(path)
     return _syscall.call(
-        "inotify_add_watch", lib.sysapi_inotify_add_watch, fileno(fd), encoded, mask, filename=path
+        INOTIFY_ADD_WATCH_SPEC,
+        lib.sysapi_inotify_add_watch,
+        fileno(fd),
+        encoded,
+        mask,
+        filename=path,
     )
 
 
 @documents(INOTIFY_RM_WATCH_SPEC)
 def inotify_rm_watch(fd: FdLike, wd: int) -> None:
     """Remove watch ``wd``; the kernel then queues an ``IN_IGNORED`` event for it."""
-    _syscall.call("inotify_rm_watch", lib.sysapi_inotify_rm_watch, fileno(fd), wd)
+    _syscall.call(INOTIFY_RM_WATCH_SPEC, lib.sysapi_inotify_rm_watch, fileno(fd), wd)
 
 
 _FS_ENCODING: Final = sys.getfilesystemencoding()
@@ -683,12 +718,13 @@ class Inotify(Fd):
 
     # -- reads --------------------------------------------------------------------------------
 
+    @documents(FIONREAD_SPEC)
     def queued_bytes(self) -> int:
         """The number of bytes waiting to be read (``ioctl(FIONREAD)``), not an event count."""
         fd = self._enter()
         try:
             box = ffi.new("int *")
-            _syscall.call("ioctl(FIONREAD)", lib.sysapi_inotify_fionread, fd, box)
+            _syscall.call(FIONREAD_SPEC, lib.sysapi_inotify_fionread, fd, box)
             return int(box[0])
         finally:
             self._leave()
@@ -707,6 +743,7 @@ class Inotify(Fd):
         if error is not None:
             raise error
 
+    @documents(READ_SPEC)
     def read(self, timeout: float | None = None) -> list[InotifyEvent]:
         """Read the queued events; block until there is one, for at most ``timeout`` seconds
         (``None``: no limit; 0: do not block). Returns ``[]`` when the time runs out.
@@ -763,7 +800,7 @@ class Inotify(Fd):
                 if ns == 0:
                     return []
                 continue
-            _syscall.raise_errno(-n, "read")
+            _syscall.raise_errno(-n, READ_SPEC)
 
     def __iter__(self) -> Iterator[InotifyEvent]:
         return self

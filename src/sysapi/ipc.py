@@ -242,7 +242,7 @@ def ftok(path: str | bytes | os.PathLike[str] | os.PathLike[bytes], proj_id: int
         raise ValueError(f"proj_id must be in 0..255, got {proj_id}")
     encoded = fspath(path)
     key = ffi.new("int *")
-    _syscall.call("ftok", lib.sysapi_ftok, encoded, proj_id, key, filename=path)
+    _syscall.call(FTOK_SPEC, lib.sysapi_ftok, encoded, proj_id, key, filename=path)
     return int(key[0])
 
 
@@ -255,12 +255,12 @@ def shmget(key: int, size: int, flags: int = 0) -> int:
     :data:`SHM_NORESERVE`. ``key`` :data:`IPC_PRIVATE` always creates a new segment. The id
     may be 0. ``size`` may be 0 to look up an existing segment.
     """
-    return _syscall.call("shmget", lib.sysapi_shmget, key, size, flags)
+    return _syscall.call(SHMGET_SPEC, lib.sysapi_shmget, key, size, flags)
 
 
 def _stat(shmid: int, cmd: int = lib.IPC_STAT) -> ShmidDs:
     buf: Any = ffi.new("struct sysapi_shmid_ds *")
-    _syscall.call("shmctl", lib.sysapi_shmctl, shmid, cmd, buf)
+    _syscall.call(SHMCTL_SPEC, lib.sysapi_shmctl, shmid, cmd, buf)
     perm = IpcPerm(buf.key, buf.uid, buf.gid, buf.cuid, buf.cgid, buf.mode, buf.seq)
     return ShmidDs(
         shm_perm=perm,
@@ -281,12 +281,12 @@ _ATTACHED: weakref.WeakValueDictionary[int, ShmAttachment] = weakref.WeakValueDi
 
 def _attach(shmid: int, shmflg: int, address: int) -> int:
     out = ffi.new("uintptr_t *")
-    _syscall.call("shmat", lib.sysapi_shmat, shmid, address, shmflg, out)
+    _syscall.call(SHMAT_SPEC, lib.sysapi_shmat, shmid, address, shmflg, out)
     return int(out[0])
 
 
 def _shmdt(address: int) -> None:
-    _syscall.call("shmdt", lib.sysapi_shmdt, address)
+    _syscall.call(SHMDT_SPEC, lib.sysapi_shmdt, address)
 
 
 class ShmAttachment(mmap.mmap):
@@ -320,7 +320,7 @@ class ShmAttachment(mmap.mmap):
             try:
                 self = super().__new__(cls, -1, size, access=access)
             except OSError as exc:  # no address space for the range: shmat's ENOMEM
-                raise _syscall.error(exc.errno or errno.ENOMEM, "shmat") from exc
+                raise _syscall.error(exc.errno or errno.ENOMEM, SHMAT_SPEC) from exc
             try:
                 with ffi.from_buffer(self) as view:
                     start = int(ffi.cast("uintptr_t", view))
@@ -444,5 +444,5 @@ def shmctl(
             gid = perm.gid if gid is None else gid
             mode = perm.mode if mode is None else mode
         raw.uid, raw.gid, raw.mode = uid, gid, mode
-    _syscall.call("shmctl", lib.sysapi_shmctl, shmid, cmd, raw)
+    _syscall.call(SHMCTL_SPEC, lib.sysapi_shmctl, shmid, cmd, raw)
     return None

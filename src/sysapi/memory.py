@@ -283,6 +283,47 @@ FINCORE_SPEC: Final = spec(
     ],
 )
 
+# mmap and munmap back the private helpers below (the tests' and reference cases' mappings):
+# their errors are SysapiErrors like any other, so they are documented like any other.
+MMAP_SPEC: Final = spec(
+    "mmap",
+    [
+        notes(
+            errno.EACCES,
+            "fd is not open for reading, or prot asks PROT_WRITE of a MAP_SHARED mapping of a "
+            "file not open for writing",
+        ),
+        kernel(
+            errno.EAGAIN,
+            "MAP_LOCKED and the mapping would lock more than RLIMIT_MEMLOCK allows",
+            "the file is locked (mandatory locking, removed in Linux 5.15)",
+        ),
+        notes(errno.EBADF, "fd is not an open descriptor and MAP_ANONYMOUS is not set"),
+        notes(
+            errno.EINVAL,
+            "len is 0, offset is not page-aligned, or flags has neither MAP_SHARED nor MAP_PRIVATE",
+        ),
+        notes(errno.ENFILE, "the system-wide limit of open files (fs.file-max) is reached"),
+        notes(errno.ENODEV, "the file cannot be mapped: a directory or a pipe"),
+        notes(errno.ENOMEM, "no address space or memory left for a mapping of len bytes"),
+        kernel(
+            errno.EOVERFLOW,
+            "offset + len passes the largest file offset",
+            "addr + len exceeds the address space",
+        ),
+        notes(
+            errno.EPERM,
+            "PROT_EXEC on a noexec mount, or a writable MAP_SHARED mapping of a memfd sealed "
+            "with F_SEAL_WRITE",
+        ),
+    ],
+)
+
+MUNMAP_SPEC: Final = spec(
+    "munmap",
+    [notes(errno.EINVAL, "addr is not page-aligned, or len is 0")],
+)
+
 # glibc's allocator calls have no errno: malloc_trim and mallinfo2 cannot fail, mallopt
 # answers 0 for a rejected value. Their specs are registered (empty) so REGISTRY lists them.
 MALLOC_TRIM_SPEC: Final = spec("malloc_trim", [])
@@ -340,7 +381,7 @@ def mlock(addr: int | ReadableBuffer, length: int | None = None) -> None:
     """
     start, size, view = _resolve(addr, length, "mlock")
     try:
-        _syscall.call("mlock", lib.sysapi_mlock, start, size)
+        _syscall.call(MLOCK_SPEC, lib.sysapi_mlock, start, size)
     finally:
         _release(view)
 
@@ -351,7 +392,7 @@ def mlock2(addr: int | ReadableBuffer, length: int | None = None, flags: int = 0
     first touched instead of being faulted in now (``mlock2(2)``, Linux 4.4)."""
     start, size, view = _resolve(addr, length, "mlock2")
     try:
-        _syscall.call("mlock2", lib.sysapi_mlock2, start, size, flags)
+        _syscall.call(MLOCK2_SPEC, lib.sysapi_mlock2, start, size, flags)
     finally:
         _release(view)
 
@@ -361,7 +402,7 @@ def munlock(addr: int | ReadableBuffer, length: int | None = None) -> None:
     """Unlock the pages of a range (``munlock(2)``); needs no privilege."""
     start, size, view = _resolve(addr, length, "munlock")
     try:
-        _syscall.call("munlock", lib.sysapi_munlock, start, size)
+        _syscall.call(MUNLOCK_SPEC, lib.sysapi_munlock, start, size)
     finally:
         _release(view)
 
@@ -374,13 +415,13 @@ def mlockall(flags: int) -> None:
     For a Python process ``MCL_CURRENT`` means every mapping of the interpreter, its libraries
     and its heaps: usually more than RLIMIT_MEMLOCK allows without CAP_IPC_LOCK.
     """
-    _syscall.call("mlockall", lib.sysapi_mlockall, flags)
+    _syscall.call(MLOCKALL_SPEC, lib.sysapi_mlockall, flags)
 
 
 @documents(MUNLOCKALL_SPEC)
 def munlockall() -> None:
     """Unlock every page of the process and undo ``MCL_FUTURE`` (``munlockall(2)``)."""
-    _syscall.call("munlockall", lib.sysapi_munlockall)
+    _syscall.call(MUNLOCKALL_SPEC, lib.sysapi_munlockall)
 
 
 # Below this many pages the vector is allocated at once; above, the range is first walked
@@ -401,9 +442,9 @@ def mincore(addr: int | ReadableBuffer, length: int | None = None) -> bytes:
     try:
         pages = size // PAGE_SIZE + (size % PAGE_SIZE != 0)
         if pages > _DIRECT_PAGES:
-            _syscall.call("mincore", lib.sysapi_mincore_probe, start, size)
+            _syscall.call(MINCORE_SPEC, lib.sysapi_mincore_probe, start, size)
         vec = ffi.new("unsigned char[]", pages)
-        _syscall.call("mincore", lib.sysapi_mincore, start, size, vec)
+        _syscall.call(MINCORE_SPEC, lib.sysapi_mincore, start, size, vec)
     finally:
         _release(view)
     return bytes(ffi.buffer(vec, pages))
@@ -419,7 +460,7 @@ def mprotect(addr: int | ReadableBuffer, length: int | None, prot: int) -> None:
     """
     start, size, view = _resolve(addr, length, "mprotect")
     try:
-        _syscall.call("mprotect", lib.sysapi_mprotect, start, size, prot)
+        _syscall.call(MPROTECT_SPEC, lib.sysapi_mprotect, start, size, prot)
     finally:
         _release(view)
 
@@ -448,7 +489,7 @@ def _open_for_fincore(path: StrOrBytesPath) -> int:
     try:
         return os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as exc:
-        raise _syscall.error(exc.errno or errno.EIO, "fincore", path) from None
+        raise _syscall.error(exc.errno or errno.EIO, FINCORE_SPEC, path) from None
 
 
 @documents(FINCORE_SPEC)
@@ -469,10 +510,12 @@ def fincore(file: FdLike | StrOrBytesPath) -> FileResidency:
         try:
             size = os.fstat(fd).st_size
         except OSError as exc:
-            raise _syscall.error(exc.errno or errno.EIO, "fincore", name) from None
+            raise _syscall.error(exc.errno or errno.EIO, FINCORE_SPEC, name) from None
         pages = size // PAGE_SIZE + (size % PAGE_SIZE != 0)
         vec = ffi.new("unsigned char[]", pages)
-        resident = _syscall.call("fincore", lib.sysapi_fincore, fd, size, vec, pages, filename=name)
+        resident = _syscall.call(
+            FINCORE_SPEC, lib.sysapi_fincore, fd, size, vec, pages, filename=name
+        )
     finally:
         if owned:
             os.close(fd)
@@ -566,12 +609,12 @@ def _mmap(
     offset: int = 0,
 ) -> int:
     out = ffi.new("uintptr_t *")
-    _syscall.call("mmap", lib.sysapi_mmap, 0, length, prot, flags, fd, offset, out)
+    _syscall.call(MMAP_SPEC, lib.sysapi_mmap, 0, length, prot, flags, fd, offset, out)
     return int(out[0])
 
 
 def _munmap(addr: int, length: int) -> None:
-    _syscall.call("munmap", lib.sysapi_munmap, addr, length)
+    _syscall.call(MUNMAP_SPEC, lib.sysapi_munmap, addr, length)
 
 
 def _hole(pages: int = 1) -> int:

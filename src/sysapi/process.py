@@ -277,7 +277,7 @@ def waitid(idtype: int, id: int, options: int, *, rusage: bool = False) -> Waiti
         _OUT_POOL.append(out)
         return None
     if pid < 0:
-        pid = _syscall.retry(pid, "waitid", _waitid, idtype, id, options, out)
+        pid = _syscall.retry(pid, WAITID_SPEC, _waitid, idtype, id, options, out)
         if pid == 0:
             _OUT_POOL.append(out)
             return None

@@ -19,7 +19,7 @@ import cffi
 
 from sysapi import _syscall
 from sysapi._sysapi import ffi, lib
-from sysapi.errors import E2BIG, documents, man, spec
+from sysapi.errors import E2BIG, ErrorSpec, documents, man, spec
 
 __all__ = [
     "IOPRIO_CLASS_BE",
@@ -425,7 +425,7 @@ def _new_attr() -> tuple[Any, Any]:
     return box, ffi.buffer(box)
 
 
-def _failed(result: int, syscall: str, func: Any, *args: Any) -> int:
+def _failed(result: int, syscall: ErrorSpec, func: Any, *args: Any) -> int:
     """The slow path after a shim returned ``result`` < 0: retry EINTR, else raise."""
     if result != -errno.EINTR:
         _syscall.raise_errno(-result, syscall)
@@ -454,7 +454,7 @@ def sched_getattr(pid: int = 0, flags: int = 0, *, size: int = SCHED_ATTR_SIZE_V
         changed = _sched_getattr_self(box)
         if changed:  # 1: new bytes in box (always at a slot's first call); < 0: failed
             if changed < 0:
-                _failed(changed, "sched_getattr", _sched_getattr_self, box)
+                _failed(changed, SCHED_GETATTR_SPEC, _sched_getattr_self, box)
             slot[1] = _shared(box, ffi.buffer(box)[:])
         _SELF_POOL.append(slot)
         return slot[1]  # type: ignore[no-any-return]
@@ -466,21 +466,21 @@ def sched_getattr(pid: int = 0, flags: int = 0, *, size: int = SCHED_ATTR_SIZE_V
         box, buffer = pooled
         result = _sched_getattr(pid, box, size, flags)
         if result < 0:
-            _failed(result, "sched_getattr", _sched_getattr, pid, box, size, flags)
+            _failed(result, SCHED_GETATTR_SPEC, _sched_getattr, pid, box, size, flags)
         attr = _shared(box, buffer[:])
         _ATTR_POOL.append(pooled)
         return attr
     # The kernel writes at most min(size, its struct) bytes and refuses a size over a page
     # before writing: this buffer is large enough for anything it may write.
     raw = ffi.new("char[]", max(SCHED_ATTR_SIZE_VER1, min(size, _PAGE_SIZE)))
-    _syscall.call("sched_getattr", lib.sysapi_sched_getattr, pid, raw, size, flags)
+    _syscall.call(SCHED_GETATTR_SPEC, lib.sysapi_sched_getattr, pid, raw, size, flags)
     cast: Any = ffi.cast("struct sysapi_sched_attr *", raw)
     return _decode(cast, cast.size, _UCLAMP_CONFIGURED)
 
 
 def _setattr(pid: int, box: cffi.FFI.CData, flags: int) -> None:
     try:
-        _syscall.call("sched_setattr", lib.sysapi_sched_setattr, pid, box, flags)
+        _syscall.call(SCHED_SETATTR_SPEC, lib.sysapi_sched_setattr, pid, box, flags)
     except E2BIG as exc:
         ksize = ffi.cast("uint32_t *", box)[0]
         note = f"this kernel's struct sched_attr has {ksize} bytes"
@@ -589,7 +589,7 @@ def ioprio_get(which: int, who: int) -> IoPrio:
     """
     value = lib.sysapi_ioprio_get(which, who)
     if value < 0:
-        value = _failed(value, "ioprio_get", lib.sysapi_ioprio_get, which, who)
+        value = _failed(value, IOPRIO_GET_SPEC, lib.sysapi_ioprio_get, which, who)
     prio = _IOPRIOS.get(value)
     if prio is None:
         # IoPrio is immutable, and a machine uses few distinct values: keep them.
@@ -609,4 +609,4 @@ def ioprio_set(which: int, who: int, ioprio: IoPrio | int) -> None:
     others accept and ignore it.
     """
     raw = ioprio.value if isinstance(ioprio, IoPrio) else ioprio
-    _syscall.call("ioprio_set", lib.sysapi_ioprio_set, which, who, raw)
+    _syscall.call(IOPRIO_SET_SPEC, lib.sysapi_ioprio_set, which, who, raw)

@@ -346,7 +346,7 @@ def sigqueue(pid: int, sig: int, value: int = 0) -> None:
     """
     result = _sigqueue(pid, sig, value)
     if result < 0:
-        _syscall.retry(result, "sigqueue", _sigqueue, pid, sig, value)
+        _syscall.retry(result, SIGQUEUE_SPEC, _sigqueue, pid, sig, value)
 
 
 @documents(SIGWAITINFO_SPEC)
@@ -362,7 +362,7 @@ def sigwaitinfo(sigset: Iterable[int]) -> SigInfo:
         slot = _INFO_POOL.pop()
     except IndexError:
         slot = _new_slot()
-    if _syscall.call("sigwaitinfo", _sigwaitinfo, mask & _LOW, mask >> 64, slot[0]):
+    if _syscall.call(SIGWAITINFO_SPEC, _sigwaitinfo, mask & _LOW, mask >> 64, slot[0]):
         slot[2] = _siginfo(slot[1])  # new bytes (always at a slot's first use)
     _INFO_POOL.append(slot)
     return slot[2]  # type: ignore[no-any-return]
@@ -399,7 +399,7 @@ def sigtimedwait(sigset: Iterable[int], timeout: float) -> SigInfo | None:
             _INFO_POOL.append(slot)
             return None
         if result != _EINTR or ns < 0:
-            _syscall.raise_errno(-result, "sigtimedwait")
+            _syscall.raise_errno(-result, SIGTIMEDWAIT_SPEC)
         # Python handlers have run by now (a raising one propagated); wait for the rest.
         if ns > 0:
             ns = max(0, deadline - _monotonic_ns())

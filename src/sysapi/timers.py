@@ -301,7 +301,7 @@ class PosixTimer:
             value = 0  # the sigval carries the key; the value stays in Python
         try:
             _syscall.call(
-                "timer_create",
+                TIMER_CREATE_SPEC,
                 lib.sysapi_timer_create,
                 clockid,
                 int(notify),
@@ -354,7 +354,7 @@ class PosixTimer:
         cur = ffi.new("int64_t[4]")
         with self._lock:
             result = lib.sysapi_timer_gettime(self._timer_id(), cur)
-        _syscall.check(result, "timer_gettime")
+        _syscall.check(result, TIMER_GETTIME_SPEC)
         return _itimerspec(cur)
 
     @documents(TIMER_GETOVERRUN_SPEC)
@@ -371,7 +371,7 @@ class PosixTimer:
             return _delivery.overrun
         with self._lock:
             result = lib.sysapi_timer_getoverrun(self._timer_id())
-        return _syscall.check(result, "timer_getoverrun")
+        return _syscall.check(result, TIMER_GETOVERRUN_SPEC)
 
     @documents(TIMER_DELETE_SPEC)
     def delete(self) -> None:
@@ -392,7 +392,7 @@ class PosixTimer:
             result = lib.sysapi_timer_delete(timer_id)
         with _live_lock:
             _live.discard(self)
-        _syscall.check(result, "timer_delete")
+        _syscall.check(result, TIMER_DELETE_SPEC)
 
     def _forget(self) -> None:
         """In a forked child: the kernel timer belongs to the parent."""
@@ -445,7 +445,7 @@ def _settime(timer: PosixTimer, flags: int, initial_ns: int, interval_ns: int) -
         result = lib.sysapi_timer_settime(
             timer._timer_id(), flags, value_sec, value_nsec, interval_sec, interval_nsec, old
         )
-    _syscall.check(result, "timer_settime")
+    _syscall.check(result, TIMER_SETTIME_SPEC)
     return _itimerspec(old)
 
 

@@ -20,7 +20,7 @@ from typing import Any, Final
 from sysapi import _syscall
 from sysapi._convert import PathLike, fspath, name_bytes
 from sysapi._sysapi import ffi, lib
-from sysapi.errors import SysapiError, documents, kernel, man, notes, spec
+from sysapi.errors import ErrorSpec, SysapiError, documents, kernel, man, notes, spec
 from sysapi.fd import FdLike, HasFileno, fileno
 
 __all__ = [
@@ -337,7 +337,7 @@ def _namespace_note(err: int, name: bytes) -> str | None:
     return None
 
 
-def _raise(result: int, syscall: str, filename: object, name: bytes | None) -> SysapiError:
+def _raise(result: int, syscall: ErrorSpec, filename: object, name: bytes | None) -> SysapiError:
     exc = _syscall.error(-result, syscall, filename)
     if name is not None:
         note = _namespace_note(-result, name)
@@ -347,7 +347,7 @@ def _raise(result: int, syscall: str, filename: object, name: bytes | None) -> S
 
 
 def _again(
-    result: int, syscall: str, func: Any, args: tuple[Any, ...], filename: object, name: Any
+    result: int, syscall: ErrorSpec, func: Any, args: tuple[Any, ...], filename: object, name: Any
 ) -> int:
     """The slow path after a failed call: retry EINTR (PEP 475), raise anything else."""
     while result == -errno.EINTR:
@@ -392,7 +392,7 @@ _flistxattr_auto: Final = lib.sysapi_flistxattr_auto
 
 
 def _get_sized(
-    syscall: str, func: Any, target: Any, n: bytes, size: int, filename: object
+    syscall: ErrorSpec, func: Any, target: Any, n: bytes, size: int, filename: object
 ) -> bytes:
     """One call of the C protocol with a ``size``-byte buffer (ERANGE when too small)."""
     buf = _sized_buffer(size)
@@ -422,7 +422,7 @@ def getxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> b
     else:
         n = _cname(name)
     if size is not None:
-        return _get_sized("getxattr", lib.sysapi_getxattr, p, n, size, path)
+        return _get_sized(GETXATTR_SPEC, lib.sysapi_getxattr, p, n, size, path)
     try:
         entry = _POOL.pop()
     except IndexError:
@@ -430,7 +430,7 @@ def getxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> b
     buf, view = entry
     r = _getxattr_auto(p, n, buf)
     if r < 0:
-        r = _again(r, "getxattr", _getxattr_auto, (p, n, buf), path, n)
+        r = _again(r, GETXATTR_SPEC, _getxattr_auto, (p, n, buf), path, n)
     value: bytes = view[:r]
     _POOL.append(entry)
     return value
@@ -448,7 +448,7 @@ def lgetxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> 
     else:
         n = _cname(name)
     if size is not None:
-        return _get_sized("lgetxattr", lib.sysapi_lgetxattr, p, n, size, path)
+        return _get_sized(LGETXATTR_SPEC, lib.sysapi_lgetxattr, p, n, size, path)
     try:
         entry = _POOL.pop()
     except IndexError:
@@ -456,7 +456,7 @@ def lgetxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> 
     buf, view = entry
     r = _lgetxattr_auto(p, n, buf)
     if r < 0:
-        r = _again(r, "lgetxattr", _lgetxattr_auto, (p, n, buf), path, n)
+        r = _again(r, LGETXATTR_SPEC, _lgetxattr_auto, (p, n, buf), path, n)
     value: bytes = view[:r]
     _POOL.append(entry)
     return value
@@ -473,7 +473,7 @@ def fgetxattr(fd: FdLike, name: str | bytes, *, size: int | None = None) -> byte
     else:
         n = _cname(name)
     if size is not None:
-        return _get_sized("fgetxattr", lib.sysapi_fgetxattr, fileno(fd), n, size, None)
+        return _get_sized(FGETXATTR_SPEC, lib.sysapi_fgetxattr, fileno(fd), n, size, None)
     try:
         entry = _POOL.pop()
     except IndexError:
@@ -485,7 +485,7 @@ def fgetxattr(fd: FdLike, name: str | bytes, *, size: int | None = None) -> byte
         fd = fileno(fd)
         r = _fgetxattr_auto(fd, n, buf)
     if r < 0:
-        r = _again(r, "fgetxattr", _fgetxattr_auto, (fd, n, buf), None, n)
+        r = _again(r, FGETXATTR_SPEC, _fgetxattr_auto, (fd, n, buf), None, n)
     value: bytes = view[:r]
     _POOL.append(entry)
     return value
@@ -520,7 +520,7 @@ def setxattr(path: PathLike, name: str | bytes, value: Any, flags: int = 0) -> N
     v, length = _value(value)
     r = lib.sysapi_setxattr(p, n, v, length, flags)
     if r < 0:
-        _again(r, "setxattr", lib.sysapi_setxattr, (p, n, v, length, flags), path, n)
+        _again(r, SETXATTR_SPEC, lib.sysapi_setxattr, (p, n, v, length, flags), path, n)
 
 
 @documents(LSETXATTR_SPEC)
@@ -530,7 +530,7 @@ def lsetxattr(path: PathLike, name: str | bytes, value: Any, flags: int = 0) -> 
     v, length = _value(value)
     r = lib.sysapi_lsetxattr(p, n, v, length, flags)
     if r < 0:
-        _again(r, "lsetxattr", lib.sysapi_lsetxattr, (p, n, v, length, flags), path, n)
+        _again(r, LSETXATTR_SPEC, lib.sysapi_lsetxattr, (p, n, v, length, flags), path, n)
 
 
 @documents(FSETXATTR_SPEC)
@@ -541,13 +541,15 @@ def fsetxattr(fd: FdLike, name: str | bytes, value: Any, flags: int = 0) -> None
     v, length = _value(value)
     r = lib.sysapi_fsetxattr(number, n, v, length, flags)
     if r < 0:
-        _again(r, "fsetxattr", lib.sysapi_fsetxattr, (number, n, v, length, flags), None, n)
+        _again(r, FSETXATTR_SPEC, lib.sysapi_fsetxattr, (number, n, v, length, flags), None, n)
 
 
 # ---- list --------------------------------------------------------------------------------------
 
 
-def _list_sized(syscall: str, func: Any, target: Any, size: int, filename: object) -> list[str]:
+def _list_sized(
+    syscall: ErrorSpec, func: Any, target: Any, size: int, filename: object
+) -> list[str]:
     buf = _sized_buffer(size)
     args = (target, buf, len(buf))
     r = func(*args)
@@ -566,7 +568,7 @@ def listxattr(path: PathLike, *, size: int | None = None) -> list[str]:
     """
     p = path.encode(_FSENC, _FSERR) if type(path) is str and "\0" not in path else fspath(path)
     if size is not None:
-        return _list_sized("listxattr", lib.sysapi_listxattr, p, size, path)
+        return _list_sized(LISTXATTR_SPEC, lib.sysapi_listxattr, p, size, path)
     try:
         entry = _POOL.pop()
     except IndexError:
@@ -574,7 +576,7 @@ def listxattr(path: PathLike, *, size: int | None = None) -> list[str]:
     buf, view = entry
     r = _listxattr_auto(p, buf)
     if r < 0:
-        r = _again(r, "listxattr", _listxattr_auto, (p, buf), path, None)
+        r = _again(r, LISTXATTR_SPEC, _listxattr_auto, (p, buf), path, None)
     data: bytes = view[: r - 1] if r else b""
     _POOL.append(entry)
     # Decoded as a whole: see _parse_names. The kernel ends every name with a NUL.
@@ -586,7 +588,7 @@ def llistxattr(path: PathLike, *, size: int | None = None) -> list[str]:
     """As :func:`listxattr`, but of a symbolic link itself."""
     p = path.encode(_FSENC, _FSERR) if type(path) is str and "\0" not in path else fspath(path)
     if size is not None:
-        return _list_sized("llistxattr", lib.sysapi_llistxattr, p, size, path)
+        return _list_sized(LLISTXATTR_SPEC, lib.sysapi_llistxattr, p, size, path)
     try:
         entry = _POOL.pop()
     except IndexError:
@@ -594,7 +596,7 @@ def llistxattr(path: PathLike, *, size: int | None = None) -> list[str]:
     buf, view = entry
     r = _llistxattr_auto(p, buf)
     if r < 0:
-        r = _again(r, "llistxattr", _llistxattr_auto, (p, buf), path, None)
+        r = _again(r, LLISTXATTR_SPEC, _llistxattr_auto, (p, buf), path, None)
     data: bytes = view[: r - 1] if r else b""
     _POOL.append(entry)
     return data.decode(_FSENC, _FSERR).split("\0") if r else []
@@ -604,7 +606,7 @@ def llistxattr(path: PathLike, *, size: int | None = None) -> list[str]:
 def flistxattr(fd: FdLike, *, size: int | None = None) -> list[str]:
     """As :func:`listxattr`, of the open file ``fd``."""
     if size is not None:
-        return _list_sized("flistxattr", lib.sysapi_flistxattr, fileno(fd), size, None)
+        return _list_sized(FLISTXATTR_SPEC, lib.sysapi_flistxattr, fileno(fd), size, None)
     try:
         entry = _POOL.pop()
     except IndexError:
@@ -616,7 +618,7 @@ def flistxattr(fd: FdLike, *, size: int | None = None) -> list[str]:
         fd = fileno(fd)
         r = _flistxattr_auto(fd, buf)
     if r < 0:
-        r = _again(r, "flistxattr", _flistxattr_auto, (fd, buf), None, None)
+        r = _again(r, FLISTXATTR_SPEC, _flistxattr_auto, (fd, buf), None, None)
     data: bytes = view[: r - 1] if r else b""
     _POOL.append(entry)
     return data.decode(_FSENC, _FSERR).split("\0") if r else []
@@ -634,7 +636,7 @@ def removexattr(path: PathLike, name: str | bytes) -> None:
     p, n = _cpath(path), _cname(name)
     r = lib.sysapi_removexattr(p, n)
     if r < 0:
-        _again(r, "removexattr", lib.sysapi_removexattr, (p, n), path, n)
+        _again(r, REMOVEXATTR_SPEC, lib.sysapi_removexattr, (p, n), path, n)
 
 
 @documents(LREMOVEXATTR_SPEC)
@@ -643,7 +645,7 @@ def lremovexattr(path: PathLike, name: str | bytes) -> None:
     p, n = _cpath(path), _cname(name)
     r = lib.sysapi_lremovexattr(p, n)
     if r < 0:
-        _again(r, "lremovexattr", lib.sysapi_lremovexattr, (p, n), path, n)
+        _again(r, LREMOVEXATTR_SPEC, lib.sysapi_lremovexattr, (p, n), path, n)
 
 
 @documents(FREMOVEXATTR_SPEC)
@@ -653,7 +655,7 @@ def fremovexattr(fd: FdLike, name: str | bytes) -> None:
     n = _cname(name)
     r = lib.sysapi_fremovexattr(number, n)
     if r < 0:
-        _again(r, "fremovexattr", lib.sysapi_fremovexattr, (number, n), None, n)
+        _again(r, FREMOVEXATTR_SPEC, lib.sysapi_fremovexattr, (number, n), None, n)
 
 
 # ---- the mapping -------------------------------------------------------------------------------

@@ -18,6 +18,10 @@ from sysapi.conformance import Case, Context, NotProvokable
 AREA = "inotify"
 _EXHAUSTION = "needs the kernel to run out of memory; not provokable without harming the machine"
 _EFAULT = "sysapi passes every path from a Python object it encoded itself: no bad pointer"
+_OWN_BUFFER = "Inotify reads into memory it allocated itself: no bad pointer reaches the kernel"
+_BIG_BUFFER = (
+    "Inotify reads into a 64 KiB buffer, larger than the largest event (16 + NAME_MAX + 1 bytes)"
+)
 _CLONE_NEWUSER = 0x10000000
 _PR_SET_DUMPABLE = 4
 # Loaded now: the forked unprivileged children cannot read the Python installation.
@@ -109,6 +113,14 @@ def _rm_after_ignored(ctx: Context) -> None:
         if not any(e.mask & inotify.IN_IGNORED for e in events):
             raise NotProvokable(f"no IN_IGNORED after the unlink: {events}")
         ino.rm_watch(wd)
+
+
+def _closed_behind_its_back(ctx: Context) -> inotify.Inotify:
+    """An open Inotify whose descriptor number was closed with os.close (not Inotify.close)."""
+    ino = inotify.Inotify()
+    os.close(ino.fileno())
+    ctx.defer(ino.detach)
+    return ino
 
 
 CASES: list[Case] = [
@@ -300,4 +312,23 @@ CASES: list[Case] = [
         "fd is a pipe",
         lambda ctx: inotify.inotify_rm_watch(ctx.pipe()[0], 1),
     ),
+    # Inotify.read (read) and Inotify.queued_bytes (ioctl(FIONREAD))
+    Case(
+        AREA,
+        "read",
+        errno.EBADF,
+        "descriptor closed behind the instance's back",
+        lambda ctx: _closed_behind_its_back(ctx).read(timeout=0),
+    ),
+    Case(AREA, "read", errno.EINVAL, "buffer smaller than an event", reason=_BIG_BUFFER),
+    Case(AREA, "read", errno.EFAULT, "bad buffer", reason=_OWN_BUFFER),
+    Case(AREA, "read", errno.ENOMEM, "out of kernel memory", reason=_EXHAUSTION),
+    Case(
+        AREA,
+        "ioctl(FIONREAD)",
+        errno.EBADF,
+        "descriptor closed behind the instance's back",
+        lambda ctx: _closed_behind_its_back(ctx).queued_bytes(),
+    ),
+    Case(AREA, "ioctl(FIONREAD)", errno.EFAULT, "bad result pointer", reason=_OWN_BUFFER),
 ]

@@ -9,11 +9,13 @@ CAP_IPC_LOCK ignores the limit).
 from __future__ import annotations
 
 import errno
+import fcntl
 import mmap
 import os
 import resource
 
 from sysapi import memory
+from sysapi._sysapi import lib
 from sysapi.conformance import Case, Context
 
 AREA = "memory"
@@ -23,6 +25,7 @@ _LIMIT = 64 * 1024
 _OVER = 1 << 20
 #: A length that makes addr + len wrap: Linux answers EINVAL (the notes' "negative len").
 _WRAP = 2**64 - 2 * P
+_ENFILE = "needs the whole system's file table full; not provokable without harming it"
 _OOM = "needs the kernel to run out of memory while faulting pages in"
 
 
@@ -74,6 +77,34 @@ def _fincore_no_address_space(ctx: Context) -> None:
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]
     resource.setrlimit(resource.RLIMIT_AS, (vmsize + (32 << 20), hard))
     memory.fincore(path)
+
+
+def _map_file(ctx: Context, flags: int, prot: int, **kw: int) -> None:
+    """memory._mmap of one page of a file opened with ``flags``."""
+    fd = ctx.open(ctx.file("data", b"x" * P), flags)
+    _map(ctx, P, prot, lib.MAP_SHARED, fd, **kw)
+
+
+def _map(ctx: Context, length: int, prot: int, flags: int, fd: int = -1, offset: int = 0) -> None:
+    addr = memory._mmap(length, prot, flags, fd, offset)
+    ctx.defer(memory._munmap, addr, length)
+
+
+def _map_locked_over_limit(ctx: Context) -> None:
+    ctx.drop_privileges({resource.RLIMIT_MEMLOCK: _LIMIT})
+    _map(ctx, _OVER, memory.PROT_READ, _ANON | lib.MAP_LOCKED)
+
+
+def _map_sealed_memfd(ctx: Context) -> None:
+    fd = os.memfd_create("sysapi-check", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    ctx.defer(os.close, fd)
+    os.ftruncate(fd, P)
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE)
+    _map(ctx, P, memory.PROT_READ | memory.PROT_WRITE, lib.MAP_SHARED, fd)
+
+
+_ANON = lib.MAP_PRIVATE | lib.MAP_ANONYMOUS
+_RW = memory.PROT_READ | memory.PROT_WRITE
 
 
 CASES: list[Case] = [
@@ -344,4 +375,86 @@ CASES: list[Case] = [
         _fincore_no_address_space,
         fork=True,
     ),
+    # mmap, munmap (the private helpers behind the tests' and cases' mappings)
+    Case(
+        AREA,
+        "mmap",
+        errno.EACCES,
+        "PROT_WRITE, MAP_SHARED of a file open O_RDONLY",
+        lambda ctx: _map_file(ctx, os.O_RDONLY, _RW),
+    ),
+    Case(
+        AREA,
+        "mmap",
+        errno.EACCES,
+        "a file open O_WRONLY",
+        lambda ctx: _map_file(ctx, os.O_WRONLY, memory.PROT_WRITE),
+    ),
+    Case(
+        AREA,
+        "mmap",
+        errno.EAGAIN,
+        "MAP_LOCKED over a 64 KiB RLIMIT_MEMLOCK",
+        _map_locked_over_limit,
+        unprivileged=True,
+    ),
+    Case(
+        AREA,
+        "mmap",
+        errno.EBADF,
+        "closed fd",
+        lambda ctx: _map(ctx, P, memory.PROT_READ, lib.MAP_PRIVATE, ctx.closed_fd()),
+    ),
+    Case(AREA, "mmap", errno.EINVAL, "len 0", lambda ctx: _map(ctx, 0, _RW, _ANON)),
+    Case(
+        AREA,
+        "mmap",
+        errno.EINVAL,
+        "offset not page-aligned",
+        lambda ctx: _map_file(ctx, os.O_RDONLY, memory.PROT_READ, offset=1000),
+    ),
+    Case(
+        AREA,
+        "mmap",
+        errno.EINVAL,
+        "neither MAP_SHARED nor MAP_PRIVATE",
+        lambda ctx: _map(ctx, P, _RW, lib.MAP_ANONYMOUS),
+    ),
+    Case(AREA, "mmap", errno.ENFILE, "system file table full", reason=_ENFILE),
+    Case(
+        AREA,
+        "mmap",
+        errno.ENODEV,
+        "directory",
+        lambda ctx: _map(ctx, P, memory.PROT_READ, lib.MAP_SHARED, ctx.open(ctx.tmp)),
+    ),
+    Case(
+        AREA,
+        "mmap",
+        errno.ENOMEM,
+        "2^47 bytes of anonymous memory",
+        lambda ctx: _map(ctx, 1 << 47, _RW, _ANON),
+    ),
+    Case(
+        AREA,
+        "mmap",
+        errno.EOVERFLOW,
+        "offset 2^63 - one page, 1 MiB",
+        lambda ctx: _map_file(ctx, os.O_RDONLY, memory.PROT_READ, offset=2**63 - P),
+    ),
+    Case(
+        AREA,
+        "mmap",
+        errno.EPERM,
+        "writable shared mapping of a memfd sealed with F_SEAL_WRITE",
+        _map_sealed_memfd,
+    ),
+    Case(
+        AREA,
+        "munmap",
+        errno.EINVAL,
+        "address not page-aligned",
+        lambda ctx: memory._munmap(_mapping(ctx) + 1, P),
+    ),
+    Case(AREA, "munmap", errno.EINVAL, "len 0", lambda ctx: memory._munmap(_mapping(ctx), 0)),
 ]

@@ -147,7 +147,7 @@ def _waitid_eintr_raw(ctx: Context) -> None:
     pid = _child(ctx, 10)
     _alarm(ctx, 0.05)
     out = ffi.new("struct sysapi_waitid_out *")
-    _syscall.check(lib.sysapi_waitid(lib.P_PID, pid, lib.WEXITED, out), "waitid")
+    _syscall.check(lib.sysapi_waitid(lib.P_PID, pid, lib.WEXITED, out), process.WAITID_SPEC)
 
 
 def _waitid_eintr_retried(ctx: Context) -> None:
@@ -194,7 +194,7 @@ def _sigwaitinfo_eintr_raw(ctx: Context) -> None:
     _block(ctx, signal.SIGUSR2)
     _alarm(ctx, 0.05)
     info = _info()
-    _syscall.check(lib.sysapi_sigwaitinfo(1 << signal.SIGUSR2, 0, info), "sigwaitinfo")
+    _syscall.check(lib.sysapi_sigwaitinfo(1 << signal.SIGUSR2, 0, info), signals.SIGWAITINFO_SPEC)
 
 
 def _sigwaitinfo_eintr_retried(ctx: Context) -> None:
@@ -212,7 +212,7 @@ def _sigwaitinfo_eintr_retried(ctx: Context) -> None:
 def _sigtimedwait_raw(ctx: Context, seconds: int) -> None:
     info = _info()
     _syscall.check(
-        lib.sysapi_sigtimedwait(1 << signal.SIGUSR2, 0, seconds, 0, info), "sigtimedwait"
+        lib.sysapi_sigtimedwait(1 << signal.SIGUSR2, 0, seconds, 0, info), signals.SIGTIMEDWAIT_SPEC
     )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from sysapi import _syscall, clock, timers
 from sysapi._sysapi import ffi, lib
 from sysapi.conformance import Case, Context, NotProvokable
-from sysapi.errors import SysapiError
+from sysapi.errors import ErrorSpec, SysapiError
 
 TIMERS = "timers"
 CLOCK = "clock"
@@ -86,7 +86,7 @@ def _on_deleted_timer(call: Callable[[timers.PosixTimer], object]) -> Callable[[
     return provoke
 
 
-def _stale_kernel_id(call: Callable[[Any], int], syscall: str) -> Callable[[Context], object]:
+def _stale_kernel_id(call: Callable[[Any], int], spec: ErrorSpec) -> Callable[[Context], object]:
     """The kernel's own EINVAL for a timer id it no longer knows, through the shim (below
     PosixTimer's guard). sysapi creates every timer as a kernel timer (callback timers too,
     by SIGEV_THREAD_ID to its dispatch thread), and glibc passes those ids straight to the
@@ -96,7 +96,7 @@ def _stale_kernel_id(call: Callable[[Any], int], syscall: str) -> Callable[[Cont
         timer = timers.PosixTimer()
         stale = timer._id
         timer.delete()
-        _syscall.check(call(stale), syscall)
+        _syscall.check(call(stale), spec)
 
     return provoke
 
@@ -207,7 +207,7 @@ CASES: list[Case] = [
         "stale kernel timer id (the shim, below PosixTimer's guard)",
         _stale_kernel_id(
             lambda t: lib.sysapi_timer_settime(t, 0, 1, 0, 0, 0, ffi.new("int64_t[4]")),
-            "timer_settime",
+            timers.TIMER_SETTIME_SPEC,
         ),
     ),
     Case(TIMERS, "timer_settime", errno.EFAULT, "bad pointer", reason=_NO_POINTER),
@@ -226,7 +226,7 @@ CASES: list[Case] = [
         errno.EINVAL,
         "stale kernel timer id (the shim, below PosixTimer's guard)",
         _stale_kernel_id(
-            lambda t: lib.sysapi_timer_gettime(t, ffi.new("int64_t[4]")), "timer_gettime"
+            lambda t: lib.sysapi_timer_gettime(t, ffi.new("int64_t[4]")), timers.TIMER_GETTIME_SPEC
         ),
     ),
     Case(TIMERS, "timer_gettime", errno.EFAULT, "bad pointer", reason=_NO_POINTER),
@@ -243,7 +243,7 @@ CASES: list[Case] = [
         "timer_getoverrun",
         errno.EINVAL,
         "stale kernel timer id (the shim, below PosixTimer's guard)",
-        _stale_kernel_id(lib.sysapi_timer_getoverrun, "timer_getoverrun"),
+        _stale_kernel_id(lib.sysapi_timer_getoverrun, timers.TIMER_GETOVERRUN_SPEC),
     ),
     Case(
         TIMERS,
@@ -258,7 +258,7 @@ CASES: list[Case] = [
         "timer_delete",
         errno.EINVAL,
         "stale kernel timer id (the shim, below PosixTimer's guard)",
-        _stale_kernel_id(lib.sysapi_timer_delete, "timer_delete"),
+        _stale_kernel_id(lib.sysapi_timer_delete, timers.TIMER_DELETE_SPEC),
     ),
     # clock_nanosleep
     Case(
