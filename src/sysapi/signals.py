@@ -427,6 +427,19 @@ SIGNALFD_SPEC: Final = spec(
     hints={errno.EMFILE: nofile_hint},
 )
 
+# SignalFd's reads: a poll-then-read in C (ppoll's errors come out as read's). The descriptor
+# is checked open before, so what remains is a number closed behind the owner's back.
+SIGNALFD_READ_SPEC: Final = spec(
+    "read(signalfd)",
+    [
+        man(
+            errno.EBADF,
+            "the SignalFd's descriptor number was closed behind its back (os.close)",
+        ),
+        man(errno.ENOMEM, "out of kernel memory (ppoll's table)"),
+    ],
+)
+
 _BATCH: Final = lib.SYSAPI_SIGNALFD_BATCH
 _MAX_WAIT: Final = 1e9  # seconds; longer waits are waits without end
 _wait_read: Final = lib.sysapi_signalfd_wait_read
@@ -518,7 +531,7 @@ class SignalFd(WaitableFd):
                     return []  # another consumer took the signals
                 continue
             if count != _EINTR:
-                _syscall.raise_errno(-count, "read")
+                _syscall.raise_errno(-count, SIGNALFD_READ_SPEC)
             # The signal handlers ran and did not raise: retry with the time left.
 
     def read(self, timeout: float | None = None) -> list[SigInfo]:

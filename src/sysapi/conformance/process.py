@@ -932,6 +932,13 @@ def _signalfd_raw(fd: int, flags: int = 0) -> None:
     _syscall.check(lib.sysapi_signalfd(fd, 1 << signal.SIGUSR2, 0, flags), signals.SIGNALFD_SPEC)
 
 
+def _signalfd_read_closed_behind(ctx: Context) -> None:
+    sfd = signals.signalfd({signal.SIGUSR2})
+    ctx.defer(sfd.detach)  # its number is closed already
+    os.close(sfd.fileno())
+    sfd.read(0)
+
+
 _NOT_HERE = "the whole system would have to run out of open files (fs.file-max)"
 _NO_ANON = "the anonymous inode filesystem is built into every kernel that has these calls"
 _NO_MEM = "no reliable way to exhaust kernel memory for one small allocation"
@@ -1179,6 +1186,20 @@ CASES += [
         "uid 65534, RLIMIT_NOFILE lowered to the lowest free descriptor",
         _emfile_as_nobody(lambda: signals.signalfd({signal.SIGUSR2})),
         fork=True,
+    ),
+    Case(
+        SIG,
+        "read(signalfd)",
+        errno.EBADF,
+        "SignalFd.read(0) after os.close of its descriptor",
+        _signalfd_read_closed_behind,
+    ),
+    Case(
+        SIG,
+        "read(signalfd)",
+        errno.ENOMEM,
+        "out of kernel memory for ppoll's table",
+        reason=_NO_MEM,
     ),
     Case(SIG, "signalfd", errno.ENFILE, "system-wide file table full", reason=_NOT_HERE),
     Case(SIG, "signalfd", errno.ENODEV, "no anonymous inode device", reason=_NO_ANON),
