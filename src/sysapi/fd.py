@@ -7,7 +7,7 @@ import threading
 import warnings
 from typing import Protocol, TypeAlias, runtime_checkable
 
-__all__ = ["Fd", "FdLike", "HasFileno", "fileno"]
+__all__ = ["Fd", "FdLike", "HasFileno", "WaitableFd", "fileno"]
 
 
 @runtime_checkable
@@ -93,8 +93,8 @@ class WaitableFd(Fd):
     """An owned descriptor that threads and tasks wait on: :meth:`close` never closes the
     number under a waiter.
 
-    A waiter brackets its use with :meth:`_enter` (which may create the wake-up eventfd it
-    polls beside the descriptor) and :meth:`_leave`. :meth:`close` during a wait marks the
+    A waiter brackets its use with ``_enter()`` (which may create the wake-up eventfd it
+    polls beside the descriptor) and ``_leave()``. :meth:`close` during a wait marks the
     object closed at once (new users get ValueError), signals the eventfd so that waiters
     give up, and leaves the actual ``close(2)`` to the last one out: the number cannot be
     reused by another file while a waiter may still read it.

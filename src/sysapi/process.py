@@ -457,7 +457,7 @@ def _set_ready(future: Any) -> None:
 
 class PidFd(WaitableFd):
     """An owned process descriptor (:func:`pidfd_open`): close-on-exec, closed by
-    :meth:`close`, on context exit, or with a ``ResourceWarning`` when collected open.
+    ``close()``, on context exit, or with a ``ResourceWarning`` when collected open.
 
     It becomes readable (``select``, ``poll``, an event loop's reader) when the process
     exits, not when it stops or continues: wait for that, then call
