@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import threading
 import warnings
-from typing import Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["Fd", "FdLike", "HasFileno", "WaitableFd", "fileno"]
 
@@ -143,6 +146,19 @@ class WaitableFd(Fd):
         if wake >= 0:
             os.close(wake)
 
+    async def _readable(self, loop: asyncio.AbstractEventLoop, fd: int) -> None:
+        """Wait on ``loop`` (``add_reader``, no thread) until ``fd`` or the wake-up eventfd
+        (made by ``_enter(wake=True)``) is readable. A cancelled wait has read nothing."""
+        wake = self._wake
+        ready = loop.create_future()
+        loop.add_reader(fd, _set_ready, ready)
+        loop.add_reader(wake, _set_ready, ready)
+        try:
+            await ready
+        finally:
+            loop.remove_reader(fd)
+            loop.remove_reader(wake)
+
     @property
     def _closing(self) -> bool:
         """True once :meth:`close` was called while this waiter was inside."""
@@ -175,3 +191,8 @@ class WaitableFd(Fd):
         if wake >= 0:
             os.close(wake)
         return fd
+
+
+def _set_ready(future: Any) -> None:
+    if not future.done():
+        future.set_result(None)

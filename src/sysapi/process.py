@@ -450,11 +450,6 @@ def pidfd_getfd(pidfd: FdLike, targetfd: int, flags: int = 0) -> Fd:
     return Fd(fd)
 
 
-def _set_ready(future: Any) -> None:
-    if not future.done():
-        future.set_result(None)
-
-
 class PidFd(WaitableFd):
     """An owned process descriptor (:func:`pidfd_open`): close-on-exec, closed by
     ``close()``, on context exit, or with a ``ResourceWarning`` when collected open.
@@ -530,16 +525,8 @@ class PidFd(WaitableFd):
             # ECHILD now for a process that is not our child; a report leaves it waitable.
             if waitid(P_PIDFD, fd, _PROBE) is not None:
                 return waitid(P_PIDFD, fd, _REAP, rusage=rusage)  # type: ignore[return-value]
-            wake = self._wake
             while True:
-                ready = loop.create_future()
-                loop.add_reader(fd, _set_ready, ready)
-                loop.add_reader(wake, _set_ready, ready)
-                try:
-                    await ready
-                finally:
-                    loop.remove_reader(fd)
-                    loop.remove_reader(wake)
+                await self._readable(loop, fd)
                 if self._closing:
                     raise ValueError("the PidFd was closed while awaiting the exit")
                 # Reaped in the step that saw the exit: no cancellation can fall in between.

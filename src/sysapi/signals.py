@@ -35,7 +35,7 @@ from sysapi import _struct, _syscall
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.fd import WaitableFd
-from sysapi.process import CldCode, _set_ready, nofile_hint
+from sysapi.process import CldCode, nofile_hint
 
 if TYPE_CHECKING:
     import asyncio
@@ -629,7 +629,6 @@ class SignalFd(WaitableFd):
             self._leave()
 
     async def _aread_entered(self, loop: asyncio.AbstractEventLoop, fd: int) -> list[SigInfo]:
-        wake = self._wake
         while True:
             if self._closing:
                 raise ValueError("the SignalFd was closed during the wait")
@@ -641,14 +640,7 @@ class SignalFd(WaitableFd):
                     self._read_lock.release()
                 if infos:
                     return infos
-            ready = loop.create_future()
-            loop.add_reader(fd, _set_ready, ready)
-            loop.add_reader(wake, _set_ready, ready)
-            try:
-                await ready
-            finally:
-                loop.remove_reader(fd)
-                loop.remove_reader(wake)
+            await self._readable(loop, fd)
 
     def __aiter__(self) -> AsyncIterator[SigInfo]:
         return self

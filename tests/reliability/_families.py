@@ -412,10 +412,10 @@ def clock_calls(scratch: Path, slot: int, defer: Defer) -> Op:
 # ---- process, signals, ipc --------------------------------------------------------------------
 
 
-@family("process", "waitid", "P_PID", "WNOHANG")
-def process_waitid(scratch: Path, slot: int, defer: Defer) -> Op:
+def _sleeping_child(defer: Defer) -> int:
+    """A child that waits to be killed: killed and reaped when the family's run ends."""
     pid = os.fork()
-    if pid == 0:  # a child that waits to be killed
+    if pid == 0:
         try:
             time.sleep(3600)
         finally:
@@ -427,6 +427,12 @@ def process_waitid(scratch: Path, slot: int, defer: Defer) -> Op:
             os.waitpid(pid, 0)
 
     defer(reap)
+    return pid
+
+
+@family("process", "waitid", "P_PID", "WNOHANG")
+def process_waitid(scratch: Path, slot: int, defer: Defer) -> Op:
+    pid = _sleeping_child(defer)
 
     def op() -> int:
         assert S.waitid(S.P_PID, pid, S.WEXITED | S.WNOHANG) is None
@@ -498,19 +504,7 @@ NO_SUCH_FD = 1 << 30
     "PIDFD_NONBLOCK",
 )
 def process_pidfd(scratch: Path, slot: int, defer: Defer) -> Op:
-    pid = os.fork()
-    if pid == 0:  # a child that waits to be killed
-        try:
-            time.sleep(3600)
-        finally:
-            os._exit(0)
-
-    def reap() -> None:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-
-    defer(reap)
+    pid = _sleeping_child(defer)
     r, w = os.pipe()
     defer(os.close, r)
     defer(os.close, w)
