@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import threading
 import warnings
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
     import asyncio
+
+_T = TypeVar("_T")
 
 __all__ = ["Fd", "FdLike", "HasFileno", "WaitableFd", "fileno"]
 
@@ -108,14 +111,16 @@ class WaitableFd(Fd):
     reads the descriptor, so one of the two always sees the other.
     """
 
-    __slots__ = ("_closing_fd", "_state", "_users", "_wake")
+    __slots__ = ("_async_waiting", "_closing_fd", "_read_lock", "_state", "_users", "_wake")
 
     def __init__(self, fd: int) -> None:
         super().__init__(fd)
         self._state = threading.Lock()  # guards _closing_fd, _wake and the final close
+        self._read_lock = threading.Lock()  # one reader in the kernel at a time
         self._users: list[None] = []
         self._closing_fd = -1
         self._wake = -1
+        self._async_waiting = False
 
     def _enter(self, wake: bool = False) -> int:
         """Count a user in; return the descriptor. ``wake``: make the wake-up eventfd."""
@@ -158,6 +163,42 @@ class WaitableFd(Fd):
         finally:
             loop.remove_reader(fd)
             loop.remove_reader(wake)
+
+    async def _aread_with(self, poll: Callable[[int], list[_T]]) -> list[_T]:
+        """Wait on the running asyncio loop until ``poll(fd)`` (a read that does not wait,
+        called with the read lock held) returns records, and return them.
+
+        Cancellation-safe: a cancelled wait has read nothing. ValueError when the descriptor
+        is closed (also during the wait), RuntimeError when another task already waits.
+        """
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        fd = self._enter(wake=True)
+        try:
+            if self._async_waiting:
+                raise RuntimeError(f"another task is already waiting on this {type(self).__name__}")
+            self._async_waiting = True
+            try:
+                while True:
+                    if self._closing:
+                        raise self._closed_while_waiting()
+                    # A thread may be in a blocking read: never block the loop waiting for it.
+                    if self._read_lock.acquire(blocking=False):
+                        try:
+                            records = poll(fd)
+                        finally:
+                            self._read_lock.release()
+                        if records:
+                            return records
+                    await self._readable(loop, fd)
+            finally:
+                self._async_waiting = False
+        finally:
+            self._leave()
+
+    def _closed_while_waiting(self) -> ValueError:
+        return ValueError(f"the {type(self).__name__} was closed while a reader was waiting on it")
 
     @property
     def _closing(self) -> bool:

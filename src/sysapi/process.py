@@ -325,8 +325,11 @@ def nofile_hint() -> str:
     )
 
 
-_EMFILE = man(errno.EMFILE, "the process's limit of open descriptors (RLIMIT_NOFILE) is reached")
-_ENFILE = man(errno.ENFILE, "the system-wide limit of open files (fs.file-max) is reached")
+#: The errors of every call that creates a descriptor (pidfd_open, pidfd_getfd, signalfd).
+NEW_FD_ERRORS: Final = (
+    man(errno.EMFILE, "the process's limit of open descriptors (RLIMIT_NOFILE) is reached"),
+    man(errno.ENFILE, "the system-wide limit of open files (fs.file-max) is reached"),
+)
 
 PIDFD_OPEN_SPEC: Final = spec(
     "pidfd_open",
@@ -336,8 +339,7 @@ PIDFD_OPEN_SPEC: Final = spec(
             "flags has a bit other than PIDFD_NONBLOCK and PIDFD_THREAD, or pid is not valid "
             "(0 or negative)",
         ),
-        _EMFILE,
-        _ENFILE,
+        *NEW_FD_ERRORS,
         man(errno.ENODEV, "the anonymous inode filesystem is not available in this kernel"),
         man(errno.ENOMEM, "out of kernel memory"),
         man(
@@ -384,8 +386,7 @@ PIDFD_GETFD_SPEC: Final = spec(
             "pidfd is not a pidfd, or targetfd is not an open descriptor of that process",
         ),
         man(errno.EINVAL, "flags is not 0"),
-        _EMFILE,
-        _ENFILE,
+        *NEW_FD_ERRORS,
         man(
             errno.EPERM,
             "the caller may not ptrace the process (PTRACE_MODE_ATTACH_REALCREDS: another "
@@ -528,7 +529,7 @@ class PidFd(WaitableFd):
             while True:
                 await self._readable(loop, fd)
                 if self._closing:
-                    raise ValueError("the PidFd was closed while awaiting the exit")
+                    raise self._closed_while_waiting()
                 # Reaped in the step that saw the exit: no cancellation can fall in between.
                 result = waitid(P_PIDFD, fd, _REAP, rusage=rusage)
                 if result is not None:

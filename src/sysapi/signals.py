@@ -25,20 +25,16 @@ import math
 import operator
 import resource
 import signal
-import threading
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from sysapi import _struct, _syscall
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.fd import WaitableFd
-from sysapi.process import CldCode, nofile_hint
-
-if TYPE_CHECKING:
-    import asyncio
+from sysapi.process import NEW_FD_ERRORS, CldCode, nofile_hint
 
 __all__ = [
     "SFD_CLOEXEC",
@@ -419,8 +415,7 @@ SIGNALFD_SPEC: Final = spec(
             errno.EINVAL,
             "flags has a bit other than SFD_CLOEXEC and SFD_NONBLOCK, or fd is not a signalfd",
         ),
-        man(errno.EMFILE, "the process's limit of open descriptors (RLIMIT_NOFILE) is reached"),
-        man(errno.ENFILE, "the system-wide limit of open files (fs.file-max) is reached"),
+        *NEW_FD_ERRORS,
         man(errno.ENODEV, "the anonymous inode device could not be mounted"),
         man(errno.ENOMEM, "out of kernel memory"),
     ],
@@ -469,23 +464,12 @@ class SignalFd(WaitableFd):
     and a read of a descriptor without :data:`SFD_NONBLOCK` then waits for the next one.
     """
 
-    __slots__ = (
-        "_async_waiting",
-        "_buf",
-        "_built",
-        "_changed",
-        "_pending",
-        "_read_lock",
-        "_view",
-        "_woken",
-    )
+    __slots__ = ("_buf", "_built", "_changed", "_pending", "_view", "_woken")
 
     def __init__(self, sigset: Iterable[int], flags: int = SFD_CLOEXEC) -> None:
         mask = _sigmask(sigset)
         fd = _syscall.call(SIGNALFD_SPEC, lib.sysapi_signalfd, -1, mask & _LOW, mask >> 64, flags)
         super().__init__(fd)
-        self._read_lock = threading.Lock()  # one reader in the kernel at a time
-        self._async_waiting = False
         self._buf = ffi.new("struct signalfd_siginfo[]", _BATCH)
         self._view = ffi.buffer(self._buf)
         self._changed = ffi.new("uint32_t *")
@@ -512,7 +496,7 @@ class SignalFd(WaitableFd):
         (a deadline long past); None: no limit."""
         while True:
             if self._closing_fd >= 0:
-                raise ValueError("the SignalFd was closed during the wait")
+                raise self._closed_while_waiting()
             if deadline == 0:
                 ns, wake = 0, -1
                 count = _wait_read(fd, -1, 0, self._buf, self._changed, self._woken)
@@ -524,7 +508,7 @@ class SignalFd(WaitableFd):
                 return self._infos(count)
             if count == 0:
                 if wake >= 0 and self._woken[0]:
-                    raise ValueError("the SignalFd was closed during the wait")
+                    raise self._closed_while_waiting()
                 return []
             if count == _EAGAIN:
                 if ns == 0:
@@ -609,38 +593,14 @@ class SignalFd(WaitableFd):
         ValueError when the descriptor is closed (also during the wait) and RuntimeError
         when another task already waits on it.
         """
-        import asyncio
-
         if self._pending:
             infos = list(self._pending)
             self._pending.clear()
             return infos
-        loop = asyncio.get_running_loop()
-        fd = self._enter(wake=True)
-        try:
-            if self._async_waiting:
-                raise RuntimeError("another task is already waiting on this SignalFd")
-            self._async_waiting = True
-            try:
-                return await self._aread_entered(loop, fd)
-            finally:
-                self._async_waiting = False
-        finally:
-            self._leave()
+        return await self._aread_with(self._poll)
 
-    async def _aread_entered(self, loop: asyncio.AbstractEventLoop, fd: int) -> list[SigInfo]:
-        while True:
-            if self._closing:
-                raise ValueError("the SignalFd was closed during the wait")
-            # A thread may be in read(): never block the loop waiting for it.
-            if self._read_lock.acquire(blocking=False):
-                try:
-                    infos = self._read_locked(fd, 0)  # a deadline long past: no wait
-                finally:
-                    self._read_lock.release()
-                if infos:
-                    return infos
-            await self._readable(loop, fd)
+    def _poll(self, fd: int) -> list[SigInfo]:
+        return self._read_locked(fd, 0)  # a deadline long past: no wait
 
     def __aiter__(self) -> AsyncIterator[SigInfo]:
         return self

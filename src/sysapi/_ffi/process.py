@@ -70,7 +70,6 @@ struct sysapi_shmid_ds {
 
 INCLUDES = """
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -448,42 +447,22 @@ static long sysapi_signalfd(int fd, uint64_t lo, uint64_t hi, int flags)
 }
 
 /* Wait until fd is readable (or wakefd, when >= 0, is: the owner closed it), for at most
-   timeout_ns (< 0: forever), then read up to SYSAPI_SIGNALFD_BATCH records. Returns how many
-   were read; 0 when the time ran out or wakefd fired (*woken = 1); -errno (EINTR: the caller
-   retries with the time left; EAGAIN: another reader took the signals first). Bit i of
-   *changed is set when record i differs from what buf[i] held, so that Python can reuse the
-   SigInfo it built from the same bytes. The caller serializes readers of one buf. */
+   timeout_ns (< 0: forever), then read up to SYSAPI_SIGNALFD_BATCH records: the poll-then-read
+   of the inotify area (its shim, earlier in this translation unit, reads any descriptor).
+   Returns how many records were read; 0 when the time ran out or wakefd fired (*woken = 1);
+   -errno (EINTR: the caller retries with the time left; EAGAIN: another reader took the
+   signals first). Bit i of *changed is set when record i differs from what buf[i] held, so
+   that Python can reuse the SigInfo it built from the same bytes. The caller serializes
+   readers of one buf. */
 static long sysapi_signalfd_wait_read(int fd, int wakefd, int64_t timeout_ns,
                                       struct signalfd_siginfo *buf, uint32_t *changed, int *woken)
 {
     struct signalfd_siginfo got[SYSAPI_SIGNALFD_BATCH];
-    struct pollfd fds[2] = {{fd, POLLIN, 0}, {wakefd, POLLIN, 0}};
-    struct timespec ts, *tsp = NULL;
-    ssize_t n;
-    long count;
     uint32_t bits = 0;
-
-    *woken = 0;
-    if (timeout_ns >= 0) {
-        ts.tv_sec = timeout_ns / 1000000000;
-        ts.tv_nsec = timeout_ns % 1000000000;
-        tsp = &ts;
-    }
-    int ready = ppoll(fds, wakefd >= 0 ? 2 : 1, tsp, NULL);
-    if (ready < 0)
-        return -(long)errno;
-    if (wakefd >= 0 && fds[1].revents) {
-        *woken = 1;
-        return 0;
-    }
-    if (ready == 0)
-        return 0;
-    if (fds[0].revents & POLLNVAL)
-        return -(long)EBADF;
-    n = read(fd, got, sizeof got);
-    if (n < 0)
-        return -(long)errno;
-    count = (long)((size_t)n / sizeof got[0]);
+    long n = sysapi_inotify_wait_read(fd, wakefd, timeout_ns, (char *)got, sizeof got, woken);
+    if (n <= 0)
+        return n;
+    long count = n / (long)sizeof got[0];
     for (long i = 0; i < count; i++) {
         if (memcmp(&got[i], &buf[i], sizeof got[i]) != 0) {
             memcpy(&buf[i], &got[i], sizeof got[i]);
