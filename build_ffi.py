@@ -11,12 +11,16 @@ from pathlib import Path
 
 from cffi import FFI
 
-FFI_DIR = Path(__file__).resolve().parent / "src" / "sysapi" / "_ffi"
+PACKAGE = Path(__file__).resolve().parent / "src" / "sysapi"
+FFI_DIR = PACKAGE / "_ffi"
 
 
 def _area_modules() -> list[dict[str, object]]:
-    areas = runpy.run_path(str(FFI_DIR / "__init__.py"))["AREAS"]
-    return [runpy.run_path(str(FFI_DIR / f"{area}.py")) for area in areas]
+    """``_ffi/base.py``, then ``_ffi/<area>.py`` of every area that has C shims, in the order
+    of ``sysapi._areas.AREAS``."""
+    areas = runpy.run_path(str(PACKAGE / "_areas.py"))["AREAS"]
+    paths = [FFI_DIR / "base.py", *(FFI_DIR / f"{area}.py" for area in areas)]
+    return [runpy.run_path(str(path)) for path in paths if path.exists()]
 
 
 def build() -> FFI:

@@ -13,7 +13,6 @@ unaccounted for. Printed, never asserted.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
@@ -22,7 +21,7 @@ from dataclasses import asdict, dataclass
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from harness import RESULTS
+from harness import save_result
 
 from sysapi import CLOCK_MONOTONIC, PosixTimer
 
@@ -154,14 +153,12 @@ def main() -> int:
             met = False
     if not timer.gap and not loop.gap:
         print("  goal: every tick accounted for (delivered + overruns = deadlines): met")
-    RESULTS.mkdir(parents=True, exist_ok=True)
     data = {
         "title": "1 ms periodic SIGEV_THREAD timer vs threading loop",
         "runs": [{**asdict(r), "gap": r.gap} for r in runs],
         "p99_ratio": ratio,
-        "python": sys.version.split()[0],
     }
-    (RESULTS / "timers_1ms_periodic.json").write_text(json.dumps(data, indent=2))
+    save_result("timers_1ms_periodic", data)
     return 0
 
 

@@ -2,14 +2,21 @@
 table prints ratios against a reference row. Never used to assert a time.
 
 - :func:`per_call_ns` times a Python callable (best of several repeats, ns per call).
+- :func:`interleaved_ns` times several callables in alternation: the median of the rounds.
 - :func:`c_loop_ns` compiles a C loop of the same syscall with gcc and returns ns per call.
 - :class:`Table` collects rows and prints them with ratios and the goals they are held to.
+
+The tracked results under ``results/`` (read by the docs' performance page) are written only
+when a benchmark runs with ``--save`` (or ``SYSAPI_BENCH_SAVE=1``); each records the machine it
+ran on (:func:`metadata`). ``SYSAPI_BENCH_RESULTS`` points the results elsewhere.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -17,8 +24,62 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 RESULTS = Path(os.environ.get("SYSAPI_BENCH_RESULTS", Path(__file__).parent / "results"))
+
+
+def saving() -> bool:
+    """Whether this run writes its results: ``--save`` on the command line, or
+    ``SYSAPI_BENCH_SAVE=1``. Without it nothing under ``results/`` changes."""
+    return "--save" in sys.argv[1:] or os.environ.get("SYSAPI_BENCH_SAVE") == "1"
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(Path(__file__).parent), "describe", "--always", "--dirty"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return out.stdout.strip()
+
+
+def metadata() -> dict[str, Any]:
+    """What a saved result records about where it was measured."""
+    return {
+        "kernel": platform.release(),
+        "cpu": _cpu_model(),
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "commit": _commit(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def save_result(name: str, data: dict[str, Any]) -> Path | None:
+    """Write ``results/<name>.json`` (with :func:`metadata`) when :func:`saving`; else nothing.
+    For benchmarks that do not fit a :class:`Table`."""
+    if not saving():
+        return None
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps({**data, **metadata()}, indent=2) + "\n")
+    return path
 
 
 def per_call_ns(func: Callable[[], object], number: int = 20000, repeat: int = 7) -> float:
@@ -35,16 +96,16 @@ def per_call_ns(func: Callable[[], object], number: int = 20000, repeat: int = 7
 def interleaved_ns(
     funcs: dict[str, Callable[[], object]], number: int = 20000, rounds: int = 9
 ) -> dict[str, float]:
-    """Time several callables in alternation (round-robin, best round each), so that a busy
-    machine slows every row alike instead of whichever happened to run during the noise."""
-    best = dict.fromkeys(funcs, float("inf"))
+    """Time several callables in alternation (round-robin, the median round of each), so that a
+    busy machine slows every row alike instead of whichever happened to run during the noise."""
+    times: dict[str, list[float]] = {label: [] for label in funcs}
     for _ in range(rounds):
         for label, func in funcs.items():
             start = time.perf_counter_ns()
             for _ in range(number):
                 func()
-            best[label] = min(best[label], (time.perf_counter_ns() - start) / number)
-    return best
+            times[label].append((time.perf_counter_ns() - start) / number)
+    return {label: statistics.median(values) for label, values in times.items()}
 
 
 _C_TEMPLATE = r"""
@@ -111,6 +172,8 @@ class Table:
     reference: str
     rows: dict[str, float] = field(default_factory=dict)
     goals: list[tuple[str, str, float]] = field(default_factory=list)
+    #: What the row values are (``ns/call`` unless the table says otherwise).
+    unit: str = "ns/call"
 
     def add(self, label: str, ns: float) -> None:
         self.rows[label] = ns
@@ -132,7 +195,7 @@ class Table:
         print(f"\n{self.title}")
         width = max(len(k) for k in self.rows)
         for label, ns in self.rows.items():
-            print(f"  {label:<{width}}  {ns:10.1f} ns/call  {ns / ref:6.2f}x {self.reference}")
+            print(f"  {label:<{width}}  {ns:10.1f} {self.unit}  {ns / ref:6.2f}x {self.reference}")
         met = True
         for label, against, at_most in self.goals:
             r = self.ratio(label, against)
@@ -144,17 +207,17 @@ class Table:
         return met
 
     def save(self) -> None:
-        """Write the rows to ``results/<title>.json`` for the docs' performance page."""
-        RESULTS.mkdir(parents=True, exist_ok=True)
+        """Write the rows to ``results/<title>.json`` for the docs' performance page, when the
+        run was asked to (:func:`saving`)."""
         name = "".join(c if c.isalnum() else "_" for c in self.title.lower()).strip("_")
         data = {
             "title": self.title,
             "reference": self.reference,
+            "unit": self.unit,
             "rows": self.rows,
             "goals": [
                 {"label": a, "against": b, "at_most": m, "ratio": self.ratio(a, b)}
                 for a, b, m in self.goals
             ],
-            "python": sys.version.split()[0],
         }
-        (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2))
+        save_result(name, data)

@@ -1,25 +1,156 @@
-"""Project-wide API conventions (DESIGN.md §4), checked for every area at once."""
+"""Project-wide API conventions (DESIGN.md §4), checked for every area at once, and the one
+list of areas (``sysapi._areas``) against everything derived from it."""
 
 from __future__ import annotations
 
+import argparse
+import ast
 import enum
 import importlib
+import re
+import subprocess
+import sys
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 import sysapi
+from sysapi import _areas
 
-#: The area modules, as the package itself re-exports them (``errors`` is not an area).
-AREAS = [
-    name
-    for name in sysapi.__all__
-    if isinstance(getattr(sysapi, name), ModuleType) and name != "errors"
-]
+AREAS = _areas.AREAS
+SRC = Path(sysapi.__file__).parent
 
 
 def _module(name: str) -> ModuleType:
     return importlib.import_module(f"sysapi.{name}")
+
+
+def _generated_tables() -> str:
+    """The generated tables of ``sysapi/_areas.py``, as source, from the modules themselves."""
+    lines = ["EXPORTS: Final[dict[str, str]] = {"]
+    for area in AREAS:
+        lines.append(f'    "{area}": """')
+        line = ""
+        for name in sorted(_module(area).__all__):
+            if line and len(line) + len(name) > 90:
+                lines.append(line)
+                line = ""
+            line = f"{line} {name}" if line else f"        {name}"
+        lines += [line, '    """,']
+    lines += ["}", "", "", "COMMANDS: Final[dict[str, str]] = {"]
+    sub = argparse.ArgumentParser().add_subparsers()
+    for module in _areas.submodules("_commands"):
+        before = set(sub.choices)
+        module.register(sub)
+        area = module.__name__.rpartition(".")[2]
+        lines += [f'    "{command}": "{area}",' for command in sorted(set(sub.choices) - before)]
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def test_generated_tables_are_current() -> None:
+    source = (SRC / "_areas.py").read_text()
+    start = source.index("EXPORTS: Final")
+    end = source.index("\n\n# ---- end of the generated tables")
+    expected = _generated_tables()
+    assert source[start:end] == expected, f"paste into sysapi/_areas.py:\n{expected}"
+
+
+def _type_checking_imports() -> tuple[set[str], set[str], set[str]]:
+    """In ``__init__.pyi``: (modules imported, star-imported areas, names in ``__all__``)."""
+    tree = ast.parse((SRC / "__init__.pyi").read_text())
+    modules: set[str] = set()
+    stars: set[str] = set()
+    listed: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "sysapi":
+            modules |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.names[0].name == "*":
+            stars.add(str(node.module).removeprefix("sysapi."))
+        elif (
+            isinstance(node, ast.AugAssign)
+            and isinstance(node.target, ast.Name)
+            and node.target.id == "__all__"
+            and isinstance(node.value, ast.Attribute)
+        ):
+            assert isinstance(node.value.value, ast.Name)
+            stars.add(node.value.value.id)  # __all__ += <area>.__all__
+        elif (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.target.id == "__all__"
+            and isinstance(node.value, ast.List)
+        ):
+            listed |= {ast.literal_eval(e) for e in node.value.elts}
+    return modules, stars, listed
+
+
+def test_static_view_for_type_checkers_lists_every_area() -> None:
+    modules, stars, listed = _type_checking_imports()
+    assert modules == {*AREAS, "errors"}
+    assert stars == set(AREAS)
+    assert listed == {*AREAS, *_areas.CORE, "__version__"}
+
+
+def test_c_areas_conformance_and_commands_derive_from_the_list() -> None:
+    for kind in ("_ffi", "conformance", "_commands"):
+        files = {p.stem for p in (SRC / kind).glob("*.py")} - {"__init__", "base"}
+        assert files <= set(AREAS), f"{kind}/ has a module that is no area: {files - set(AREAS)}"
+    assert set(_areas.COMMANDS.values()) <= set(AREAS)
+
+
+def test_import_sysapi_loads_no_area_and_no_optional_stdlib() -> None:
+    code = (
+        "import sys, sysapi\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+        "sysapi.getxattr\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    first, second = (set(line.split()) for line in out.splitlines())
+    loaded = {m for m in first if m.startswith("sysapi.")}
+    assert loaded == {"sysapi._areas"}, loaded
+    for heavy in ("asyncio", "dataclasses", "inspect", "typing", "_cffi_backend"):
+        assert heavy not in first, heavy
+    areas = {m for m in second if m.removeprefix("sysapi.") in AREAS}
+    assert areas == {"sysapi.xattr"}, areas
+    assert "asyncio" not in second and "dataclasses" not in second and "inspect" not in second
+
+
+def test_touching_every_name_imports_neither_asyncio_nor_dataclasses() -> None:
+    code = (
+        "import sys, sysapi\n"
+        "[getattr(sysapi, name) for name in sysapi.__all__]\n"
+        "print(' '.join(m for m in ('asyncio', 'dataclasses', 'inspect') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.split() == []
+
+
+def test_a_subcommand_imports_only_its_own_area() -> None:
+    code = (
+        "import sys\n"
+        "from sysapi import cli\n"
+        "status = cli.main(['fincore', '--help']) if False else None\n"
+        "parser = cli.build_parser(['fincore', '/'])\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('sysapi.'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    areas = {m.removeprefix("sysapi.") for m in out.stdout.split()} & set(AREAS)
+    assert areas == {"memory"}, out.stdout
+
+
+def test_lazy_names_are_the_area_objects() -> None:
+    assert sysapi.fs is _module("fs")
+    assert sysapi.SysapiError is _module("errors").SysapiError
+    assert set(dir(sysapi)) >= set(sysapi.__all__)
+    with pytest.raises(AttributeError):
+        sysapi.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+    with pytest.raises(ImportError):
+        from sysapi import no_such_name  # type: ignore[attr-defined]  # noqa: F401
 
 
 @pytest.mark.parametrize("area", AREAS)
@@ -56,3 +187,9 @@ def test_no_public_name_is_exported_by_two_areas() -> None:
                 _module(seen[name]), name
             ), f"{name} in {area} and {seen[name]}"
             seen.setdefault(name, area)
+
+
+def test_docs_list_every_area_in_order() -> None:
+    index = (SRC.parents[1] / "docs" / "api" / "index.rst").read_text()
+    toctree = re.findall(r"^   (\w+)$", index.split(".. toctree::")[1], re.M)
+    assert toctree == ["errors", "fd", *AREAS]

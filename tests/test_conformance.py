@@ -3,6 +3,9 @@ errno has a case or a written reason."""
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
+
 import pytest
 
 import sysapi
@@ -89,3 +92,39 @@ def test_check_output_into_a_closed_pipe_is_quiet() -> None:
         text=True,
     )
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("area", ["fs", "xattr"])
+def test_check_writes_through_no_planted_symlink(area: str, tmp_path: Path) -> None:
+    """0.1.0 opened /dev/shm/sysapi-check-<pid> without O_EXCL|O_NOFOLLOW: a local user who
+    planted symlinks under the next pids made root truncate (fs) or empty and decorate with
+    attributes (xattr) any file."""
+    import os
+    import subprocess
+    import sys
+
+    if not os.path.isdir("/dev/shm"):
+        pytest.skip("no /dev/shm")
+    target = tmp_path / "victim"
+    target.write_bytes(b"precious")
+    first = int(Path("/proc/sys/kernel/ns_last_pid").read_text()) + 1
+    links = [Path(f"/dev/shm/sysapi-check-{pid}") for pid in range(first, first + 1000)]
+    planted = []
+    try:
+        for link in links:
+            with contextlib.suppress(FileExistsError):
+                link.symlink_to(target)
+                planted.append(link)
+        proc = subprocess.run(
+            [sys.executable, "-m", "sysapi", "check", "--area", area],
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        for link in planted:
+            with contextlib.suppress(FileNotFoundError):
+                link.unlink()
+    assert target.read_bytes() == b"precious"
+    assert os.listxattr(target) == []
+    assert not [link for link in planted if link.exists() and not link.is_symlink()]
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -89,7 +89,7 @@ def test_spec_hint_becomes_a_note() -> None:
         assert exc.__notes__ == ["limit is 3"]
         assert spec.errors == {errno.ENOSPC: "full"}
     finally:
-        del errors.REGISTRY["test_hint_call"]
+        del errors._SPECS["test_hint_call"]
 
 
 def test_docstrings_have_a_generated_raises_section() -> None:

@@ -17,20 +17,6 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The area modules of sysapi, in the order the docs list them.
-AREAS = [
-    "fs",
-    "xattr",
-    "inotify",
-    "memory",
-    "sched",
-    "timers",
-    "clock",
-    "process",
-    "signals",
-    "ipc",
-]
-
 _SEPARATOR = re.compile(r"^\|[\s:|-]+\|\s*$")
 
 

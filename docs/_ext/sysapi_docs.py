@@ -32,10 +32,11 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
-from sysapi_coverage import AREAS, load_coverage
+from sysapi_coverage import load_coverage
 
 import sysapi
 from sysapi import errors
+from sysapi._areas import AREAS
 
 # ---- helpers --------------------------------------------------------------------------
 
@@ -223,18 +224,36 @@ def _svg_chart(title: str, reference: str, rows: dict[str, float]) -> str:
     return "".join(parts)
 
 
+#: What ``harness.metadata()`` records with each saved result.
+_METADATA = ("kernel", "cpu", "cpus", "python", "commit", "date")
+
+
+def _measured_on(data: dict[str, Any]) -> str:
+    """One sentence saying where a result was measured."""
+    parts = [f"Python {data.get('python', '?')}"]
+    if "kernel" in data:
+        parts.append(f"Linux {data['kernel']}")
+    if "cpu" in data:
+        parts.append(f"{data['cpu']} ({data.get('cpus', '?')} CPUs)")
+    if "commit" in data:
+        parts.append(f"commit ``{data['commit']}``")
+    if "date" in data:
+        parts.append(str(data["date"]))
+    return ", ".join(parts)
+
+
 def _runs_table(data: dict[str, Any]) -> list[str]:
     runs: list[dict[str, Any]] = data["runs"]
     columns = [key for key in runs[0] if key != "label"]
     lines = _heading(data["title"], "-")
-    lines += [f"Python {data.get('python', '?')}.", ""]
+    lines += [f"{_measured_on(data)}.", ""]
     table = [
         [f"``{run['label']}``"]
         + [f"{v:,.1f}" if isinstance(v := run.get(c), float) else str(v) for c in columns]
         for run in runs
     ]
     lines += _list_table(["contender", *columns], table)
-    extra = {k: v for k, v in data.items() if k not in ("title", "runs", "python")}
+    extra = {k: v for k, v in data.items() if k not in ("title", "runs", *_METADATA)}
     for key, value in extra.items():
         shown = f"{value:.2f}" if isinstance(value, float) else str(value)
         lines += [f"``{key}``: {shown}", ""]
@@ -270,11 +289,12 @@ class Benchmarks(SphinxDirective):
             reference: str = data["reference"]
             ref = rows[reference]
             lines = _heading(data["title"], "-")
-            lines += [f"Python {data.get('python', '?')}; ratios against *{reference}*.", ""]
+            lines += [f"{_measured_on(data)}; ratios against *{reference}*.", ""]
             table = [
                 [f"``{label}``", f"{ns:,.1f}", f"{ns / ref:.2f}x"] for label, ns in rows.items()
             ]
-            lines += _list_table(["implementation", "ns per call", f"vs {reference}"], table)
+            unit = str(data.get("unit", "ns/call")).replace("/", " per ")
+            lines += _list_table(["implementation", unit, f"vs {reference}"], table)
             if data.get("goals"):
                 goals = []
                 for g in data["goals"]:

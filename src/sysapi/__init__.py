@@ -3,51 +3,61 @@
 Every public name is importable from here and from its area module. Failing calls raise the
 ``sysapi.errors`` class named after the errno (also an instance of the matching builtin such as
 ``PermissionError``); ``sysapi.errors.REGISTRY`` holds each call's documented error list.
+
+``import sysapi`` loads no area: ``sysapi.<name>`` imports the one area that defines the name
+the first time it is used (PEP 562), so a tool pays only for the calls it makes.
 """
 
 from __future__ import annotations
 
-from sysapi import clock, errors, fs, inotify, ipc, memory, process, sched, signals, timers, xattr
-from sysapi.clock import *  # noqa: F403
-from sysapi.errors import ErrorSpec, SysapiError
-from sysapi.fd import Fd, FdLike
-from sysapi.fs import *  # noqa: F403
-from sysapi.inotify import *  # noqa: F403
-from sysapi.ipc import *  # noqa: F403
-from sysapi.memory import *  # noqa: F403
-from sysapi.process import *  # noqa: F403
-from sysapi.sched import *  # noqa: F403
-from sysapi.signals import *  # noqa: F403
-from sysapi.timers import *  # noqa: F403
-from sysapi.xattr import *  # noqa: F403
+from sysapi import _areas
+
+# Type checkers read __init__.pyi, the static view of every area; tests/test_api.py checks that
+# it lists every area of _areas.AREAS.
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ErrorSpec",
-    "Fd",
-    "FdLike",
-    "SysapiError",
-    "__version__",
-    "clock",
-    "errors",
-    "fs",
-    "inotify",
-    "ipc",
-    "memory",
-    "process",
-    "sched",
-    "signals",
-    "timers",
-    "xattr",
-]
-__all__ += fs.__all__
-__all__ += xattr.__all__
-__all__ += inotify.__all__
-__all__ += memory.__all__
-__all__ += sched.__all__
-__all__ += timers.__all__
-__all__ += clock.__all__
-__all__ += process.__all__
-__all__ += signals.__all__
-__all__ += ipc.__all__
+
+def _public_all() -> list[str]:
+    names = [*sorted(_areas.CORE), "__version__", *sorted(_areas.AREAS)]
+    for module in _areas.load_all():
+        names += module.__all__
+    return names
+
+
+def _is_submodule(name: str) -> bool:
+    import os
+
+    base = os.path.join(os.path.dirname(__file__), name)
+    return os.path.exists(base + ".py") or os.path.isdir(base)
+
+
+def __getattr__(name: str) -> object:
+    if name == "__all__":
+        value: object = _public_all()
+    else:
+        module_name = _areas.owner(name)
+        if module_name is None:
+            # A private name, or a submodule being imported (``from sysapi import cli``
+            # asks here first): not ours. Otherwise a name newer than _areas.EXPORTS.
+            if name.startswith("_") or _is_submodule(name):
+                raise AttributeError(f"module 'sysapi' has no attribute {name!r}")
+            module_name = next(
+                (m.__name__[7:] for m in _areas.load_all() if name in m.__all__), None
+            )
+            if module_name is None:
+                raise AttributeError(f"module 'sysapi' has no attribute {name!r}")
+        module = _areas.load(module_name)
+        if name == module_name:
+            value = module
+        else:
+            if module_name in _areas.AREAS:
+                # The area's other names are served from now on without this function.
+                globals().update({n: getattr(module, n) for n in module.__all__})
+            value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_public_all()))

@@ -1,53 +1,25 @@
-"""Cheap construction of the frozen result dataclasses on hot paths.
+"""Cheap construction of the result records on hot paths.
 
-A frozen dataclass's ``__init__`` stores each field through ``object.__setattr__`` (the class's
-own ``__setattr__`` refuses), about 0.1 µs a field. Calls that build one per result use two
-helpers instead:
+A record's ``__init__`` stores each field through its slot descriptor (the class's own
+``__setattr__`` refuses). Calls that build one per result use two helpers instead:
 
-- :func:`builder` makes a private *mutable* class with exactly the slots of a frozen slotted
-  dataclass. An instance is filled with ordinary (specialised, fast) slot stores, then turned
-  into the public class by assigning ``__class__``, which CPython allows between heap types of
-  the same layout. The result is an ordinary instance of the public class: frozen, equal,
-  hashed and printed as if ``__init__`` had built it (``__post_init__`` does not run: only
-  values the caller knows to be valid, straight from the kernel, go this way).
+- :func:`builder` (from :mod:`sysapi._record`) makes a private *mutable* class with exactly the
+  slots of a record, filled with ordinary (specialised, fast) slot stores and then turned into
+  the public class by assigning ``__class__``.
 - :func:`unpacker` reads chosen members of a C struct from a buffer in one
   ``struct.unpack_from``, instead of one cffi attribute access each.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import struct
 from collections.abc import Sequence
 from typing import Any
 
+from sysapi._record import builder
 from sysapi._sysapi import ffi
 
 __all__ = ["builder", "unpacker"]
-
-
-def builder(cls: type, names: Sequence[str]) -> Any:
-    """A mutable class with the slot layout of the frozen slotted dataclass ``cls``.
-
-    Its constructor takes every field positionally, in the order of ``names`` (any order of
-    all of ``cls``'s field names). Use::
-
-        obj = Builder(*values)
-        obj.__class__ = cls
-
-    Raises TypeError at once (at import of the caller) when the layouts differ.
-    """
-    fields = [f.name for f in dataclasses.fields(cls)]
-    if sorted(names) != sorted(fields) or not hasattr(cls, "__slots__"):
-        raise TypeError(f"{cls.__name__} is not a slotted dataclass with fields {names}")
-    twin: Any = dataclasses.make_dataclass(
-        f"_{cls.__name__}Builder", list(names), slots=True, eq=False, repr=False
-    )
-    probe = twin(*names)
-    probe.__class__ = cls  # TypeError here if CPython finds the layouts different
-    if any(getattr(probe, n) != n for n in names):
-        raise TypeError(f"the builder of {cls.__name__} does not fill its fields")
-    return twin
 
 
 def _code(ctype: Any) -> str:

@@ -1,5 +1,6 @@
 # Typed stub of the compiled cffi module (built by build_ffi.py from src/sysapi/_ffi/).
-# One section per area, in the order of _ffi.AREAS; keep each in step with its _ffi module.
+# One section per C area, in the order of sysapi._areas.AREAS; keep each in step with its _ffi
+# module.
 # Shims return a non-negative result or -errno.
 
 import cffi

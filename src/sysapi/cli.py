@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from sysapi import conformance
-from sysapi._commands import fs, inotify, memory, sched, timers, xattr
-from sysapi.conformance import Result, Verdict
+from sysapi import _areas
+
+if TYPE_CHECKING:
+    from sysapi.conformance import Result
 
 
 def _print_table(results: list[Result]) -> None:
@@ -35,6 +36,8 @@ def _print_table(results: list[Result]) -> None:
 
 
 def _summary(results: list[Result]) -> str:
+    from sysapi.conformance import Verdict
+
     counts = {v: sum(r.verdict is v for r in results) for v in Verdict}
     return (
         f"{len(results)} cases: {counts[Verdict.AS_DOCUMENTED]} as documented, "
@@ -45,6 +48,10 @@ def _summary(results: list[Result]) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
+    import json
+
+    from sysapi import conformance
+
     if args.area is not None and args.area not in conformance.areas():
         print(
             f"sysapi check: unknown area {args.area!r}; areas: {', '.join(conformance.areas())}",
@@ -61,20 +68,30 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if all(r.verdict.ok for r in results) else 1
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand; with the command line ``argv`` that names one, only the
+    parser of that one, so that the command imports its own area and nothing else."""
     parser = argparse.ArgumentParser(prog="python -m sysapi", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="provoke every documented errno on this kernel")
     check.add_argument("--json", action="store_true", help="one object per case")
     check.add_argument("--area", help="only this area (fs, xattr, inotify, memory, ...)")
     check.set_defaults(func=_check)
-    for module in (fs, xattr, inotify, memory, sched, timers):
+    command = next((arg for arg in argv or () if not arg.startswith("-")), None)
+    if command == "check":
+        return parser
+    if command in _areas.COMMANDS:
+        _areas.load(f"_commands.{_areas.COMMANDS[command]}").register(sub)
+        return parser
+    for module in _areas.submodules("_commands"):
         module.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = build_parser(argv).parse_args(argv)
     try:
         status: int = args.func(args)
         sys.stdout.flush()

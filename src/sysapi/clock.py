@@ -10,10 +10,10 @@ import enum
 import errno
 import operator
 import time
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
-from sysapi import _syscall
+from sysapi import _record, _struct, _syscall
+from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 
@@ -224,7 +224,7 @@ TIME_ERROR: Final = ClockState.TIME_ERROR
 TIME_BAD: Final = ClockState.TIME_BAD
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Timex:
     """``struct timex`` with its C field names; ``time`` becomes ``time_ns``.
 
@@ -234,12 +234,12 @@ class Timex:
     ``ADJ_SETOFFSET`` adds, in ns whatever ``ADJ_NANO`` says).
     """
 
-    modes: AdjMode = AdjMode(0)  # noqa: RUF009 (an immutable int)
+    modes: AdjMode = AdjMode(0)
     offset: int = 0
     freq: int = 0
     maxerror: int = 0
     esterror: int = 0
-    status: TimexStatus = TimexStatus(0)  # noqa: RUF009 (an immutable int)
+    status: TimexStatus = TimexStatus(0)
     constant: int = 0
     precision: int = 0
     tolerance: int = 0
@@ -256,7 +256,7 @@ class Timex:
     tai: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AdjtimexResult:
     """What :func:`adjtimex` and :func:`clock_adjtime` return: the clock state and the kernel's
     clock parameters after the call."""
@@ -286,6 +286,9 @@ _TIMEX_FIELDS: Final = (
 )
 
 
+_adjtimex: Final = lib.sysapi_adjtimex
+
+
 def _timex_in(timex: Timex | None) -> Any:
     box: Any = ffi.new("struct sysapi_timex *")
     if timex is None:
@@ -304,16 +307,60 @@ def _timex_in(timex: Timex | None) -> Any:
     return box
 
 
+# struct sysapi_timex in member order; time_sec and time_usec become time_ns.
+_TIMEX_MEMBERS: Final = (
+    "modes",
+    "status",
+    *_TIMEX_FIELDS[:7],
+    "time_sec",
+    "time_usec",
+    *_TIMEX_FIELDS[7:],
+)
+_unpack_timex: Final = _struct.unpacker("struct sysapi_timex", _TIMEX_MEMBERS)
+_TimexBuilder: Final = _record.builder(Timex, ["modes", "status", *_TIMEX_FIELDS, "time_ns"])
+_AdjtimexResultBuilder: Final = _record.builder(AdjtimexResult, ["state", "timex"])
+_new: Final = object.__new__
+_STA_NANO: Final = TimexStatus.STA_NANO
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def _cached(cls: type[_E], cache: dict[int, _E], value: int) -> _E:
+    """``cls(value)``, memoised: an enum call costs about a microsecond, a dict lookup almost
+    nothing. The cache stays small: kernels report few distinct values."""
+    member = cache.get(value)
+    if member is None:
+        member = cls(value)
+        if len(cache) < 256:
+            cache[value] = member
+    return member
+
+
+_modes: dict[int, AdjMode] = {}
+_statuses: dict[int, TimexStatus] = {}
+_states: dict[int, ClockState] = {}
+
+
 def _timex_out(box: Any) -> Timex:
-    status = TimexStatus(box.status)
-    sub = box.time_usec if status & TimexStatus.STA_NANO else box.time_usec * 1000
-    values = {name: int(getattr(box, name)) for name in _TIMEX_FIELDS}
-    return Timex(
-        modes=AdjMode(box.modes),
-        status=status,
-        time_ns=box.time_sec * _NS_PER_S + sub,
-        **values,
+    modes, status, *values = _unpack_timex(ffi.buffer(box))
+    usec = values.pop(8)  # after the seven members before time_sec
+    sec = values.pop(7)
+    timex = _TimexBuilder(
+        _cached(AdjMode, _modes, modes),
+        _cached(TimexStatus, _statuses, status),
+        *values,
+        sec * _NS_PER_S + (usec if status & _STA_NANO else usec * 1000),
     )
+    timex.__class__ = Timex
+    return timex  # type: ignore[no-any-return]
+
+
+def _adjtimex_result(state: int, box: Any) -> AdjtimexResult:
+    result = _new(_AdjtimexResultBuilder)
+    result.state = _cached(ClockState, _states, state)
+    result.timex = _timex_out(box)
+    result.__class__ = AdjtimexResult
+    return result  # type: ignore[no-any-return]
 
 
 _ADJ_EINVAL: Final = (
@@ -424,8 +471,10 @@ def adjtimex(timex: Timex | None = None) -> AdjtimexResult:
     read-only. Linux-specific.
     """
     box = _timex_in(timex)
-    state = _syscall.call(ADJTIMEX_SPEC, lib.sysapi_adjtimex, box)
-    return AdjtimexResult(ClockState(state), _timex_out(box))
+    state = _adjtimex(box)
+    if state < 0:
+        state = _syscall.retry(state, ADJTIMEX_SPEC, _adjtimex, box)
+    return _adjtimex_result(state, box)
 
 
 @documents(CLOCK_ADJTIME_SPEC)
@@ -436,4 +485,4 @@ def clock_adjtime(clockid: int, timex: Timex | None = None) -> AdjtimexResult:
     state = _syscall.call(
         CLOCK_ADJTIME_SPEC, lib.sysapi_clock_adjtime, operator.index(clockid), box
     )
-    return AdjtimexResult(ClockState(state), _timex_out(box))
+    return _adjtimex_result(state, box)

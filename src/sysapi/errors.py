@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import enum
 import errno as _errno
-import inspect
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
+
+from sysapi._record import record
 
 __all__ = [
     "REGISTRY",
@@ -894,7 +895,7 @@ class Source(enum.Enum):
     KERNEL = "kernel"  # the notes are wrong here; the entry follows what Linux really does
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ErrnoEntry:
     """One documented errno of one call."""
 
@@ -909,7 +910,10 @@ class ErrnoEntry:
         return errno_name(self.errno)
 
 
-@dataclass(frozen=True)
+_NOTHING: Mapping[Any, Any] = MappingProxyType({})
+
+
+@record
 class ErrorSpec:
     """The documented error list of one C call, keyed by errno number.
 
@@ -919,18 +923,18 @@ class ErrorSpec:
     syscall: str
     entries: tuple[ErrnoEntry, ...]
     #: The errnos the notes list for this call that Linux never returns, with why.
-    notes_only: Mapping[int, str] = field(default_factory=dict)
+    notes_only: Mapping[int, str] = _NOTHING
     #: errno → a function that returns a note (PEP 678) added to that error, for example the
     #: live resource limit that explains an ENOSPC or EMFILE.
-    hints: Mapping[int, Callable[[], str]] = field(default_factory=dict)
+    hints: Mapping[int, Callable[[], str]] = _NOTHING
 
     def __post_init__(self) -> None:
         seen = [e.errno for e in self.entries]
         if len(seen) != len(set(seen)):
             raise ValueError(f"{self.syscall}: an errno is listed twice")
-        if self.syscall in REGISTRY:
+        if self.syscall in _SPECS:
             raise ValueError(f"{self.syscall}: a spec is registered already")
-        REGISTRY[self.syscall] = self
+        _SPECS[self.syscall] = self
 
     @property
     def errors(self) -> dict[int, str]:
@@ -984,11 +988,51 @@ def kernel(errno: int, meaning: str, notes_claim: str) -> ErrnoEntry:
     return ErrnoEntry(errno, meaning, Source.KERNEL, notes_claim)
 
 
-#: C call name → its :class:`ErrorSpec`. Filled as the area modules are imported
-#: (``import sysapi`` imports them all).
-REGISTRY: dict[str, ErrorSpec] = {}
+_SPECS: dict[str, ErrorSpec] = {}
+
+
+class _Registry(Mapping[str, ErrorSpec]):
+    """The specs of every area. The area modules register theirs as they are imported, and
+    ``import sysapi`` imports none: a question about a call not registered yet, or about all of
+    them, imports every area first."""
+
+    def _all(self) -> dict[str, ErrorSpec]:
+        from sysapi import _areas
+
+        _areas.load_all()
+        return _SPECS
+
+    def __getitem__(self, syscall: str) -> ErrorSpec:
+        found = _SPECS.get(syscall)
+        return found if found is not None else self._all()[syscall]
+
+    def __contains__(self, syscall: object) -> bool:
+        return syscall in _SPECS or syscall in self._all()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return f"REGISTRY({self._all()!r})"
+
+
+#: C call name → its :class:`ErrorSpec`, for every call of every area.
+REGISTRY: Mapping[str, ErrorSpec] = _Registry()
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _cleandoc(doc: str) -> str:
+    """``inspect.cleandoc`` (which would cost importing ``inspect``): the first line stripped,
+    the others dedented by their common indentation, blank lines around removed."""
+    lines = doc.expandtabs().split("\n")
+    rest = [line for line in lines[1:] if line.strip()]
+    margin = min((len(line) - len(line.lstrip()) for line in rest), default=0)
+    cleaned = [lines[0].strip(), *(line[margin:].rstrip() for line in lines[1:])]
+    return "\n".join(cleaned).strip("\n")
 
 
 def _raises_section(specs: Iterable[ErrorSpec]) -> list[str]:
@@ -1002,8 +1046,8 @@ def documents(*specs: ErrorSpec) -> Callable[[_F], _F]:
     """Append the generated "Raises" section of ``specs`` to the decorated function's docstring."""
 
     def decorate(func: _F) -> _F:
-        # cleandoc first: the section is appended flush left, as napoleon reads it.
-        doc = inspect.cleandoc(func.__doc__ or "")
+        # Dedented first: the section is appended flush left, as napoleon reads it.
+        doc = _cleandoc(func.__doc__ or "")
         sections = "\n\n".join(_raises_section(specs))
         func.__doc__ = f"{doc}\n\n{sections}\n" if doc else sections
         return func

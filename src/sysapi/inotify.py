@@ -19,13 +19,13 @@ import resource
 import sys
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from itertools import repeat, starmap
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from sysapi import _syscall
 from sysapi._convert import fspath
+from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import SysapiError, documents, kernel, man, notes, spec
 from sysapi.fd import FdLike, WaitableFd, fileno
@@ -148,7 +148,7 @@ IN_CLOEXEC: Final = InotifyInitFlags.IN_CLOEXEC
 IN_NONBLOCK: Final = InotifyInitFlags.IN_NONBLOCK
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class InotifyEvent:
     """One ``struct inotify_event``.
 
@@ -164,7 +164,7 @@ class InotifyEvent:
     name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Move:
     """A rename seen by inotify: the ``IN_MOVED_FROM`` and ``IN_MOVED_TO`` events that share a
     cookie. One side is ``None`` when the other directory is not watched (moved in from, or out

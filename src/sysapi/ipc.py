@@ -16,11 +16,11 @@ import mmap
 import os
 import warnings
 import weakref
-from dataclasses import dataclass
 from typing import Any, Final
 
-from sysapi import _syscall
+from sysapi import _record, _struct, _syscall
 from sysapi._convert import fspath
+from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, man, spec
 
@@ -129,7 +129,7 @@ SHM_STAT_ANY: Final = IpcCtl.SHM_STAT_ANY
 _STAT_CMDS: Final = frozenset({lib.IPC_STAT, lib.SHM_STAT, lib.SHM_STAT_ANY})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IpcPerm:
     """``struct ipc_perm``: owner and permissions of an IPC object.
 
@@ -146,7 +146,7 @@ class IpcPerm:
     seq: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ShmidDs:
     """``struct shmid_ds``, as ``shmctl(IPC_STAT)`` reads it. Times in seconds since the
     epoch (0: never)."""
@@ -258,20 +258,42 @@ def shmget(key: int, size: int, flags: int = 0) -> int:
     return _syscall.call(SHMGET_SPEC, lib.sysapi_shmget, key, size, flags)
 
 
+_PERM_FIELDS: Final = ("key", "uid", "gid", "cuid", "cgid", "mode", "seq")
+_SHMID_DS_FIELDS: Final = (
+    "shm_segsz",
+    "shm_atime",
+    "shm_dtime",
+    "shm_ctime",
+    "shm_cpid",
+    "shm_lpid",
+    "shm_nattch",
+)
+_unpack_shmid_ds: Final = _struct.unpacker(
+    "struct sysapi_shmid_ds", [*_PERM_FIELDS, *_SHMID_DS_FIELDS]
+)
+_IpcPermBuilder: Final = _record.builder(IpcPerm, _PERM_FIELDS)
+_ShmidDsBuilder: Final = _record.builder(ShmidDs, ["shm_perm", *_SHMID_DS_FIELDS])
+_shmctl: Final = lib.sysapi_shmctl
+# Stat buffers, one per concurrent caller (list.pop and append are atomic).
+_stat_bufs: list[tuple[Any, Any]] = []
+
+
 def _stat(shmid: int, cmd: int = lib.IPC_STAT) -> ShmidDs:
-    buf: Any = ffi.new("struct sysapi_shmid_ds *")
-    _syscall.call(SHMCTL_SPEC, lib.sysapi_shmctl, shmid, cmd, buf)
-    perm = IpcPerm(buf.key, buf.uid, buf.gid, buf.cuid, buf.cgid, buf.mode, buf.seq)
-    return ShmidDs(
-        shm_perm=perm,
-        shm_segsz=buf.shm_segsz,
-        shm_atime=buf.shm_atime,
-        shm_dtime=buf.shm_dtime,
-        shm_ctime=buf.shm_ctime,
-        shm_cpid=buf.shm_cpid,
-        shm_lpid=buf.shm_lpid,
-        shm_nattch=buf.shm_nattch,
-    )
+    try:
+        buf, data = _stat_bufs.pop()
+    except IndexError:
+        buf = ffi.new("struct sysapi_shmid_ds *")
+        data = ffi.buffer(buf)
+    result = _shmctl(shmid, cmd, buf)
+    if result < 0:
+        _syscall.retry(result, SHMCTL_SPEC, _shmctl, shmid, cmd, buf)
+    values = _unpack_shmid_ds(data)
+    _stat_bufs.append((buf, data))
+    perm = _IpcPermBuilder(*values[:7])
+    perm.__class__ = IpcPerm
+    ds = _ShmidDsBuilder(perm, *values[7:])
+    ds.__class__ = ShmidDs
+    return ds  # type: ignore[no-any-return]
 
 
 #: Start address → the live attachment there, so that shmdt(address) cannot pull the memory

@@ -17,10 +17,10 @@ import errno
 import mmap
 import os
 import resource
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from sysapi import _syscall
+from sysapi import _record, _struct, _syscall
+from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.fd import FdLike, fileno
@@ -427,6 +427,19 @@ def munlockall() -> None:
 # Below this many pages the vector is allocated at once; above, the range is first walked
 # with a fixed-size vector so an unmapped or absurd range fails before a huge allocation.
 _DIRECT_PAGES: Final = 1 << 22
+# Ranges up to this many pages take the fast path: an int address and a pooled vector (one per
+# concurrent caller: list.pop and append are atomic), read back in one slice.
+_POOLED_PAGES: Final = 64
+_vectors: list[tuple[Any, Any]] = []
+_mincore: Final = lib.sysapi_mincore
+_fincore: Final = lib.sysapi_fincore
+_mallinfo2: Final = lib.sysapi_mallinfo2
+_new: Final = object.__new__
+
+
+def _new_vector() -> tuple[Any, Any]:
+    vec = ffi.new("unsigned char[]", _POOLED_PAGES)
+    return vec, ffi.buffer(vec)
 
 
 @documents(MINCORE_SPEC)
@@ -438,6 +451,22 @@ def mincore(addr: int | ReadableBuffer, length: int | None = None) -> bytes:
     page-cache residency only to a caller that could write the file (or owns it); others see
     every page as resident.
     """
+    if (
+        type(addr) is int
+        and type(length) is int
+        and 0 <= addr <= _UINTPTR_MAX
+        and 0 < length <= _POOLED_PAGES * PAGE_SIZE
+    ):
+        try:
+            vec, data = _vectors.pop()
+        except IndexError:
+            vec, data = _new_vector()
+        result = _mincore(addr, length, vec)
+        if result < 0:
+            _syscall.retry(result, MINCORE_SPEC, _mincore, addr, length, vec)
+        residency: bytes = data[: (length + PAGE_SIZE - 1) // PAGE_SIZE]
+        _vectors.append((vec, data))
+        return residency
     start, size, view = _resolve(addr, length, "mincore")
     try:
         pages = size // PAGE_SIZE + (size % PAGE_SIZE != 0)
@@ -465,7 +494,7 @@ def mprotect(addr: int | ReadableBuffer, length: int | None, prot: int) -> None:
         _release(view)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FileResidency:
     """Page-cache residency of a file, as :func:`fincore` measures it."""
 
@@ -482,6 +511,11 @@ class FileResidency:
     def resident_bytes(self) -> int:
         """What util-linux ``fincore`` prints as RES: resident pages times the page size."""
         return self.resident_pages * PAGE_SIZE
+
+
+_FileResidencyBuilder: Final = _record.builder(
+    FileResidency, ["size", "pages", "resident_pages", "vector"]
+)
 
 
 def _open_for_fincore(path: StrOrBytesPath) -> int:
@@ -512,14 +546,33 @@ def fincore(file: FdLike | StrOrBytesPath) -> FileResidency:
         except OSError as exc:
             raise _syscall.error(exc.errno or errno.EIO, FINCORE_SPEC, name) from None
         pages = size // PAGE_SIZE + (size % PAGE_SIZE != 0)
-        vec = ffi.new("unsigned char[]", pages)
-        resident = _syscall.call(
-            FINCORE_SPEC, lib.sysapi_fincore, fd, size, vec, pages, filename=name
-        )
+        if pages <= _POOLED_PAGES:
+            try:
+                pooled = _vectors.pop()
+            except IndexError:
+                pooled = _new_vector()
+            vec, data = pooled
+        else:
+            pooled = None
+            vec = ffi.new("unsigned char[]", pages)
+            data = ffi.buffer(vec)
+        resident = _fincore(fd, size, vec, pages)
+        if resident < 0:
+            resident = _syscall.retry(
+                resident, FINCORE_SPEC, _fincore, fd, size, vec, pages, filename=name
+            )
     finally:
         if owned:
             os.close(fd)
-    return FileResidency(size, pages, resident, bytes(ffi.buffer(vec, pages)))
+    residency = _new(_FileResidencyBuilder)
+    residency.size = size
+    residency.pages = pages
+    residency.resident_pages = resident
+    residency.vector = data[:pages]
+    residency.__class__ = FileResidency
+    if pooled is not None:
+        _vectors.append(pooled)
+    return residency  # type: ignore[no-any-return]
 
 
 def malloc_trim(pad: int = 0) -> bool:
@@ -533,7 +586,7 @@ def malloc_trim(pad: int = 0) -> bool:
     return lib.sysapi_malloc_trim(pad) != 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Mallinfo2:
     """glibc's allocator statistics (``struct mallinfo2``); every field is a byte or block count
     of the main arena plus the mmap'd chunks, as ``mallinfo2(3)`` describes."""
@@ -574,13 +627,25 @@ _MALLINFO2_FIELDS: Final = (
 )
 
 
+_unpack_mallinfo2: Final = _struct.unpacker("struct mallinfo2", _MALLINFO2_FIELDS)
+_Mallinfo2Builder: Final = _record.builder(Mallinfo2, _MALLINFO2_FIELDS)
+# One struct per concurrent caller (list.pop and append are atomic).
+_mallinfo2_outs: list[tuple[Any, Any]] = []
+
+
 def mallinfo2() -> Mallinfo2:
     """Allocator statistics of the main arena (``mallinfo2(3)``, glibc 2.33; the deprecated
     ``mallinfo`` overflows its ``int`` fields past 2 GiB). It never fails."""
-    out = ffi.new("struct mallinfo2 *")
-    lib.sysapi_mallinfo2(out)
-    fields: dict[str, Any] = {name: int(getattr(out, name)) for name in _MALLINFO2_FIELDS}
-    return Mallinfo2(**fields)
+    try:
+        out, data = _mallinfo2_outs.pop()
+    except IndexError:
+        out = ffi.new("struct mallinfo2 *")
+        data = ffi.buffer(out)
+    _mallinfo2(out)
+    info = _Mallinfo2Builder(*_unpack_mallinfo2(data))
+    _mallinfo2_outs.append((out, data))
+    info.__class__ = Mallinfo2
+    return info  # type: ignore[no-any-return]
 
 
 def mallopt(param: int, value: int) -> None:

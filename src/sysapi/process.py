@@ -17,10 +17,10 @@ import errno
 import os
 import resource
 import signal
-from dataclasses import dataclass
 from typing import Any, Final
 
 from sysapi import _struct, _syscall
+from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.fd import Fd, FdLike, WaitableFd, fileno
@@ -134,7 +134,7 @@ def _signal(number: int) -> int:
     return _SIGNALS.get(number, number)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class WaitidResult:
     """What :func:`waitid` reports about one child (the ``siginfo_t`` fields of SIGCHLD).
 
@@ -246,7 +246,13 @@ def _result(buffer: Any, rusage: bool) -> WaitidResult:
 # Free output buffers, taken off the list for the length of a call: list.pop/append are
 # atomic, so threads share it, and a signal handler that calls waitid between the C call and
 # the read gets another buffer. A forked child inherits the list.
-_OUT_POOL: list[Any] = []
+_OUT_POOL: list[tuple[Any, Any]] = []
+
+
+def _new_out() -> tuple[Any, Any]:
+    """A struct sysapi_waitid_out and the buffer of its bytes."""
+    out = ffi.new("struct sysapi_waitid_out *")
+    return out, ffi.buffer(out)
 
 
 _waitid: Final = lib.sysapi_waitid
@@ -268,21 +274,22 @@ def waitid(idtype: int, id: int, options: int, *, rusage: bool = False) -> Waiti
     result carries the child's ``struct rusage`` (the raw system call's fifth argument).
     """
     try:
-        out = _OUT_POOL.pop()
+        slot = _OUT_POOL.pop()
     except IndexError:
-        out = ffi.new("struct sysapi_waitid_out *")
+        slot = _new_out()
+    out = slot[0]
     # The shim returns si_pid: 0 is WNOHANG's "no child to report", and out is then unread.
     pid = _waitid(idtype, id, options, out)
     if pid == 0:
-        _OUT_POOL.append(out)
+        _OUT_POOL.append(slot)
         return None
     if pid < 0:
         pid = _syscall.retry(pid, WAITID_SPEC, _waitid, idtype, id, options, out)
         if pid == 0:
-            _OUT_POOL.append(out)
+            _OUT_POOL.append(slot)
             return None
-    result = _result(ffi.buffer(out), rusage)
-    _OUT_POOL.append(out)
+    result = _result(slot[1], rusage)
+    _OUT_POOL.append(slot)
     return result
 
 

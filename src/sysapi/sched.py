@@ -12,14 +12,15 @@ import enum
 import errno
 import os
 import resource
-from dataclasses import dataclass
-from typing import Any, Final, TypeVar
-
-import cffi
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from sysapi import _syscall
+from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import E2BIG, ErrorSpec, documents, man, spec
+
+if TYPE_CHECKING:
+    import cffi  # ~4 ms to import: for the annotation only
 
 __all__ = [
     "IOPRIO_CLASS_BE",
@@ -281,7 +282,7 @@ def _check_int(name: str, value: object, optional: bool = False) -> None:
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SchedAttr:
     """``struct sched_attr``: a thread's policy and its parameters, in the C field names.
 
@@ -529,7 +530,7 @@ def sched_setattr_raw(pid: int, buffer: bytearray | memoryview, flags: int = 0) 
     _setattr(pid, view, flags)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IoPrio:
     """An I/O priority: a class and the class data.
 

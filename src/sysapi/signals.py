@@ -27,10 +27,10 @@ import resource
 import signal
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any, Final
 
 from sysapi import _struct, _syscall
+from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.fd import WaitableFd
@@ -99,7 +99,7 @@ _SIGNALS: Final = {int(s): s for s in signal.Signals}
 _VALID: Final = frozenset(int(s) for s in signal.valid_signals())
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SigInfo:
     """The ``siginfo_t`` of a signal taken by :func:`sigwaitinfo`, :func:`sigtimedwait` or read
     from a :class:`SignalFd` (its ``struct signalfd_siginfo``, decoded alike).

@@ -25,14 +25,15 @@ import operator
 import os
 import resource
 import signal
+import struct
 import threading
 import warnings
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Final, cast
 
-from sysapi import _syscall
+from sysapi import _record, _syscall
+from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.clock import CLOCK_MONOTONIC, TIMER_ABSTIME, _split_ns
 from sysapi.errors import documents, man, notes, spec
@@ -79,7 +80,7 @@ SIGEV_THREAD: Final = SigevNotify.SIGEV_THREAD
 SIGEV_THREAD_ID: Final = SigevNotify.SIGEV_THREAD_ID
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ItimerSpec:
     """``struct itimerspec``: the time to the next expiry (0: disarmed) and the period
     (0: one-shot), in integer nanoseconds, with float-second views."""
@@ -249,7 +250,7 @@ class PosixTimer:
     The timer is created disarmed; :meth:`settime` arms it. Thread-safe.
     """
 
-    __slots__ = ("__weakref__", "_id", "_key", "_lock", "clockid", "notify")
+    __slots__ = ("__weakref__", "_cur", "_id", "_key", "_lock", "_view", "clockid", "notify")
 
     _id: Any
     clockid: int
@@ -270,6 +271,9 @@ class PosixTimer:
         self._id = None
         self._key = 0
         self._lock = threading.Lock()
+        # The struct itimerspec of gettime and settime, used under _lock only.
+        self._cur = ffi.new("int64_t[4]")
+        self._view = ffi.buffer(self._cur)
         clockid = operator.index(clockid)
         value = operator.index(value)
         if callback is not None:
@@ -351,11 +355,21 @@ class PosixTimer:
     @documents(TIMER_GETTIME_SPEC)
     def gettime(self) -> ItimerSpec:
         """The time to the next expiry (0: disarmed) and the period."""
-        cur = ffi.new("int64_t[4]")
+        # The lock keeps delete() from freeing the id while it is in use (a new timer could
+        # get it); it guards the buffer too.
         with self._lock:
-            result = lib.sysapi_timer_gettime(self._timer_id(), cur)
-        _syscall.check(result, TIMER_GETTIME_SPEC)
-        return _itimerspec(cur)
+            timer_id = self._id
+            if timer_id is None:
+                raise ValueError("operation on a deleted PosixTimer")
+            result = _timer_gettime(timer_id, self._cur)
+            value_sec, value_nsec, interval_sec, interval_nsec = _unpack_itimerspec(self._view)
+        if result < 0:
+            _syscall.raise_errno(-result, TIMER_GETTIME_SPEC)
+        spec = _new(_ItimerSpecBuilder)
+        spec.it_value_ns = value_sec * _NS_PER_S + value_nsec
+        spec.it_interval_ns = interval_sec * _NS_PER_S + interval_nsec
+        spec.__class__ = ItimerSpec
+        return spec  # type: ignore[no-any-return]
 
     @documents(TIMER_GETOVERRUN_SPEC)
     def getoverrun(self) -> int:
@@ -370,8 +384,13 @@ class PosixTimer:
             self._timer_id()
             return _delivery.overrun
         with self._lock:
-            result = lib.sysapi_timer_getoverrun(self._timer_id())
-        return _syscall.check(result, TIMER_GETOVERRUN_SPEC)
+            timer_id = self._id
+            if timer_id is None:
+                raise ValueError("operation on a deleted PosixTimer")
+            result = _timer_getoverrun(timer_id)
+        if result < 0:
+            _syscall.raise_errno(-result, TIMER_GETOVERRUN_SPEC)
+        return result
 
     @documents(TIMER_DELETE_SPEC)
     def delete(self) -> None:
@@ -430,23 +449,25 @@ def _seconds_to_ns(seconds: float) -> int:
     return round(seconds * _NS_PER_S)  # ValueError for NaN, OverflowError for infinity
 
 
-def _itimerspec(cur: Any) -> ItimerSpec:
-    return ItimerSpec(
-        it_value_ns=cur[0] * _NS_PER_S + cur[1], it_interval_ns=cur[2] * _NS_PER_S + cur[3]
-    )
+_timer_gettime: Final = lib.sysapi_timer_gettime
+_timer_getoverrun: Final = lib.sysapi_timer_getoverrun
+#: The four int64_t of the shims' itimerspec: value sec, nsec, interval sec, nsec.
+_unpack_itimerspec: Final = struct.Struct("=4q").unpack_from
+_ItimerSpecBuilder: Final = _record.builder(ItimerSpec, ["it_value_ns", "it_interval_ns"])
+_new: Final = object.__new__
 
 
 def _settime(timer: PosixTimer, flags: int, initial_ns: int, interval_ns: int) -> ItimerSpec:
     value_sec, value_nsec = _split_ns(operator.index(initial_ns))
     interval_sec, interval_nsec = _split_ns(operator.index(interval_ns))
     flags = operator.index(flags)
-    old = ffi.new("int64_t[4]")
     with timer._lock:
         result = lib.sysapi_timer_settime(
-            timer._timer_id(), flags, value_sec, value_nsec, interval_sec, interval_nsec, old
+            timer._timer_id(), flags, value_sec, value_nsec, interval_sec, interval_nsec, timer._cur
         )
+        old = _unpack_itimerspec(timer._view)
     _syscall.check(result, TIMER_SETTIME_SPEC)
-    return _itimerspec(old)
+    return ItimerSpec(old[0] * _NS_PER_S + old[1], old[2] * _NS_PER_S + old[3])
 
 
 def _require_timer(timer: object) -> PosixTimer:

@@ -403,8 +403,23 @@ def _get_sized(
     return _unpack(buf, r)
 
 
+def _from_os(exc: OSError, syscall: ErrorSpec, filename: object, name: str | bytes) -> SysapiError:
+    """The sysapi exception for what ``os.getxattr`` raised (the fast path below)."""
+    n = name if type(name) is bytes else os.fsencode(name)
+    return _raise(-(exc.errno or errno.EIO), syscall, filename, n)
+
+
+_os_getxattr: Final = os.getxattr
+
+
 # getxattr, lgetxattr and fgetxattr repeat one body on purpose: a shared helper costs one more
 # Python call per read (about 60 ns, 5% of the call), against a goal of 1.25x the stdlib.
+#
+# Their fast path is os.getxattr, whose C does exactly what these calls document (the path, fd
+# and no-follow variants, a value that grows between probe and read read again): for a str or
+# bytes name and path (an int fd), errors come out as sysapi's classes all the same. EINTR
+# (PEP 475), size= and other argument types take sysapi's own path. (A value over 128 bytes
+# costs os.getxattr a second call; small values are the common case it is fastest for.)
 @documents(GETXATTR_SPEC)
 def getxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> bytes:
     """The value of attribute ``name`` of the file at ``path`` (symlinks followed).
@@ -413,6 +428,13 @@ def getxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> b
     With ``size``, one ``getxattr`` call with a buffer of ``size`` bytes: ERANGE when the value
     is longer.
     """
+    tp = type(path)
+    if size is None and (tp is str or tp is bytes) and (type(name) is str or type(name) is bytes):
+        try:
+            return _os_getxattr(path, name)
+        except OSError as exc:
+            if exc.errno != errno.EINTR:
+                raise _from_os(exc, GETXATTR_SPEC, path, name) from None
     p = path.encode(_FSENC, _FSERR) if type(path) is str and "\0" not in path else fspath(path)
     if type(name) is str:
         try:
@@ -439,6 +461,13 @@ def getxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> b
 @documents(LGETXATTR_SPEC)
 def lgetxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> bytes:
     """As :func:`getxattr`, but of a symbolic link itself, not of the file it points to."""
+    tp = type(path)
+    if size is None and (tp is str or tp is bytes) and (type(name) is str or type(name) is bytes):
+        try:
+            return _os_getxattr(path, name, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno != errno.EINTR:
+                raise _from_os(exc, LGETXATTR_SPEC, path, name) from None
     p = path.encode(_FSENC, _FSERR) if type(path) is str and "\0" not in path else fspath(path)
     if type(name) is str:
         try:
@@ -465,6 +494,12 @@ def lgetxattr(path: PathLike, name: str | bytes, *, size: int | None = None) -> 
 @documents(FGETXATTR_SPEC)
 def fgetxattr(fd: FdLike, name: str | bytes, *, size: int | None = None) -> bytes:
     """As :func:`getxattr`, of the open file ``fd``."""
+    if size is None and type(fd) is int and (type(name) is str or type(name) is bytes):
+        try:
+            return _os_getxattr(fd, name)
+        except OSError as exc:
+            if exc.errno != errno.EINTR:
+                raise _from_os(exc, FGETXATTR_SPEC, None, name) from None
     if type(name) is str:
         try:
             n = _NAMES[name]

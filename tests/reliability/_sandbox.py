@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import sysapi
+from sysapi import _areas
 
 __all__ = [
     "CRASH_SIGNALS",
@@ -223,6 +224,8 @@ def run_in_child(
     ``body`` must only use what is already imported. Its return value comes back pickled.
     ``drop=False`` keeps root (for soak tests of calls we choose ourselves).
     """
+    # ``import sysapi`` loads areas lazily: load them all while the installation is readable.
+    _areas.load_all()
     scratch = Path(tempfile.mkdtemp(prefix="sysapi-reliability-"))
     if drop and os.geteuid() == 0:
         os.chown(scratch, NOBODY, NOBODY)

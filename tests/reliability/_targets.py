@@ -22,6 +22,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 import sysapi
+from sysapi._areas import AREAS
 from sysapi.errors import SysapiError
 
 from . import _values as v
@@ -39,19 +40,6 @@ __all__ = [
     "execute",
 ]
 
-#: Every area module, in API.md order.
-AREAS = (
-    "fs",
-    "xattr",
-    "inotify",
-    "memory",
-    "sched",
-    "timers",
-    "clock",
-    "process",
-    "signals",
-    "ipc",
-)
 #: Areas whose targets were reviewed for safety: all of their targets are fuzzed, and the
 #: coverage test fails when one of them has a parameter without a strategy.
 REVIEWED = frozenset(

@@ -6,8 +6,7 @@
 - ``CUSTOMIZATIONS``: the C shims themselves.
 
 Convention: every shim returns a non-negative result or ``-errno`` (``SYSAPI_RET``), so errno is
-captured in C the moment the call returns. ``build_ffi.py`` joins the modules listed in ``AREAS``.
-These modules are read by path at build time; they are not imported at run time.
+captured in C the moment the call returns. ``build_ffi.py`` joins ``base.py`` and the module of
+every area of ``sysapi._areas.AREAS`` that has one, in that order. These modules are read by path
+at build time; they are not imported at run time.
 """
-
-AREAS = ("base", "fs", "xattr", "inotify", "memory", "sched", "timers", "process", "ipc")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sysapi import _areas
 from sysapi.errors import REGISTRY, ErrorSpec, SysapiError, errno_name
 
 __all__ = [
@@ -40,6 +41,8 @@ __all__ = [
 
 #: The unprivileged uid/gid the forked children drop to.
 NOBODY = 65534
+#: How the cases create their files: never through a planted symlink, never into an old file.
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 #: A case that has not finished by then is killed and reported as unexpected.
 CASE_TIMEOUT = 20.0
 
@@ -68,11 +71,29 @@ class Context:
     forked: bool = False
     _cleanups: list[Callable[[], object]] = field(default_factory=list)
 
-    def file(self, name: str = "file", data: bytes = b"", mode: int = 0o644) -> Path:
-        """Create ``tmp/name`` with ``data`` and ``mode``; return its path."""
-        path = self.tmp / name
-        path.write_bytes(data)
-        path.chmod(mode)
+    def file(
+        self, name: str = "file", data: bytes = b"", mode: int = 0o644, *, dir: Path | None = None
+    ) -> Path:
+        """Create ``name`` in ``dir`` (default: ``tmp``) with ``data`` and ``mode``; return its
+        path. The file must not exist yet, and a symlink in its place is never followed: a case
+        runs as root, and whatever it writes must be the file it made."""
+        path = (self.tmp if dir is None else dir) / name
+        fd = os.open(path, _NEW_FILE, mode)
+        try:
+            os.fchmod(fd, mode)  # whatever the umask
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+        return path
+
+    def private_dir(self, parent: str) -> Path:
+        """A new directory of mode 0700 in ``parent`` (say ``/dev/shm``, for a case that needs
+        a tmpfs), removed with its contents when the case ends. Never a name built from a pid or
+        a time in a world-writable directory: anyone could plant a symlink there first."""
+        if not os.path.isdir(parent):
+            raise NotProvokable(f"no {parent} here")
+        path = Path(tempfile.mkdtemp(prefix="sysapi-check-", dir=parent))
+        self.defer(shutil.rmtree, path, True)
         return path
 
     def open(
@@ -283,10 +304,10 @@ def run_case(case: Case) -> Result:
 
 
 def _case_modules() -> list[Any]:
-    # Imported here, not at module import: the case modules import the whole public API.
-    from sysapi.conformance import fs, inotify, ipc, memory, process, sched, timers, xattr
-
-    return [fs, xattr, inotify, memory, sched, timers, process, ipc]
+    # Imported here, not at module import: the case modules import the whole public API. Every
+    # area is loaded too, before any child drops privileges (it could not read them after).
+    _areas.load_all()
+    return _areas.submodules("conformance")
 
 
 def all_cases() -> list[Case]:

@@ -86,12 +86,7 @@ def _symlink(ctx: Context) -> Path:
 
 
 def _shm_file(ctx: Context) -> Path:
-    if not os.path.isdir(_SHM):
-        raise NotProvokable("no tmpfs at /dev/shm")
-    path = Path(_SHM, f"sysapi-check-{os.getpid()}")
-    path.write_bytes(b"")
-    ctx.defer(path.unlink)
-    return path
+    return ctx.file(dir=ctx.private_dir(_SHM))
 
 
 def _long_list(ctx: Context) -> Path:
