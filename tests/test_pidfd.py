@@ -212,6 +212,25 @@ def test_wait_reports_the_exit_with_rusage(child: Child) -> None:
     assert result.rusage is not None
 
 
+def test_a_close_during_a_blocking_wait_lets_it_finish(child: Child) -> None:
+    pidfd = process.pidfd_open(child.pid)
+    fd = pidfd.fileno()
+    closer = threading.Timer(0.02, pidfd.close)
+    releaser = threading.Timer(0.05, child.release)
+    closer.start()
+    releaser.start()
+    try:
+        result = pidfd.wait()
+        child.reaped = True
+    finally:
+        closer.join()
+        releaser.join()
+    assert result is not None and result.si_status == 7
+    assert pidfd.closed
+    with pytest.raises(OSError):
+        os.fstat(fd)  # closed once the waiter left
+
+
 def test_wait_on_a_nonblocking_pidfd_raises_eagain(child: Child) -> None:
     with process.pidfd_open(child.pid, PIDFD_NONBLOCK) as pidfd:
         with pytest.raises(errors.EAGAIN) as info:

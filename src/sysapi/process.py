@@ -499,7 +499,13 @@ class PidFd(WaitableFd):
     def send_signal(self, sig: int, value: int | None = None, flags: int = 0) -> None:
         """Send ``sig`` to the process, with the payload ``value`` when given (see
         :func:`pidfd_send_signal`). ESRCH once the process has exited and been reaped."""
-        pidfd_send_signal(self.fileno(), sig, value, flags)
+        # Entered: a close() from another thread cannot free the number mid-call, so the
+        # signal never reaches a process whose pidfd reused it.
+        fd = self._enter()
+        try:
+            pidfd_send_signal(fd, sig, value, flags)
+        finally:
+            self._leave()
 
     @documents(WAITID_SPEC)
     def wait(self, options: int = WEXITED, *, rusage: bool = False) -> WaitidResult | None:
@@ -510,10 +516,11 @@ class PidFd(WaitableFd):
         process is not a child of the caller (or was reaped already); EAGAIN, instead of
         blocking, while it runs on a :data:`PIDFD_NONBLOCK` descriptor.
         """
-        fd = self._fd
-        if fd < 0:
-            raise ValueError("I/O operation on closed PidFd")
-        return waitid(P_PIDFD, fd, options, rusage=rusage)
+        fd = self._enter()
+        try:
+            return waitid(P_PIDFD, fd, options, rusage=rusage)
+        finally:
+            self._leave()
 
     async def await_exit(self, *, rusage: bool = False) -> WaitidResult:
         """Wait on the running asyncio loop until the process exits, then reap it and return
