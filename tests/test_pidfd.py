@@ -215,16 +215,20 @@ def test_wait_reports_the_exit_with_rusage(child: Child) -> None:
 def test_a_close_during_a_blocking_wait_lets_it_finish(child: Child) -> None:
     pidfd = process.pidfd_open(child.pid)
     fd = pidfd.fileno()
-    closer = threading.Timer(0.02, pidfd.close)
-    releaser = threading.Timer(0.05, child.release)
-    closer.start()
-    releaser.start()
+
+    def close_then_release() -> None:
+        while not pidfd._users:  # the waiter is inside wait()
+            threading.Event().wait(0.001)
+        pidfd.close()
+        child.release()
+
+    other = threading.Thread(target=close_then_release)
+    other.start()
     try:
         result = pidfd.wait()
         child.reaped = True
     finally:
-        closer.join()
-        releaser.join()
+        other.join()
     assert result is not None and result.si_status == 7
     assert pidfd.closed
     with pytest.raises(OSError):
