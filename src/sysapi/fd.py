@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
@@ -109,6 +110,10 @@ class WaitableFd(Fd):
     items of a list, whose ``append`` and ``pop`` are atomic. :meth:`close` publishes the
     descriptor it closes before it looks at the list, and a user appends itself before it
     reads the descriptor, so one of the two always sees the other.
+
+    A forked child inherits the descriptor but none of the parent's other threads: it starts
+    with fresh locks and no users (a lock held by a reader of the parent would otherwise stay
+    held for ever), and without the parent's wake-up eventfd, which both would share.
     """
 
     __slots__ = ("_async_waiting", "_closing_fd", "_read_lock", "_state", "_users", "_wake")
@@ -121,6 +126,19 @@ class WaitableFd(Fd):
         self._closing_fd = -1
         self._wake = -1
         self._async_waiting = False
+        _LIVE.add(self)
+
+    def _after_fork_in_child(self) -> None:
+        self._state = threading.Lock()
+        self._read_lock = threading.Lock()
+        self._users = []
+        self._async_waiting = False
+        # A close the parent left to its waiters applies here too; the wake-up eventfd is the
+        # parent's as well: its close must not wake a reader of ours, nor ours one of its.
+        for fd in (self._closing_fd, self._wake):
+            if fd >= 0:
+                os.close(fd)
+        self._closing_fd = self._wake = -1
 
     def _enter(self, wake: bool = False) -> int:
         """Count a user in; return the descriptor. ``wake``: make the wake-up eventfd."""
@@ -136,7 +154,9 @@ class WaitableFd(Fd):
         return fd
 
     def _leave(self) -> None:
-        self._users.pop()
+        users = self._users
+        if users:  # empty only in a child forked by a user, whose list was reset
+            users.pop()
         if self._closing_fd >= 0 and not self._users:
             self._finish_close()
 
@@ -232,6 +252,18 @@ class WaitableFd(Fd):
         if wake >= 0:
             os.close(wake)
         return fd
+
+
+#: Every open WaitableFd, for the reset of a forked child.
+_LIVE: weakref.WeakSet[WaitableFd] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for obj in list(_LIVE):
+        obj._after_fork_in_child()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _set_ready(future: Any) -> None:

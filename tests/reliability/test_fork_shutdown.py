@@ -133,6 +133,40 @@ def test_an_inherited_signalfd_reads_the_readers_signals() -> None:
     assert child.report == {"child": 0, "parent_left": [1]}
 
 
+def test_a_child_forked_while_a_thread_reads_can_read_and_close() -> None:
+    """The parent's reader holds the read lock and the wake-up eventfd when the child is
+    forked: the child reads and closes without waiting for a thread it does not have, and its
+    close does not wake the parent's reader."""
+
+    def body(sandbox: Sandbox) -> dict[str, Any]:
+        sig = signal.SIGRTMIN
+        sfd = S.signalfd({sig})
+        got: list[int] = []
+        reader = threading.Thread(target=lambda: got.extend(i.si_value for i in sfd.read(30)))
+        reader.start()
+        while not sfd._users:  # the reader is waiting (with the read lock)
+            threading.Event().wait(0.001)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                S.sigqueue(os.getpid(), sig, 2)
+                values = [i.si_value for i in sfd.read(timeout=5.0)]
+                sfd.close()
+                code = 0 if values == [2] else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        S.sigqueue(os.getpid(), sig, 1)
+        reader.join(30)
+        sfd.close()
+        return {"child": os.waitstatus_to_exitcode(status), "parent_read": got}
+
+    child = run_in_child(body, timeout=60.0, drop=False)
+    assert child.ok, child.describe()
+    assert child.report == {"child": 0, "parent_read": [1]}
+
+
 def test_an_inherited_pidfd_refers_to_the_same_process() -> None:
     def body(sandbox: Sandbox) -> dict[str, Any]:
         r, w = os.pipe()
