@@ -47,10 +47,14 @@ PAGE = mmap.PAGESIZE
 #: Above PID_MAX_LIMIT (4 Mi): never a live pid, and its low 32 bits are not one either, so a
 #: binding that truncated a wider integer to pid_t would still miss every real process.
 NO_SUCH_PID = (1 << 22) + 17
-#: Signals the fuzzed child must never send itself: they cannot be blocked (KILL, STOP) or are
-#: left unblocked so that faulthandler reports a real crash.
+#: Signals the fuzzed child must never send itself: they cannot be blocked (KILL, STOP; 32
+#: and 33, which glibc reserves and pthread_sigmask refuses: with no handler installed yet,
+#: their default action ends the process) or are left unblocked so that faulthandler reports a
+#: real crash.
 _UNSENDABLE = frozenset(
     {
+        32,
+        33,
         signal.SIGKILL,
         signal.SIGSTOP,
         signal.SIGSEGV,
