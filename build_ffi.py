@@ -23,19 +23,33 @@ def _area_modules() -> list[dict[str, object]]:
     return [runpy.run_path(str(path)) for path in paths if path.exists()]
 
 
+def _stamp() -> int:
+    """The digest of the declarations (``sysapi/_stamp.py``), checked again at import."""
+    areas = runpy.run_path(str(PACKAGE / "_areas.py"))["AREAS"]
+    return int(runpy.run_path(str(PACKAGE / "_stamp.py"))["digest"](str(FFI_DIR), areas))
+
+
 def build() -> FFI:
     ffibuilder = FFI()
     modules = _area_modules()
     cdef = "\n".join(str(m["TYPES"]) + str(m["FUNCTIONS"]) for m in modules)
-    ffibuilder.cdef(cdef)
+    ffibuilder.cdef(cdef + "\n#define SYSAPI_FFI_STAMP ...\n")
     source = "\n".join(str(m["INCLUDES"]) for m in modules) + "\n".join(
         str(m["CUSTOMIZATIONS"]) for m in modules
     )
+    source += f"\n#define SYSAPI_FFI_STAMP {_stamp()}UL\n"
     ffibuilder.set_source(
         "sysapi._sysapi",
         source,
         libraries=["rt"],
-        extra_compile_args=["-O2", "-Wall", "-Wno-unused-function"],
+        # A missing declaration is an error, not an implicit int function; -Wextra stays clean.
+        extra_compile_args=[
+            "-O2",
+            "-Wall",
+            "-Wextra",
+            "-Werror=implicit-function-declaration",
+            "-Wno-unused-function",
+        ],
     )
     return ffibuilder
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import shutil
 import tempfile
+import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -20,5 +24,36 @@ def _user_xattrs_supported() -> bool:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("requires_root") and os.geteuid() != 0:
         pytest.skip("needs uid 0")
+    for marker in item.iter_markers("requires_tool"):
+        (tool,) = marker.args
+        if shutil.which(tool) is None:
+            pytest.skip(f"needs the {tool} command, which is not installed here")
     if item.get_closest_marker("requires_xattr_fs") and not _user_xattrs_supported():
         pytest.skip("the temporary directory's filesystem has no user.* xattrs")
+
+
+# ---- SysV message queues and semaphore sets: no test leaves one behind -----------------------
+
+
+def sysv_ids(kind: str) -> set[int]:
+    """The ids of the SysV objects of ``kind`` (``"msg"``, ``"sem"``, ``"shm"``) that exist now."""
+    with open(f"/proc/sysvipc/{kind}") as f:
+        return {int(line.split()[1]) for line in list(f)[1:]}
+
+
+@pytest.fixture
+def no_sysv_msg_sem_left_behind() -> Iterator[None]:
+    """Fail the test that leaves a message queue or a semaphore set behind.
+
+    The machine is shared: an object another process made meanwhile is one that goes away
+    again, so a new id only counts as left behind when it is still there 2 s later.
+    """
+    before = {kind: sysv_ids(kind) for kind in ("msg", "sem")}
+    yield
+    gc.collect()
+    left = {kind: sysv_ids(kind) - before[kind] for kind in before}
+    deadline = time.monotonic() + 2.0
+    while any(left.values()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = {kind: ids & sysv_ids(kind) for kind, ids in left.items()}
+    assert not any(left.values()), f"left behind: {left}"

@@ -4,13 +4,20 @@ errno has a case or a written reason."""
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import sysapi
 from sysapi import conformance
-from sysapi.conformance import Case, Verdict
+from sysapi.conformance import Case, Condition, Environment, Verdict
 from sysapi.errors import REGISTRY, errno_name
 
 CASES = conformance.all_cases()
@@ -62,14 +69,11 @@ def test_a_case_that_gets_the_wrong_errno_is_unexpected() -> None:
 
 
 def test_a_case_that_succeeds_is_unexpected() -> None:
-    import os
-
     def provoke(ctx: conformance.Context) -> None:
         sysapi.readahead(ctx.open(ctx.file("f", b"x")), 0, 1)
 
     result = conformance.run_case(Case("fs", "readahead", 9, "no error", provoke))
     assert result.verdict is Verdict.UNEXPECTED and result.observed == 0
-    assert os.path.exists("/")
 
 
 def test_forked_case_reports_through_the_pipe() -> None:
@@ -92,6 +96,161 @@ def test_check_output_into_a_closed_pipe_is_quiet() -> None:
         text=True,
     )
     assert "Traceback" not in proc.stderr
+
+
+def _setup_fails(ctx: conformance.Context) -> None:
+    with conformance.setup("user.* on a filesystem without them"):
+        raise OSError(errno.EOPNOTSUPP, "Operation not supported")
+    sysapi.readahead(ctx.closed_fd(), 0, 1)  # never reached
+
+
+def test_a_failed_setup_is_not_provoked_with_its_error_as_the_reason() -> None:
+    result = conformance.run_case(Case("fs", "readahead", 9, "setup fails", _setup_fails))
+    assert result.verdict is Verdict.NOT_PROVOKED
+    assert result.observed is None
+    assert "user.* on a filesystem without them" in result.detail
+    assert "Operation not supported" in result.detail
+
+
+def test_a_failed_setup_in_a_forked_child_is_not_provoked() -> None:
+    case = Case("fs", "readahead", 9, "setup fails in a child", _setup_fails, fork=True)
+    result = conformance.run_case(case)
+    assert result.verdict is Verdict.NOT_PROVOKED, result.as_dict()
+    assert "Operation not supported" in result.detail
+
+
+def test_context_helpers_are_setup_steps() -> None:
+    def provoke(ctx: conformance.Context) -> None:
+        sysapi.readahead(ctx.open(ctx.tmp / "missing"), 0, 1)
+
+    result = conformance.run_case(Case("fs", "readahead", 9, "open fails", provoke))
+    assert result.verdict is Verdict.NOT_PROVOKED
+    assert "open" in result.detail and "No such file" in result.detail
+
+
+def test_the_provoking_call_after_a_setup_is_still_judged() -> None:
+    def provoke(ctx: conformance.Context) -> None:
+        with conformance.setup("a descriptor that is not open"):
+            fd = ctx.closed_fd()
+        sysapi.readahead(fd, 0, 1)
+
+    # EBADF observed where the case expects EINVAL: the provoked call's errno stays unexpected.
+    result = conformance.run_case(Case("fs", "readahead", 22, "closed fd", provoke))
+    assert result.verdict is Verdict.UNEXPECTED and result.observed == errno.EBADF
+
+
+def test_a_programming_error_in_a_setup_stays_unexpected() -> None:
+    def provoke(ctx: conformance.Context) -> None:
+        with conformance.setup("a bug"):
+            raise TypeError("not an OSError")
+
+    result = conformance.run_case(Case("fs", "readahead", 9, "bug", provoke))
+    assert result.verdict is Verdict.UNEXPECTED and result.observed == -1
+
+
+def _env(release: str, filesystem: str = "ext4", lsm: tuple[str, ...] = ()) -> Environment:
+    return Environment(release, filesystem, lsm)
+
+
+def _succeeds(ctx: conformance.Context) -> None:
+    sysapi.readahead(ctx.open(ctx.file("f", b"x")), 0, 1)
+
+
+def test_condition_applies_by_kernel_filesystem_and_lsm() -> None:
+    cond = Condition(0, "why", below=(6, 10), filesystems=("btrfs", "xfs"), lsm="bpf")
+    assert cond.applies(_env("6.1.0-57-amd64", "xfs", ("capability", "bpf")))
+    assert not cond.applies(_env("6.10.0", "xfs", ("bpf",)))
+    assert not cond.applies(_env("6.1.0", "ext4", ("bpf",)))
+    assert not cond.applies(_env("6.1.0", "btrfs", ("capability", "apparmor")))
+    assert cond.describe() == "on Linux < 6.10, btrfs or xfs, the bpf LSM active"
+
+
+def test_a_case_under_its_condition_is_a_known_difference() -> None:
+    cond = Condition(0, "this kernel lets it succeed", below=(6, 10))
+    case = Case("fs", "readahead", 9, "succeeds on old kernels", _succeeds, conditions=(cond,))
+    old = conformance.run_case(case, _env("6.1.0"))
+    assert old.verdict is Verdict.KNOWN_DIFFERENCE and old.condition is cond
+    assert old.as_dict()["condition"] == "on Linux < 6.10: this kernel lets it succeed"
+    assert old.as_dict()["expected"] == "success"
+    new = conformance.run_case(case, _env("6.12.1"))
+    assert new.verdict is Verdict.UNEXPECTED and new.condition is None
+
+
+def test_kernel_version_of_a_release() -> None:
+    assert _env("6.12.118+deb13-amd64").kernel == (6, 12)
+    assert _env("7.2.13+deb14-amd64").kernel == (7, 2)
+    assert _env("weird").kernel == (0, 0)
+
+
+def test_filesystem_of_names_the_mount() -> None:
+    assert conformance.filesystem_of("/proc/self")[0] == "proc"
+    if os.path.ismount("/dev/shm"):
+        assert conformance.filesystem_of("/dev/shm")[:3:2] == ("tmpfs", "/dev/shm")
+
+
+@pytest.fixture
+def shm_dir() -> Iterator[str]:
+    if conformance.filesystem_of("/dev/shm")[0] != "tmpfs":
+        pytest.skip("no tmpfs at /dev/shm")
+    path = tempfile.mkdtemp(prefix="sysapi-test-", dir="/dev/shm")
+    os.chmod(path, 0o755)  # the report's unprivileged children look into it
+    yield path
+    shutil.rmtree(path)
+
+
+def test_filesystem_cases_run_in_the_given_directory(shm_dir: str) -> None:
+    seen: list[str] = []
+
+    def provoke(ctx: conformance.Context) -> None:
+        seen.append(str(ctx.tmp))
+        sysapi.readahead(ctx.closed_fd(), 0, 1)
+
+    env = conformance.environment(shm_dir)
+    assert env.filesystem == "tmpfs"
+    inside = conformance.run_case(Case("fs", "readahead", 9, "fs case", provoke), env)
+    outside = conformance.run_case(Case("sched", "sched_getattr", 9, "other", provoke), env)
+    assert seen[0].startswith(shm_dir + "/") and not seen[1].startswith(shm_dir)
+    assert inside.filesystem == "tmpfs" and outside.filesystem is None
+    assert os.listdir(shm_dir) == []  # the scratch directories are gone
+
+
+def test_check_dir_names_the_filesystem_and_finds_nothing_unexpected(shm_dir: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sysapi", "check", "--area", "fs", "--dir", shm_dir],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "filesystem cases on tmpfs" in proc.stdout
+    assert " 0 unexpected" in proc.stdout.splitlines()[-1]
+
+
+def test_check_dir_must_be_a_directory() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sysapi", "check", "--dir", "/nonexistent/sysapi"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "not a writable directory" in proc.stderr
+
+
+def test_a_condition_on_an_unknown_lsm_list_accepts_both_answers() -> None:
+    cond = Condition(0, "succeeds with the bpf LSM", below=(6, 10), lsm="bpf")
+    documented = Case(
+        "fs",
+        "readahead",
+        9,
+        "closed fd",
+        lambda ctx: sysapi.readahead(ctx.closed_fd(), 0, 1),
+        conditions=(cond,),
+    )
+    succeeds = Case("fs", "readahead", 9, "succeeds", _succeeds, conditions=(cond,))
+    unknown = Environment("6.1.0", "ext4", None)
+    assert conformance.run_case(documented, unknown).verdict is Verdict.AS_DOCUMENTED
+    assert conformance.run_case(succeeds, unknown).verdict is Verdict.KNOWN_DIFFERENCE
+    known = Environment("6.1.0", "ext4", ("capability", "bpf"))
+    assert conformance.run_case(documented, known).verdict is Verdict.UNEXPECTED
+    assert conformance.run_case(succeeds, known).verdict is Verdict.KNOWN_DIFFERENCE
 
 
 @pytest.mark.parametrize("area", ["fs", "xattr"])

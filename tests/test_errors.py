@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import ast
 import errno
+import inspect
 import os
 import pathlib
 import pickle
+import re
 
 import pytest
 
@@ -183,3 +185,78 @@ def test_inotify_read_and_queued_bytes_errors_are_documented() -> None:
         ino.detach()
     assert "Raises:" in (inotify.Inotify.read.__doc__ or "")
     assert "Raises:" in (inotify.Inotify.queued_bytes.__doc__ or "")
+
+
+def _errno_classes() -> list[type[SysapiError]]:
+    return [
+        cls
+        for name in dir(errors)
+        if isinstance(cls := getattr(errors, name), type)
+        and issubclass(cls, SysapiError)
+        and cls is not SysapiError
+    ]
+
+
+def test_every_class_takes_its_number_from_the_errno_module() -> None:
+    """0.1.0 typed in the x86 numbers; mips, sparc, alpha and parisc number errnos otherwise
+    (and powerpc EDEADLOCK)."""
+    classes = _errno_classes()
+    assert len(classes) >= 131
+    for cls in classes:
+        expected = getattr(errno, cls.__name__, None)
+        if expected is None:  # not in this Python's errno module: the headers' number
+            from sysapi._sysapi import lib
+
+            expected = getattr(lib, cls.__name__)
+        assert cls.code == expected, cls.__name__
+        assert errors.from_errno(cls.code) is cls
+        assert cls.__doc__ is not None and cls.__doc__.startswith(f"errno {cls.code}: ")
+    for alias in ("EWOULDBLOCK", "EDEADLOCK", "ENOTSUP"):
+        assert getattr(errors, alias).code == getattr(errno, alias)
+
+
+def test_no_number_is_typed_in() -> None:
+    source = pathlib.Path(errors.__file__).read_text()
+    assert not re.findall(r"^\s*code\s*=\s*\d", source, re.MULTILINE)
+    assert not re.findall(r'"""errno \d', source)
+
+
+@pytest.mark.parametrize("number", [524, 4000, 0x7FFFFFFF])
+def test_an_errno_python_does_not_know_is_still_a_sysapi_error(number: int) -> None:
+    """524 is the kernel-internal ENOTSUPP, which leaks to user space from some drivers."""
+    exc = _syscall.error(number, READAHEAD_SPEC)
+    assert type(exc) is SysapiError and exc.errno == number and not exc.documented
+    assert str(exc).startswith("readahead: ")
+    assert errors.errno_name(number) == f"errno {number}"
+    with pytest.raises(SysapiError):
+        _syscall.call(READAHEAD_SPEC, lambda: -number)
+
+
+def test_documents_records_which_function_documents_which_call() -> None:
+    import sysapi
+    from sysapi import inotify
+
+    assert errors.documented_by("read") == [inotify.Inotify.read]
+    assert errors.documented_by("ioctl(FIONREAD)") == [inotify.Inotify.queued_bytes]
+    assert sysapi.inotify_init1 in errors.documented_by("inotify_init1")
+    assert inotify.Inotify.__init__ in errors.documented_by("inotify_init1")
+    assert errors.documented_by("no such call") == []
+
+
+def test_every_spec_with_entries_is_documented_by_a_function() -> None:
+    """The docs' errno tables name the functions that raise each call's errors from this
+    record: a spec no function documents would have no "Raises" section anywhere."""
+    import sysapi  # noqa: F401  (fills REGISTRY)
+
+    undocumented = [
+        name for name, s in errors.REGISTRY.items() if s.entries and not errors.documented_by(name)
+    ]
+    assert not undocumented
+
+
+@pytest.mark.parametrize(
+    "doc",
+    ["", "one", "  one  ", "a\n\n   b\n  c\n", "\n\n  x\n   y  \n\n", "a\tb\n\tc", "x\n    "],
+)
+def test_cleandoc_is_inspects(doc: str) -> None:
+    assert errors._cleandoc(doc) == inspect.cleandoc(doc)

@@ -605,6 +605,7 @@ def assorted(tmp_path: Path, mixed: Path) -> list[Path]:
     return files
 
 
+@pytest.mark.requires_tool("fincore")
 @pytest.mark.parametrize("options", [[], ["-b"], ["-n"], ["-o", "FILE,RES"], ["-b", "-o", "pages"]])
 def test_fincore_command_matches_util_linux(assorted: list[Path], options: list[str]) -> None:
     theirs = run("fincore", *options, *assorted)
@@ -614,6 +615,7 @@ def test_fincore_command_matches_util_linux(assorted: list[Path], options: list[
     assert len(ours.stdout.splitlines()) == len(assorted) + ("-n" not in options)
 
 
+@pytest.mark.requires_tool("fincore")
 def test_fincore_json_matches_util_linux(assorted: list[Path]) -> None:
     for options in ([], ["-b"]):
         theirs = json.loads(run("fincore", "-J", *options, *assorted).stdout)
@@ -621,6 +623,7 @@ def test_fincore_json_matches_util_linux(assorted: list[Path]) -> None:
         assert ours == theirs
 
 
+@pytest.mark.requires_tool("fincore")
 def test_fincore_command_errors_and_directories(tmp_path: Path, mixed: Path) -> None:
     missing = tmp_path / "missing"
     theirs = run("fincore", missing, tmp_path, mixed)

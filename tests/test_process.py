@@ -199,6 +199,18 @@ def test_p_pidfd() -> None:
     assert result is not None and (result.si_pid, result.si_status) == (pid, 5)
 
 
+def test_nonblocking_pidfd_eagain_is_documented(sleeper: int) -> None:
+    """Linux 5.10 answers EAGAIN for a PIDFD_NONBLOCK pidfd (O_NONBLOCK) of a running child;
+    0.1.0's spec lacked it, so the error came out with documented=False."""
+    pidfd = os.pidfd_open(sleeper, os.O_NONBLOCK)
+    try:
+        with pytest.raises(errors.EAGAIN) as info:
+            process.waitid(process.P_PIDFD, pidfd, process.WEXITED)
+        assert info.value.syscall == "waitid" and info.value.documented
+    finally:
+        os.close(pidfd)
+
+
 def test_p_all_takes_any_child() -> None:
     pid = _fork("exit", 0)
     result = process.waitid(process.P_ALL, 0, process.WEXITED)

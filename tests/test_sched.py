@@ -17,6 +17,7 @@ import struct
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -530,8 +531,8 @@ def test_ioprio_set_any_value_returns_or_raises_einval() -> None:
 # ---- the commands agree with chrt and ionice ----
 
 
-needs_chrt = pytest.mark.skipif(shutil.which("chrt") is None, reason="no chrt (util-linux)")
-needs_ionice = pytest.mark.skipif(shutil.which("ionice") is None, reason="no ionice (util-linux)")
+needs_chrt = pytest.mark.requires_tool("chrt")
+needs_ionice = pytest.mark.requires_tool("ionice")
 
 
 def _ours(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
@@ -639,3 +640,34 @@ def test_commands_default_to_this_process(capsys: pytest.CaptureFixture[str]) ->
     out = _ours(capsys, "sched")
     assert out.splitlines() == sched_cmd.chrt_lines(os.getpid(), sched.sched_getattr())
     assert _ours(capsys, "ioprio") == sched_cmd.ionice_line(sched.ioprio_get(1, 0)) + "\n"
+
+
+def test_sched_flags_are_never_zero_with_older_headers(tmp_path: Path) -> None:
+    """0.1.0 defined each SCHED_FLAG_* the headers lacked as 0: built against kernel headers
+    before 5.3, the flag was silently no bit at all. Compile the shims without
+    <linux/sched.h> and read the values they would use."""
+    import runpy
+
+    if shutil.which("gcc") is None:
+        pytest.skip("no gcc to compile with")
+    ffi_dir = Path(sched.__file__).parent / "_ffi"
+    base = runpy.run_path(str(ffi_dir / "base.py"))
+    area = runpy.run_path(str(ffi_dir / "sched.py"))
+    names = [name for name in sched.__all__ if name.startswith("SCHED_FLAG_")]
+    prints = "".join(f'printf("%ld\\n", (long){name});' for name in names)
+    source = (
+        "#define _GNU_SOURCE\n#include <stdio.h>\n#include <stddef.h>\n"
+        + base["INCLUDES"]
+        + area["INCLUDES"].replace("#include <linux/sched.h>", "")
+        + base["CUSTOMIZATIONS"]
+        + area["CUSTOMIZATIONS"]
+        + f"\nint main(void) {{ {prints} return 0; }}\n"
+    )
+    (tmp_path / "flags.c").write_text(source)
+    exe = tmp_path / "flags"
+    subprocess.run(["gcc", "-o", str(exe), str(tmp_path / "flags.c")], check=True)
+    values = [
+        int(v) for v in subprocess.run([str(exe)], capture_output=True, text=True).stdout.split()
+    ]
+    assert values == [int(getattr(sched, name)) for name in names]
+    assert all(values) and len(set(values)) == len(values)

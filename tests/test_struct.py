@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import inspect
 import pickle
 import subprocess
 import sys
@@ -62,6 +63,20 @@ def test_record_behaves_as_a_frozen_slotted_dataclass() -> None:
     assert copy.copy(pair) == pair == copy.deepcopy(pair)
 
 
+def test_record_signature_is_the_fields_before_and_after_the_first_instance() -> None:
+    @_record.record
+    class Fresh:
+        a: int
+        b: str = "x"
+
+    expected = inspect.signature(_DataclassPair)
+    assert inspect.signature(Fresh) == expected  # __init__ not compiled yet
+    assert Fresh(1) == Fresh(1, "x") and Fresh(b="y", a=2).b == "y"
+    assert inspect.signature(Fresh) == expected
+    with pytest.raises(TypeError):
+        Fresh()  # type: ignore[call-arg]
+
+
 def test_record_answers_dataclasses_questions() -> None:
     pair = _Pair(1, "y")
     assert dataclasses.is_dataclass(pair)
@@ -69,6 +84,9 @@ def test_record_answers_dataclasses_questions() -> None:
     assert dataclasses.fields(_Pair)[1].default == "x"
     assert dataclasses.replace(pair, b="z") == _Pair(1, "z")
     assert dataclasses.asdict(pair) == {"a": 1, "b": "y"}
+    assert pair.__replace__(a=3) == _Pair(3, "y")  # type: ignore[attr-defined]  # copy.replace
+    with pytest.raises(TypeError):
+        pair.__replace__(c=1)  # type: ignore[attr-defined]
 
 
 def test_record_imports_neither_dataclasses_nor_inspect() -> None:

@@ -22,7 +22,6 @@ import enum
 import html
 import inspect
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,30 +68,15 @@ def _list_table(header: list[str], rows: list[list[str]], widths: str = "auto") 
     return lines
 
 
-def _public_objects() -> Iterator[tuple[str, Any]]:
-    """(qualified name, object) of every public function and method of the area modules."""
-    for area in AREAS:
-        module = getattr(sysapi, area)
-        for name in module.__all__:
-            obj = getattr(module, name)
-            qualname = f"sysapi.{area}.{name}"
-            if inspect.isfunction(obj):
-                yield qualname, obj
-            elif inspect.isclass(obj):
-                for attr, member in vars(obj).items():
-                    if attr.startswith("_"):
-                        continue
-                    func = getattr(member, "__func__", member)
-                    if isinstance(member, property):
-                        func = member.fget
-                    if inspect.isfunction(func):
-                        yield f"{qualname}.{attr}", func
-
-
 def _users(syscall: str) -> list[str]:
-    """The public functions whose generated docstring documents ``syscall``."""
-    marker = f"from ``{syscall}``"
-    return [name for name, func in _public_objects() if marker in (func.__doc__ or "")]
+    """The public functions and classes whose generated docstring documents ``syscall``, as
+    ``@documents`` recorded them (a class stands for its decorated ``__init__``)."""
+    names = []
+    for func in errors.documented_by(syscall):
+        name = f"{func.__module__}.{func.__qualname__}".removesuffix(".__init__")
+        if not any(part.startswith("_") for part in name.split(".")):
+            names.append(name)
+    return names
 
 
 # ---- errno tables ---------------------------------------------------------------------
@@ -104,9 +88,10 @@ class ErrnoTables(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         by_area: dict[str, list[tuple[str, list[str]]]] = {}
         for syscall in sorted(errors.REGISTRY):
-            users = _users(syscall)
-            area = users[0].split(".")[1] if users else "other"
-            by_area.setdefault(area, []).append((syscall, users))
+            # The area of the first function that documents the call, public or not.
+            funcs = errors.documented_by(syscall)
+            area = funcs[0].__module__.split(".")[1] if funcs else "other"
+            by_area.setdefault(area, []).append((syscall, _users(syscall)))
         lines: list[str] = []
         if not by_area:
             lines += ["No call is registered: is sysapi installed?", ""]

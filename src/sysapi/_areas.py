@@ -55,7 +55,7 @@ EXPORTS: Final[dict[str, str]] = {
         SPLICE_F_GIFT SPLICE_F_MORE SPLICE_F_MOVE SPLICE_F_NONBLOCK
         SYNC_FILE_RANGE_WAIT_AFTER SYNC_FILE_RANGE_WAIT_BEFORE SYNC_FILE_RANGE_WRITE
         SpliceFlags SyncFileRangeFlags block_map fibmap figetbsz readahead sync_file_range
-        tee vmsplice
+        tee vmsplice vmsplice_zero_copy
     """,
     "xattr": """
         XATTR_CREATE XATTR_NAME_MAX XATTR_REPLACE XATTR_SIZE_MAX XattrFlags Xattrs
@@ -118,10 +118,14 @@ EXPORTS: Final[dict[str, str]] = {
         sigqueue sigtimedwait sigwaitinfo
     """,
     "ipc": """
-        IPC_CREAT IPC_EXCL IPC_INFO IPC_NOWAIT IPC_PRIVATE IPC_RMID IPC_SET IPC_STAT IpcCtl
-        IpcFlags IpcPerm SHM_DEST SHM_EXEC SHM_HUGETLB SHM_INFO SHM_LOCK SHM_LOCKED
-        SHM_NORESERVE SHM_RDONLY SHM_REMAP SHM_RND SHM_STAT SHM_STAT_ANY SHM_UNLOCK
-        ShmAttachment ShmFlags ShmidDs ftok shmat shmctl shmdt shmget
+        GETALL GETNCNT GETPID GETVAL GETZCNT IPC_CREAT IPC_EXCL IPC_INFO IPC_NOWAIT
+        IPC_PRIVATE IPC_RMID IPC_SET IPC_STAT IpcCtl IpcFlags IpcPerm MSG_COPY MSG_EXCEPT
+        MSG_INFO MSG_NOERROR MSG_STAT MSG_STAT_ANY MsgCtl MsgFlags MsqidDs SEM_INFO
+        SEM_STAT SEM_STAT_ANY SEM_UNDO SETALL SETVAL SHM_DEST SHM_EXEC SHM_HUGETLB SHM_INFO
+        SHM_LOCK SHM_LOCKED SHM_NORESERVE SHM_RDONLY SHM_REMAP SHM_RND SHM_STAT
+        SHM_STAT_ANY SHM_UNLOCK SemBuf SemCtl SemFlags SemidDs ShmAttachment ShmFlags
+        ShmidDs ftok msgctl msgget msgrcv msgsnd semctl semget semop semtimedop shmat
+        shmctl shmdt shmget
     """,
 }
 
@@ -134,6 +138,7 @@ COMMANDS: Final[dict[str, str]] = {
     "ioprio": "sched",
     "sched": "sched",
     "timex": "timers",
+    "ipcs": "ipc",
 }
 
 # ---- end of the generated tables -----------------------------------------------------------

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
-from typing import TypeAlias
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeAlias
 
 __all__ = ["PathLike", "fspath", "name_bytes"]
 

@@ -18,11 +18,20 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn, TypeVar, dataclass_transform
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn, TypeVar, dataclass_transform
+
+    _T = TypeVar("_T")
+else:
+    # At run time typing.dataclass_transform only marks the decorator for type checkers.
+    def dataclass_transform(**kwargs: object) -> object:
+        return lambda decorator: decorator
+
 
 __all__ = ["builder", "fields", "record"]
-
-_T = TypeVar("_T")
 
 
 def fields(cls: type) -> tuple[str, ...]:
@@ -55,9 +64,12 @@ _NO_DEFAULT: Any = object()
 
 
 def _frozen(self: object, name: str, value: object = None) -> NoReturn:
-    import dataclasses
-
-    raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+    message = f"cannot assign to field {name!r}"
+    try:
+        from dataclasses import FrozenInstanceError
+    except ImportError:  # say, in a child that dropped the privileges to read the stdlib
+        raise AttributeError(message) from None
+    raise FrozenInstanceError(message)
 
 
 def _methods(names: tuple[str, ...]) -> dict[str, Callable[..., Any]]:
@@ -86,7 +98,23 @@ def _methods(names: tuple[str, ...]) -> dict[str, Callable[..., Any]]:
     def __reduce__(self: object) -> tuple[type, tuple[Any, ...]]:
         return self.__class__, values(self)
 
-    return {"__eq__": __eq__, "__hash__": __hash__, "__repr__": __repr__, "__reduce__": __reduce__}
+    def __replace__(self: object, **changes: Any) -> object:
+        # copy.replace (Python 3.13), as dataclasses.replace does it.
+        return self.__class__(
+            **{
+                n: changes.pop(n) if n in changes else v
+                for n, v in zip(names, values(self), strict=True)
+            },
+            **changes,
+        )
+
+    return {
+        "__eq__": __eq__,
+        "__hash__": __hash__,
+        "__repr__": __repr__,
+        "__reduce__": __reduce__,
+        "__replace__": __replace__,
+    }
 
 
 def _compile(qualname: str, params: list[str], body: list[str], scope: dict[str, Any]) -> Any:
@@ -112,7 +140,42 @@ def _init(cls: type, names: tuple[str, ...], defaults: tuple[Any, ...]) -> Calla
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
     init: Callable[..., None] = _compile(cls.__qualname__, params, body, scope)
+    init.__annotations__ = _annotations(cls, names)
     return init
+
+
+def _annotations(cls: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The fields' annotations, as a dataclass's ``__init__`` carries them."""
+    annotations: dict[str, Any] = cls.__annotations__
+    return {**{n: annotations[n] for n in names}, "return": None}
+
+
+def _shape() -> None:
+    """The code whose signature the lazy ``__init__`` shows: see :func:`_lazy_init`."""
+
+
+def _lazy_init(cls: Any, names: tuple[str, ...], defaults: tuple[Any, ...]) -> Callable[..., None]:
+    """An ``__init__`` that compiles the real one (:func:`_init`) at the first call: compiling
+    costs about 0.1 ms a class at import, and most records are only built by calls a program
+    may never make. Until then ``inspect.signature`` (help, the docs) reads the signature of
+    the fields through ``__wrapped__``: a function without a body whose code is ``_shape``'s,
+    renamed, which needs no compiling."""
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        init = _init(cls, names, defaults)
+        cls.__init__ = init
+        init(self, *args, **kwargs)
+
+    code = _shape.__code__.replace(
+        co_argcount=len(names) + 1, co_nlocals=len(names) + 1, co_varnames=("self", *names)
+    )
+    kept = tuple(d for d in defaults if d is not _NO_DEFAULT)
+    function_type: Any = type(_shape)
+    shape = function_type(code, {}, "__init__", kept or None)
+    shape.__qualname__ = __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    shape.__annotations__ = _annotations(cls, names)
+    __init__.__wrapped__ = shape  # type: ignore[attr-defined]
+    return __init__
 
 
 @dataclass_transform(frozen_default=True)
@@ -140,8 +203,8 @@ def record(cls: type[_T]) -> type[_T]:
     )
     new: Any = type(cls.__name__, (), namespace)
     new.__qualname__ = cls.__qualname__
-    new.__init__ = _init(new, names, defaults)
-    for method in ("__eq__", "__hash__", "__repr__", "__reduce__"):
+    new.__init__ = _lazy_init(new, names, defaults)
+    for method in ("__eq__", "__hash__", "__repr__", "__reduce__", "__replace__"):
         getattr(new, method).__qualname__ = f"{cls.__qualname__}.{method}"
     result: type[_T] = new
     return result
@@ -167,10 +230,19 @@ def builder(cls: type, names: Sequence[str]) -> Any:
     """
     if sorted(names) != sorted(fields(cls)):
         raise TypeError(f"{cls.__name__} is not a slotted record with fields {names}")
-    body = [f"    self.{n} = {n}" for n in names]
+
+    def __init__(self: Any, *values: Any) -> None:
+        # Compiled at the first call, not at import: compiling costs about 0.1 ms a class, and
+        # some builders are only used by calls a program never makes.
+        body = [f"    self.{n} = {n}" for n in names]
+        twin.__init__ = _compile(twin.__qualname__, list(names), body, {})
+        twin.__init__(self, *values)
+
     twin: Any = type(f"_{cls.__name__}Builder", (), {"__slots__": tuple(names)})
-    twin.__init__ = _compile(twin.__qualname__, list(names), body, {})
-    probe = twin(*names)
+    twin.__init__ = __init__
+    probe = object.__new__(twin)
+    for n in names:
+        setattr(probe, n, n)
     probe.__class__ = cls  # TypeError here if CPython finds the layouts different
     if any(getattr(probe, n) != n for n in names):
         raise TypeError(f"the builder of {cls.__name__} does not fill its fields")

@@ -8,6 +8,10 @@ import cffi
 ffi: cffi.FFI
 
 class _Lib:
+    # ---- base ----
+    EHWPOISON: int
+    SYSAPI_FFI_STAMP: int
+
     # ---- fs ----
     FIBMAP: int
     FIGETBSZ: int
@@ -18,6 +22,7 @@ class _Lib:
     SPLICE_F_NONBLOCK: int
     SPLICE_F_MORE: int
     SPLICE_F_GIFT: int
+    IOV_MAX: int
     def sysapi_readahead(self, fd: int, offset: int, count: int, /) -> int: ...
     def sysapi_fibmap(self, fd: int, block: int, /) -> int: ...
     def sysapi_figetbsz(self, fd: int, /) -> int: ...
@@ -25,6 +30,9 @@ class _Lib:
     def sysapi_sync_file_range(self, fd: int, offset: int, nbytes: int, flags: int, /) -> int: ...
     def sysapi_tee(self, fd_in: int, fd_out: int, len: int, flags: int, /) -> int: ...
     def sysapi_vmsplice(
+        self, fd: int, bases: cffi.FFI.CData, lens: cffi.FFI.CData, count: int, flags: int, /
+    ) -> int: ...
+    def sysapi_vmsplice_copy(
         self, fd: int, bases: cffi.FFI.CData, lens: cffi.FFI.CData, count: int, flags: int, /
     ) -> int: ...
 
@@ -378,6 +386,48 @@ class _Lib:
         buf: cffi.FFI.CData,
         changed: cffi.FFI.CData,
         woken: cffi.FFI.CData,
+        /,
+    ) -> int: ...
+
+    # ---- ipc: SysV msg and sem ----
+    MSG_NOERROR: int
+    MSG_EXCEPT: int
+    MSG_COPY: int
+    MSG_STAT: int
+    MSG_STAT_ANY: int
+    MSG_INFO: int
+    SEM_UNDO: int
+    GETPID: int
+    GETVAL: int
+    GETALL: int
+    GETNCNT: int
+    GETZCNT: int
+    SETVAL: int
+    SETALL: int
+    SEM_STAT: int
+    SEM_STAT_ANY: int
+    SEM_INFO: int
+    USHRT_MAX: int
+    SYSAPI_MSG_POOL: int
+    def sysapi_msgget(self, key: int, msgflg: int, /) -> int: ...
+    def sysapi_msgsnd(
+        self, msqid: int, mtype: int, data: bytes | cffi.FFI.CData, size: int, msgflg: int, /
+    ) -> int: ...
+    def sysapi_msgrcv(
+        self, msqid: int, buf: cffi.FFI.CData, msgsz: int, msgtyp: int, msgflg: int, /
+    ) -> int: ...
+    def sysapi_msgctl(self, msqid: int, cmd: int, buf: cffi.FFI.CData, /) -> int: ...
+    def sysapi_semget(self, key: int, nsems: int, semflg: int, /) -> int: ...
+    def sysapi_semop(self, semid: int, sops: bytes, nsops: int, /) -> int: ...
+    def sysapi_semtimedop(self, semid: int, sops: bytes, nsops: int, timeout_ns: int, /) -> int: ...
+    def sysapi_semctl(
+        self,
+        semid: int,
+        semnum: int,
+        cmd: int,
+        val: int,
+        array: cffi.FFI.CData,
+        buf: cffi.FFI.CData,
         /,
     ) -> int: ...
 

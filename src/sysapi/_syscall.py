@@ -11,9 +11,18 @@ from __future__ import annotations
 import errno as _errno
 import os
 from collections.abc import Callable
-from typing import Any, NoReturn
 
+from sysapi import _areas, _stamp
+from sysapi._sysapi import lib
 from sysapi.errors import ErrorSpec, SysapiError, from_errno
+
+# Every area imports this module before it uses the extension: refuse a stale one here.
+_stamp.check(lib.SYSAPI_FFI_STAMP, _areas.AREAS)
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 __all__ = ["call", "check", "error", "raise_errno", "retry"]
 

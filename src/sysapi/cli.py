@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from sysapi import _areas
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from sysapi.conformance import Result
 
 
@@ -31,6 +32,8 @@ def _print_table(results: list[Result]) -> None:
         observed = row["observed"] or "-"
         line = f"expected {row['expected']}, observed {observed}: {row['verdict']}"
         print(f"  {'':<13} {line}")
+        if row["condition"]:
+            print(f"  {'':<13} ({row['condition']})")
         if row["detail"]:
             print(f"  {'':<13} ({row['detail']})")
 
@@ -58,24 +61,65 @@ def _check(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    results = conformance.run(args.area)
+    if args.dir is not None and not (
+        os.path.isdir(args.dir) and os.access(args.dir, os.W_OK | os.X_OK)
+    ):
+        print(f"sysapi check: --dir {args.dir}: not a writable directory", file=sys.stderr)
+        return 2
+    results = conformance.run(args.area, directory=args.dir)
     if args.json:
         print(json.dumps([r.as_dict() for r in results], indent=2))
     else:
         _print_table(results)
         print()
+        print(conformance.environment(args.dir).describe())
         print(_summary(results))
     return 0 if all(r.verdict.ok for r in results) else 1
+
+
+def _columns() -> int:
+    """The terminal width as ``shutil.get_terminal_size`` finds it (COLUMNS, the terminal of
+    stdout, else 80)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return columns
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help formatters get their width from here: argparse would
+    otherwise import shutil for it (and with it zlib, bz2 and lzma) on the first add_argument,
+    a good part of the start-up of a short command."""
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # Every argparse formatter takes width; typeshed's protocol for the class omits it.
+        make: Any = self.formatter_class
+        formatter: argparse.HelpFormatter = make(prog=self.prog, width=_columns() - 2)
+        return formatter
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser of every subcommand; with the command line ``argv`` that names one, only the
     parser of that one, so that the command imports its own area and nothing else."""
-    parser = argparse.ArgumentParser(prog="python -m sysapi", description=__doc__)
+    from sysapi._commands import plain
+
+    parser = _Parser(prog="python -m sysapi", description=plain(__doc__))
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="provoke every documented errno on this kernel")
     check.add_argument("--json", action="store_true", help="one object per case")
     check.add_argument("--area", help="only this area (fs, xattr, inotify, memory, ...)")
+    check.add_argument(
+        "--dir",
+        metavar="PATH",
+        help="run the filesystem cases (fs, xattr, inotify, fincore) in a private scratch "
+        "directory made in PATH, on the filesystem that holds it",
+    )
     check.set_defaults(func=_check)
     command = next((arg for arg in argv or () if not arg.startswith("-")), None)
     if command == "check":
@@ -97,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as the coreutils do.
+        import signal  # here: its enums cost a short command half a millisecond
+
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
     return status

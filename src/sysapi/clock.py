@@ -10,12 +10,18 @@ import enum
 import errno
 import operator
 import time
-from typing import Any, Final, TypeVar
 
 from sysapi import _record, _struct, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeVar
+
+    _E = TypeVar("_E", bound=enum.Enum)
 
 __all__ = [
     "ADJ_ESTERROR",
@@ -321,8 +327,6 @@ _TimexBuilder: Final = _record.builder(Timex, ["modes", "status", *_TIMEX_FIELDS
 _AdjtimexResultBuilder: Final = _record.builder(AdjtimexResult, ["state", "timex"])
 _new: Final = object.__new__
 _STA_NANO: Final = TimexStatus.STA_NANO
-
-_E = TypeVar("_E", bound=enum.Enum)
 
 
 def _cached(cls: type[_E], cache: dict[int, _E], value: int) -> _E:

@@ -15,9 +15,15 @@ import enum
 import errno as _errno
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar, TypeVar
 
 from sysapi._record import record
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, TypeVar
+
+    _F = TypeVar("_F", bound=Callable[..., Any])
 
 __all__ = [
     "REGISTRY",
@@ -25,6 +31,7 @@ __all__ = [
     "ErrorSpec",
     "Source",
     "SysapiError",
+    "documented_by",
     "documents",
     "errno_name",
     "from_errno",
@@ -51,6 +58,12 @@ class SysapiError(OSError):
         super().__init__(*args)
         self.syscall = ""
         self.documented = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The numbers come from the platform (they differ between architectures): so does the
+        # docstring's.
+        cls.__doc__ = f"errno {cls.code}: {cls.__doc__}"
 
     def __str__(self) -> str:
         text = super().__str__()
@@ -79,796 +92,824 @@ def _rebuild(
     return exc
 
 
-class EPERM(SysapiError, PermissionError):
-    """errno 1: Operation not permitted."""
+def _errno_number(name: str) -> int:
+    """``errno.<name>``; for a name Python's errno module lacks (EHWPOISON in Python 3.11),
+    the value of the C headers this extension was built with."""
+    number = getattr(_errno, name, None)
+    if number is None:
+        from sysapi._sysapi import lib
 
-    code = 1
+        number = getattr(lib, name)
+    return int(number)
+
+
+# One class per errno. Each number is the platform's, from the errno module: they differ
+# between architectures (mips, sparc, alpha, parisc; EDEADLOCK on powerpc).
+
+
+class EPERM(SysapiError, PermissionError):
+    """Operation not permitted."""
+
+    code = _errno.EPERM
 
 
 class ENOENT(SysapiError, FileNotFoundError):
-    """errno 2: No such file or directory."""
+    """No such file or directory."""
 
-    code = 2
+    code = _errno.ENOENT
 
 
 class ESRCH(SysapiError, ProcessLookupError):
-    """errno 3: No such process."""
+    """No such process."""
 
-    code = 3
+    code = _errno.ESRCH
 
 
 class EINTR(SysapiError, InterruptedError):
-    """errno 4: Interrupted system call."""
+    """Interrupted system call."""
 
-    code = 4
+    code = _errno.EINTR
 
 
 class EIO(SysapiError):
-    """errno 5: Input/output error."""
+    """Input/output error."""
 
-    code = 5
+    code = _errno.EIO
 
 
 class ENXIO(SysapiError):
-    """errno 6: No such device or address."""
+    """No such device or address."""
 
-    code = 6
+    code = _errno.ENXIO
 
 
 class E2BIG(SysapiError):
-    """errno 7: Argument list too long."""
+    """Argument list too long."""
 
-    code = 7
+    code = _errno.E2BIG
 
 
 class ENOEXEC(SysapiError):
-    """errno 8: Exec format error."""
+    """Exec format error."""
 
-    code = 8
+    code = _errno.ENOEXEC
 
 
 class EBADF(SysapiError):
-    """errno 9: Bad file descriptor."""
+    """Bad file descriptor."""
 
-    code = 9
+    code = _errno.EBADF
 
 
 class ECHILD(SysapiError, ChildProcessError):
-    """errno 10: No child processes."""
+    """No child processes."""
 
-    code = 10
+    code = _errno.ECHILD
 
 
 class EAGAIN(SysapiError, BlockingIOError):
-    """errno 11: Resource temporarily unavailable."""
+    """Resource temporarily unavailable."""
 
-    code = 11
+    code = _errno.EAGAIN
 
 
 class ENOMEM(SysapiError):
-    """errno 12: Cannot allocate memory."""
+    """Cannot allocate memory."""
 
-    code = 12
+    code = _errno.ENOMEM
 
 
 class EACCES(SysapiError, PermissionError):
-    """errno 13: Permission denied."""
+    """Permission denied."""
 
-    code = 13
+    code = _errno.EACCES
 
 
 class EFAULT(SysapiError):
-    """errno 14: Bad address."""
+    """Bad address."""
 
-    code = 14
+    code = _errno.EFAULT
 
 
 class ENOTBLK(SysapiError):
-    """errno 15: Block device required."""
+    """Block device required."""
 
-    code = 15
+    code = _errno.ENOTBLK
 
 
 class EBUSY(SysapiError):
-    """errno 16: Device or resource busy."""
+    """Device or resource busy."""
 
-    code = 16
+    code = _errno.EBUSY
 
 
 class EEXIST(SysapiError, FileExistsError):
-    """errno 17: File exists."""
+    """File exists."""
 
-    code = 17
+    code = _errno.EEXIST
 
 
 class EXDEV(SysapiError):
-    """errno 18: Invalid cross-device link."""
+    """Invalid cross-device link."""
 
-    code = 18
+    code = _errno.EXDEV
 
 
 class ENODEV(SysapiError):
-    """errno 19: No such device."""
+    """No such device."""
 
-    code = 19
+    code = _errno.ENODEV
 
 
 class ENOTDIR(SysapiError, NotADirectoryError):
-    """errno 20: Not a directory."""
+    """Not a directory."""
 
-    code = 20
+    code = _errno.ENOTDIR
 
 
 class EISDIR(SysapiError, IsADirectoryError):
-    """errno 21: Is a directory."""
+    """Is a directory."""
 
-    code = 21
+    code = _errno.EISDIR
 
 
 class EINVAL(SysapiError):
-    """errno 22: Invalid argument."""
+    """Invalid argument."""
 
-    code = 22
+    code = _errno.EINVAL
 
 
 class ENFILE(SysapiError):
-    """errno 23: Too many open files in system."""
+    """Too many open files in system."""
 
-    code = 23
+    code = _errno.ENFILE
 
 
 class EMFILE(SysapiError):
-    """errno 24: Too many open files."""
+    """Too many open files."""
 
-    code = 24
+    code = _errno.EMFILE
 
 
 class ENOTTY(SysapiError):
-    """errno 25: Inappropriate ioctl for device."""
+    """Inappropriate ioctl for device."""
 
-    code = 25
+    code = _errno.ENOTTY
 
 
 class ETXTBSY(SysapiError):
-    """errno 26: Text file busy."""
+    """Text file busy."""
 
-    code = 26
+    code = _errno.ETXTBSY
 
 
 class EFBIG(SysapiError):
-    """errno 27: File too large."""
+    """File too large."""
 
-    code = 27
+    code = _errno.EFBIG
 
 
 class ENOSPC(SysapiError):
-    """errno 28: No space left on device."""
+    """No space left on device."""
 
-    code = 28
+    code = _errno.ENOSPC
 
 
 class ESPIPE(SysapiError):
-    """errno 29: Illegal seek."""
+    """Illegal seek."""
 
-    code = 29
+    code = _errno.ESPIPE
 
 
 class EROFS(SysapiError):
-    """errno 30: Read-only file system."""
+    """Read-only file system."""
 
-    code = 30
+    code = _errno.EROFS
 
 
 class EMLINK(SysapiError):
-    """errno 31: Too many links."""
+    """Too many links."""
 
-    code = 31
+    code = _errno.EMLINK
 
 
 class EPIPE(SysapiError, BrokenPipeError):
-    """errno 32: Broken pipe."""
+    """Broken pipe."""
 
-    code = 32
+    code = _errno.EPIPE
 
 
 class EDOM(SysapiError):
-    """errno 33: Numerical argument out of domain."""
+    """Numerical argument out of domain."""
 
-    code = 33
+    code = _errno.EDOM
 
 
 class ERANGE(SysapiError):
-    """errno 34: Numerical result out of range."""
+    """Numerical result out of range."""
 
-    code = 34
+    code = _errno.ERANGE
 
 
 class EDEADLK(SysapiError):
-    """errno 35: Resource deadlock avoided."""
+    """Resource deadlock avoided."""
 
-    code = 35
+    code = _errno.EDEADLK
 
 
 class ENAMETOOLONG(SysapiError):
-    """errno 36: File name too long."""
+    """File name too long."""
 
-    code = 36
+    code = _errno.ENAMETOOLONG
 
 
 class ENOLCK(SysapiError):
-    """errno 37: No locks available."""
+    """No locks available."""
 
-    code = 37
+    code = _errno.ENOLCK
 
 
 class ENOSYS(SysapiError):
-    """errno 38: Function not implemented."""
+    """Function not implemented."""
 
-    code = 38
+    code = _errno.ENOSYS
 
 
 class ENOTEMPTY(SysapiError):
-    """errno 39: Directory not empty."""
+    """Directory not empty."""
 
-    code = 39
+    code = _errno.ENOTEMPTY
 
 
 class ELOOP(SysapiError):
-    """errno 40: Too many levels of symbolic links."""
+    """Too many levels of symbolic links."""
 
-    code = 40
+    code = _errno.ELOOP
 
 
 class ENOMSG(SysapiError):
-    """errno 42: No message of desired type."""
+    """No message of desired type."""
 
-    code = 42
+    code = _errno.ENOMSG
 
 
 class EIDRM(SysapiError):
-    """errno 43: Identifier removed."""
+    """Identifier removed."""
 
-    code = 43
+    code = _errno.EIDRM
 
 
 class ECHRNG(SysapiError):
-    """errno 44: Channel number out of range."""
+    """Channel number out of range."""
 
-    code = 44
+    code = _errno.ECHRNG
 
 
 class EL2NSYNC(SysapiError):
-    """errno 45: Level 2 not synchronized."""
+    """Level 2 not synchronized."""
 
-    code = 45
+    code = _errno.EL2NSYNC
 
 
 class EL3HLT(SysapiError):
-    """errno 46: Level 3 halted."""
+    """Level 3 halted."""
 
-    code = 46
+    code = _errno.EL3HLT
 
 
 class EL3RST(SysapiError):
-    """errno 47: Level 3 reset."""
+    """Level 3 reset."""
 
-    code = 47
+    code = _errno.EL3RST
 
 
 class ELNRNG(SysapiError):
-    """errno 48: Link number out of range."""
+    """Link number out of range."""
 
-    code = 48
+    code = _errno.ELNRNG
 
 
 class EUNATCH(SysapiError):
-    """errno 49: Protocol driver not attached."""
+    """Protocol driver not attached."""
 
-    code = 49
+    code = _errno.EUNATCH
 
 
 class ENOCSI(SysapiError):
-    """errno 50: No CSI structure available."""
+    """No CSI structure available."""
 
-    code = 50
+    code = _errno.ENOCSI
 
 
 class EL2HLT(SysapiError):
-    """errno 51: Level 2 halted."""
+    """Level 2 halted."""
 
-    code = 51
+    code = _errno.EL2HLT
 
 
 class EBADE(SysapiError):
-    """errno 52: Invalid exchange."""
+    """Invalid exchange."""
 
-    code = 52
+    code = _errno.EBADE
 
 
 class EBADR(SysapiError):
-    """errno 53: Invalid request descriptor."""
+    """Invalid request descriptor."""
 
-    code = 53
+    code = _errno.EBADR
 
 
 class EXFULL(SysapiError):
-    """errno 54: Exchange full."""
+    """Exchange full."""
 
-    code = 54
+    code = _errno.EXFULL
 
 
 class ENOANO(SysapiError):
-    """errno 55: No anode."""
+    """No anode."""
 
-    code = 55
+    code = _errno.ENOANO
 
 
 class EBADRQC(SysapiError):
-    """errno 56: Invalid request code."""
+    """Invalid request code."""
 
-    code = 56
+    code = _errno.EBADRQC
 
 
 class EBADSLT(SysapiError):
-    """errno 57: Invalid slot."""
+    """Invalid slot."""
 
-    code = 57
+    code = _errno.EBADSLT
 
 
 class EBFONT(SysapiError):
-    """errno 59: Bad font file format."""
+    """Bad font file format."""
 
-    code = 59
+    code = _errno.EBFONT
 
 
 class ENOSTR(SysapiError):
-    """errno 60: Device not a stream."""
+    """Device not a stream."""
 
-    code = 60
+    code = _errno.ENOSTR
 
 
 class ENODATA(SysapiError):
-    """errno 61: No data available."""
+    """No data available."""
 
-    code = 61
+    code = _errno.ENODATA
 
 
 class ETIME(SysapiError):
-    """errno 62: Timer expired."""
+    """Timer expired."""
 
-    code = 62
+    code = _errno.ETIME
 
 
 class ENOSR(SysapiError):
-    """errno 63: Out of streams resources."""
+    """Out of streams resources."""
 
-    code = 63
+    code = _errno.ENOSR
 
 
 class ENONET(SysapiError):
-    """errno 64: Machine is not on the network."""
+    """Machine is not on the network."""
 
-    code = 64
+    code = _errno.ENONET
 
 
 class ENOPKG(SysapiError):
-    """errno 65: Package not installed."""
+    """Package not installed."""
 
-    code = 65
+    code = _errno.ENOPKG
 
 
 class EREMOTE(SysapiError):
-    """errno 66: Object is remote."""
+    """Object is remote."""
 
-    code = 66
+    code = _errno.EREMOTE
 
 
 class ENOLINK(SysapiError):
-    """errno 67: Link has been severed."""
+    """Link has been severed."""
 
-    code = 67
+    code = _errno.ENOLINK
 
 
 class EADV(SysapiError):
-    """errno 68: Advertise error."""
+    """Advertise error."""
 
-    code = 68
+    code = _errno.EADV
 
 
 class ESRMNT(SysapiError):
-    """errno 69: Srmount error."""
+    """Srmount error."""
 
-    code = 69
+    code = _errno.ESRMNT
 
 
 class ECOMM(SysapiError):
-    """errno 70: Communication error on send."""
+    """Communication error on send."""
 
-    code = 70
+    code = _errno.ECOMM
 
 
 class EPROTO(SysapiError):
-    """errno 71: Protocol error."""
+    """Protocol error."""
 
-    code = 71
+    code = _errno.EPROTO
 
 
 class EMULTIHOP(SysapiError):
-    """errno 72: Multihop attempted."""
+    """Multihop attempted."""
 
-    code = 72
+    code = _errno.EMULTIHOP
 
 
 class EDOTDOT(SysapiError):
-    """errno 73: RFS specific error."""
+    """RFS specific error."""
 
-    code = 73
+    code = _errno.EDOTDOT
 
 
 class EBADMSG(SysapiError):
-    """errno 74: Bad message."""
+    """Bad message."""
 
-    code = 74
+    code = _errno.EBADMSG
 
 
 class EOVERFLOW(SysapiError):
-    """errno 75: Value too large for defined data type."""
+    """Value too large for defined data type."""
 
-    code = 75
+    code = _errno.EOVERFLOW
 
 
 class ENOTUNIQ(SysapiError):
-    """errno 76: Name not unique on network."""
+    """Name not unique on network."""
 
-    code = 76
+    code = _errno.ENOTUNIQ
 
 
 class EBADFD(SysapiError):
-    """errno 77: File descriptor in bad state."""
+    """File descriptor in bad state."""
 
-    code = 77
+    code = _errno.EBADFD
 
 
 class EREMCHG(SysapiError):
-    """errno 78: Remote address changed."""
+    """Remote address changed."""
 
-    code = 78
+    code = _errno.EREMCHG
 
 
 class ELIBACC(SysapiError):
-    """errno 79: Can not access a needed shared library."""
+    """Can not access a needed shared library."""
 
-    code = 79
+    code = _errno.ELIBACC
 
 
 class ELIBBAD(SysapiError):
-    """errno 80: Accessing a corrupted shared library."""
+    """Accessing a corrupted shared library."""
 
-    code = 80
+    code = _errno.ELIBBAD
 
 
 class ELIBSCN(SysapiError):
-    """errno 81: .lib section in a.out corrupted."""
+    """.lib section in a.out corrupted."""
 
-    code = 81
+    code = _errno.ELIBSCN
 
 
 class ELIBMAX(SysapiError):
-    """errno 82: Attempting to link in too many shared libraries."""
+    """Attempting to link in too many shared libraries."""
 
-    code = 82
+    code = _errno.ELIBMAX
 
 
 class ELIBEXEC(SysapiError):
-    """errno 83: Cannot exec a shared library directly."""
+    """Cannot exec a shared library directly."""
 
-    code = 83
+    code = _errno.ELIBEXEC
 
 
 class EILSEQ(SysapiError):
-    """errno 84: Invalid or incomplete multibyte or wide character."""
+    """Invalid or incomplete multibyte or wide character."""
 
-    code = 84
+    code = _errno.EILSEQ
 
 
 class ERESTART(SysapiError):
-    """errno 85: Interrupted system call should be restarted."""
+    """Interrupted system call should be restarted."""
 
-    code = 85
+    code = _errno.ERESTART
 
 
 class ESTRPIPE(SysapiError):
-    """errno 86: Streams pipe error."""
+    """Streams pipe error."""
 
-    code = 86
+    code = _errno.ESTRPIPE
 
 
 class EUSERS(SysapiError):
-    """errno 87: Too many users."""
+    """Too many users."""
 
-    code = 87
+    code = _errno.EUSERS
 
 
 class ENOTSOCK(SysapiError):
-    """errno 88: Socket operation on non-socket."""
+    """Socket operation on non-socket."""
 
-    code = 88
+    code = _errno.ENOTSOCK
 
 
 class EDESTADDRREQ(SysapiError):
-    """errno 89: Destination address required."""
+    """Destination address required."""
 
-    code = 89
+    code = _errno.EDESTADDRREQ
 
 
 class EMSGSIZE(SysapiError):
-    """errno 90: Message too long."""
+    """Message too long."""
 
-    code = 90
+    code = _errno.EMSGSIZE
 
 
 class EPROTOTYPE(SysapiError):
-    """errno 91: Protocol wrong type for socket."""
+    """Protocol wrong type for socket."""
 
-    code = 91
+    code = _errno.EPROTOTYPE
 
 
 class ENOPROTOOPT(SysapiError):
-    """errno 92: Protocol not available."""
+    """Protocol not available."""
 
-    code = 92
+    code = _errno.ENOPROTOOPT
 
 
 class EPROTONOSUPPORT(SysapiError):
-    """errno 93: Protocol not supported."""
+    """Protocol not supported."""
 
-    code = 93
+    code = _errno.EPROTONOSUPPORT
 
 
 class ESOCKTNOSUPPORT(SysapiError):
-    """errno 94: Socket type not supported."""
+    """Socket type not supported."""
 
-    code = 94
+    code = _errno.ESOCKTNOSUPPORT
 
 
 class EOPNOTSUPP(SysapiError):
-    """errno 95: Operation not supported."""
+    """Operation not supported."""
 
-    code = 95
+    code = _errno.EOPNOTSUPP
 
 
 class EPFNOSUPPORT(SysapiError):
-    """errno 96: Protocol family not supported."""
+    """Protocol family not supported."""
 
-    code = 96
+    code = _errno.EPFNOSUPPORT
 
 
 class EAFNOSUPPORT(SysapiError):
-    """errno 97: Address family not supported by protocol."""
+    """Address family not supported by protocol."""
 
-    code = 97
+    code = _errno.EAFNOSUPPORT
 
 
 class EADDRINUSE(SysapiError):
-    """errno 98: Address already in use."""
+    """Address already in use."""
 
-    code = 98
+    code = _errno.EADDRINUSE
 
 
 class EADDRNOTAVAIL(SysapiError):
-    """errno 99: Cannot assign requested address."""
+    """Cannot assign requested address."""
 
-    code = 99
+    code = _errno.EADDRNOTAVAIL
 
 
 class ENETDOWN(SysapiError):
-    """errno 100: Network is down."""
+    """Network is down."""
 
-    code = 100
+    code = _errno.ENETDOWN
 
 
 class ENETUNREACH(SysapiError):
-    """errno 101: Network is unreachable."""
+    """Network is unreachable."""
 
-    code = 101
+    code = _errno.ENETUNREACH
 
 
 class ENETRESET(SysapiError):
-    """errno 102: Network dropped connection on reset."""
+    """Network dropped connection on reset."""
 
-    code = 102
+    code = _errno.ENETRESET
 
 
 class ECONNABORTED(SysapiError, ConnectionAbortedError):
-    """errno 103: Software caused connection abort."""
+    """Software caused connection abort."""
 
-    code = 103
+    code = _errno.ECONNABORTED
 
 
 class ECONNRESET(SysapiError, ConnectionResetError):
-    """errno 104: Connection reset by peer."""
+    """Connection reset by peer."""
 
-    code = 104
+    code = _errno.ECONNRESET
 
 
 class ENOBUFS(SysapiError):
-    """errno 105: No buffer space available."""
+    """No buffer space available."""
 
-    code = 105
+    code = _errno.ENOBUFS
 
 
 class EISCONN(SysapiError):
-    """errno 106: Transport endpoint is already connected."""
+    """Transport endpoint is already connected."""
 
-    code = 106
+    code = _errno.EISCONN
 
 
 class ENOTCONN(SysapiError):
-    """errno 107: Transport endpoint is not connected."""
+    """Transport endpoint is not connected."""
 
-    code = 107
+    code = _errno.ENOTCONN
 
 
 class ESHUTDOWN(SysapiError, BrokenPipeError):
-    """errno 108: Cannot send after transport endpoint shutdown."""
+    """Cannot send after transport endpoint shutdown."""
 
-    code = 108
+    code = _errno.ESHUTDOWN
 
 
 class ETOOMANYREFS(SysapiError):
-    """errno 109: Too many references: cannot splice."""
+    """Too many references: cannot splice."""
 
-    code = 109
+    code = _errno.ETOOMANYREFS
 
 
 class ETIMEDOUT(SysapiError, TimeoutError):
-    """errno 110: Connection timed out."""
+    """Connection timed out."""
 
-    code = 110
+    code = _errno.ETIMEDOUT
 
 
 class ECONNREFUSED(SysapiError, ConnectionRefusedError):
-    """errno 111: Connection refused."""
+    """Connection refused."""
 
-    code = 111
+    code = _errno.ECONNREFUSED
 
 
 class EHOSTDOWN(SysapiError):
-    """errno 112: Host is down."""
+    """Host is down."""
 
-    code = 112
+    code = _errno.EHOSTDOWN
 
 
 class EHOSTUNREACH(SysapiError):
-    """errno 113: No route to host."""
+    """No route to host."""
 
-    code = 113
+    code = _errno.EHOSTUNREACH
 
 
 class EALREADY(SysapiError, BlockingIOError):
-    """errno 114: Operation already in progress."""
+    """Operation already in progress."""
 
-    code = 114
+    code = _errno.EALREADY
 
 
 class EINPROGRESS(SysapiError, BlockingIOError):
-    """errno 115: Operation now in progress."""
+    """Operation now in progress."""
 
-    code = 115
+    code = _errno.EINPROGRESS
 
 
 class ESTALE(SysapiError):
-    """errno 116: Stale file handle."""
+    """Stale file handle."""
 
-    code = 116
+    code = _errno.ESTALE
 
 
 class EUCLEAN(SysapiError):
-    """errno 117: Structure needs cleaning."""
+    """Structure needs cleaning."""
 
-    code = 117
+    code = _errno.EUCLEAN
 
 
 class ENOTNAM(SysapiError):
-    """errno 118: Not a XENIX named type file."""
+    """Not a XENIX named type file."""
 
-    code = 118
+    code = _errno.ENOTNAM
 
 
 class ENAVAIL(SysapiError):
-    """errno 119: No XENIX semaphores available."""
+    """No XENIX semaphores available."""
 
-    code = 119
+    code = _errno.ENAVAIL
 
 
 class EISNAM(SysapiError):
-    """errno 120: Is a named type file."""
+    """Is a named type file."""
 
-    code = 120
+    code = _errno.EISNAM
 
 
 class EREMOTEIO(SysapiError):
-    """errno 121: Remote I/O error."""
+    """Remote I/O error."""
 
-    code = 121
+    code = _errno.EREMOTEIO
 
 
 class EDQUOT(SysapiError):
-    """errno 122: Disk quota exceeded."""
+    """Disk quota exceeded."""
 
-    code = 122
+    code = _errno.EDQUOT
 
 
 class ENOMEDIUM(SysapiError):
-    """errno 123: No medium found."""
+    """No medium found."""
 
-    code = 123
+    code = _errno.ENOMEDIUM
 
 
 class EMEDIUMTYPE(SysapiError):
-    """errno 124: Wrong medium type."""
+    """Wrong medium type."""
 
-    code = 124
+    code = _errno.EMEDIUMTYPE
 
 
 class ECANCELED(SysapiError):
-    """errno 125: Operation canceled."""
+    """Operation canceled."""
 
-    code = 125
+    code = _errno.ECANCELED
 
 
 class ENOKEY(SysapiError):
-    """errno 126: Required key not available."""
+    """Required key not available."""
 
-    code = 126
+    code = _errno.ENOKEY
 
 
 class EKEYEXPIRED(SysapiError):
-    """errno 127: Key has expired."""
+    """Key has expired."""
 
-    code = 127
+    code = _errno.EKEYEXPIRED
 
 
 class EKEYREVOKED(SysapiError):
-    """errno 128: Key has been revoked."""
+    """Key has been revoked."""
 
-    code = 128
+    code = _errno.EKEYREVOKED
 
 
 class EKEYREJECTED(SysapiError):
-    """errno 129: Key was rejected by service."""
+    """Key was rejected by service."""
 
-    code = 129
+    code = _errno.EKEYREJECTED
 
 
 class EOWNERDEAD(SysapiError):
-    """errno 130: Owner died."""
+    """Owner died."""
 
-    code = 130
+    code = _errno.EOWNERDEAD
 
 
 class ENOTRECOVERABLE(SysapiError):
-    """errno 131: State not recoverable."""
+    """State not recoverable."""
 
-    code = 131
+    code = _errno.ENOTRECOVERABLE
 
 
 class ERFKILL(SysapiError):
-    """errno 132: Operation not possible due to RF-kill."""
+    """Operation not possible due to RF-kill."""
 
-    code = 132
+    code = _errno.ERFKILL
 
 
 class EHWPOISON(SysapiError):
-    """errno 133: Memory page has hardware error."""
+    """Memory page has hardware error."""
 
-    code = 133
+    code = _errno_number("EHWPOISON")
 
 
-# Linux aliases: one errno number, two C names.
+# Two C names for one errno number on every Linux architecture.
 EWOULDBLOCK = EAGAIN
-EDEADLOCK = EDEADLK
 ENOTSUP = EOPNOTSUPP
+# EDEADLOCK is EDEADLK except on powerpc, where it is an errno of its own (58).
+EDEADLOCK: type[SysapiError] = (
+    EDEADLK
+    if _errno.EDEADLOCK == _errno.EDEADLK
+    else type(
+        "EDEADLOCK",
+        (SysapiError,),
+        {
+            "code": _errno.EDEADLOCK,
+            "__doc__": "File locking deadlock error.",
+            "__module__": __name__,
+        },
+    )
+)
 
 
 _BY_ERRNO: dict[int, type[SysapiError]] = {cls.code: cls for cls in SysapiError.__subclasses__()}
@@ -1022,17 +1063,19 @@ class _Registry(Mapping[str, ErrorSpec]):
 #: C call name → its :class:`ErrorSpec`, for every call of every area.
 REGISTRY: Mapping[str, ErrorSpec] = _Registry()
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-
 
 def _cleandoc(doc: str) -> str:
-    """``inspect.cleandoc`` (which would cost importing ``inspect``): the first line stripped,
-    the others dedented by their common indentation, blank lines around removed."""
+    """What ``inspect.cleandoc`` returns (importing ``inspect`` would cost milliseconds): the
+    first line without its indentation, the others dedented by their common indentation, the
+    empty lines at both ends removed."""
     lines = doc.expandtabs().split("\n")
-    rest = [line for line in lines[1:] if line.strip()]
-    margin = min((len(line) - len(line.lstrip()) for line in rest), default=0)
-    cleaned = [lines[0].strip(), *(line[margin:].rstrip() for line in lines[1:])]
-    return "\n".join(cleaned).strip("\n")
+    margin = min((len(ln) - len(ln.lstrip()) for ln in lines[1:] if ln.lstrip()), default=0)
+    lines = [lines[0].lstrip(), *(line[margin:] for line in lines[1:])]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return "\n".join(lines)
 
 
 def _raises_section(specs: Iterable[ErrorSpec]) -> list[str]:
@@ -1042,14 +1085,31 @@ def _raises_section(specs: Iterable[ErrorSpec]) -> list[str]:
     return ["\n".join(lines)]
 
 
+#: C call name → the functions (and methods) that :func:`documents` it, in definition order.
+_DOCUMENTED_BY: dict[str, list[Callable[..., Any]]] = {}
+
+
 def documents(*specs: ErrorSpec) -> Callable[[_F], _F]:
-    """Append the generated "Raises" section of ``specs`` to the decorated function's docstring."""
+    """Append the generated "Raises" section of ``specs`` to the decorated function's docstring,
+    and record the function as documenting those calls (:func:`documented_by`)."""
 
     def decorate(func: _F) -> _F:
         # Dedented first: the section is appended flush left, as napoleon reads it.
         doc = _cleandoc(func.__doc__ or "")
         sections = "\n\n".join(_raises_section(specs))
         func.__doc__ = f"{doc}\n\n{sections}\n" if doc else sections
+        for s in specs:
+            _DOCUMENTED_BY.setdefault(s.syscall, []).append(func)
         return func
 
     return decorate
+
+
+def documented_by(syscall: str) -> list[Callable[..., Any]]:
+    """The functions and methods whose "Raises" section documents the C call ``syscall``
+    (those decorated with :func:`documents` and its spec), in the order they were defined.
+    Imports every area first, as :data:`REGISTRY` does for a question about all calls."""
+    from sysapi import _areas
+
+    _areas.load_all()
+    return list(_DOCUMENTED_BY.get(syscall, ()))

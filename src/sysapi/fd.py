@@ -6,21 +6,28 @@ import os
 import threading
 import warnings
 import weakref
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import asyncio
+    from collections.abc import Callable
+    from typing import Any, TypeAlias, TypeVar
 
-_T = TypeVar("_T")
+    from sysapi._hasfileno import HasFileno
+
+    _T = TypeVar("_T")
+else:
+
+    def __getattr__(name: str) -> object:
+        if name == "HasFileno":
+            from sysapi._hasfileno import HasFileno
+
+            return HasFileno
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["Fd", "FdLike", "HasFileno", "WaitableFd", "fileno"]
-
-
-@runtime_checkable
-class HasFileno(Protocol):
-    def fileno(self) -> int: ...
-
 
 #: A borrowed descriptor, an ``int`` or any object with ``fileno()``.
 FdLike: TypeAlias = "int | HasFileno"

@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import enum
 import errno
+import mmap
 import os
 from collections.abc import Sequence
-from typing import Final
 
 from sysapi import _syscall
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.fd import FdLike, fileno
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
+
+    from _typeshed import ReadableBuffer
 
 __all__ = [
     "SPLICE_F_GIFT",
@@ -33,6 +40,7 @@ __all__ = [
     "sync_file_range",
     "tee",
     "vmsplice",
+    "vmsplice_zero_copy",
 ]
 
 
@@ -118,13 +126,22 @@ TEE_SPEC: Final = spec(
     ],
 )
 
+_IOV_MAX: Final = lib.IOV_MAX
+
 VMSPLICE_SPEC: Final = spec(
     "vmsplice",
     [
         man(errno.EAGAIN, "SPLICE_F_NONBLOCK was given and the pipe is full"),
-        man(errno.EBADF, "fd is not valid, or is not a pipe open for writing"),
-        man(errno.EINVAL, "more than IOV_MAX (1024) buffers, or fd is not a pipe"),
-        man(errno.ENOMEM, "out of memory"),
+        man(
+            errno.EBADF,
+            "fd is not valid, or is not a pipe open for writing (also a pipe's read end)",
+        ),
+        man(
+            errno.EINVAL,
+            f"more than IOV_MAX ({_IOV_MAX}) buffers, lengths past SSIZE_MAX in total, an "
+            "unknown flag, or fd is not a pipe",
+        ),
+        man(errno.ENOMEM, "out of memory (also: no pages for vmsplice's copy)"),
     ],
 )
 
@@ -132,6 +149,7 @@ VMSPLICE_SPEC: Final = spec(
 # The hot shims as module globals: one dictionary lookup instead of two per call.
 _readahead = lib.sysapi_readahead
 _fibmap = lib.sysapi_fibmap
+_vmsplice_copy = lib.sysapi_vmsplice_copy
 
 
 @documents(READAHEAD_SPEC)
@@ -206,24 +224,76 @@ def tee(fd_in: FdLike, fd_out: FdLike, length: int, flags: int = 0) -> int:
     return _syscall.call(TEE_SPEC, lib.sysapi_tee, fileno(fd_in), fileno(fd_out), length, flags)
 
 
-@documents(VMSPLICE_SPEC)
-def vmsplice(fd: FdLike, buffers: Sequence[bytes | bytearray | memoryview], flags: int = 0) -> int:
-    """Splice the bytes of ``buffers`` into pipe ``fd``; return the number of bytes spliced.
-
-    The pipe keeps *references* to the buffers' pages, not copies (checked on Linux 6.18):
-    until the bytes have been read from the pipe, the buffers must stay alive and unchanged,
-    or the reader sees whatever the memory holds by then. Use ``os.write`` when that cannot
-    be promised. Each buffer takes one of the pipe's slots (16 by default), so the count may
-    be short of the total: write the rest with another call. Blocks while the pipe is full
-    unless ``SPLICE_F_NONBLOCK`` is given.
-    """
-    number = fileno(fd)
-    # Keep the exported buffers alive (and unresizable) for the duration of the call.
+def _iovecs(buffers: Sequence[ReadableBuffer]) -> tuple[list[Any], Any, Any, int]:
+    """(the exported views, to keep alive during the call; bases; lengths; count)."""
+    count = len(buffers)
+    if count > _IOV_MAX:
+        # Refused before anything is allocated for them, with the kernel's own answer.
+        exc = _syscall.error(errno.EINVAL, VMSPLICE_SPEC)
+        exc.add_note(f"{count} buffers: vmsplice takes at most IOV_MAX = {_IOV_MAX}")
+        raise exc
     try:
         views = [ffi.from_buffer(b) for b in buffers]
     except BufferError as exc:  # a non-contiguous view: the wrong kind of buffer
         raise TypeError(f"vmsplice needs C-contiguous buffers: {exc}") from exc
-    count = len(views)
-    bases = ffi.new("const char *[]", views) if count else ffi.NULL
-    lens = ffi.new("size_t[]", [len(v) for v in views]) if count else ffi.NULL
-    return _syscall.call(VMSPLICE_SPEC, lib.sysapi_vmsplice, number, bases, lens, count, flags)
+    if not count:
+        return views, ffi.NULL, ffi.NULL, 0
+    return (
+        views,
+        ffi.new("const char *[]", views),
+        ffi.new("size_t[]", [len(v) for v in views]),
+        count,
+    )
+
+
+@documents(VMSPLICE_SPEC)
+def vmsplice(fd: FdLike, buffers: Sequence[ReadableBuffer], flags: int = 0) -> int:
+    """Splice a copy of the bytes of ``buffers`` into pipe ``fd``; return the number of bytes
+    spliced.
+
+    The reader gets exactly these bytes, whatever happens to the buffers after the call
+    returns: sysapi copies them into pages of its own, gifts those to the pipe
+    (``SPLICE_F_GIFT``) and unmaps them, so the pipe holds the only reference. One call splices
+    at most what the pipe can hold (``F_GETPIPE_SZ``, 64 KiB by default), so the count may be
+    short of the total: write the rest with another call. Blocks while the pipe is full unless
+    ``SPLICE_F_NONBLOCK`` is given. ``fd`` must be a pipe's write end (EBADF otherwise: on a
+    read end, vmsplice would read into the buffers). For zero-copy splicing of memory whose
+    lifetime you control, see :func:`vmsplice_zero_copy`.
+    """
+    number = fileno(fd)
+    views, bases, lens, count = _iovecs(buffers)
+    result = _syscall.call(VMSPLICE_SPEC, _vmsplice_copy, number, bases, lens, count, flags)
+    del views  # the exported buffers stay locked until the call has returned
+    return result
+
+
+@documents(VMSPLICE_SPEC)
+def vmsplice_zero_copy(
+    fd: FdLike, buffers: Sequence[mmap.mmap | memoryview], flags: int = 0
+) -> int:
+    """Splice the pages of ``buffers`` themselves into pipe ``fd``, without copying them;
+    return the number of bytes spliced.
+
+    **The pipe holds references to the buffers' pages, not their bytes.** Until a reader has
+    consumed the data, whatever is written into those pages is what the reader gets, and
+    that reader may be another process. So only memory whose lifetime the caller controls is
+    accepted: an :class:`mmap.mmap` (a :class:`~sysapi.ipc.ShmAttachment` is one), or a
+    ``memoryview`` of one. Other Python buffers (``bytes``, ``bytearray``) live in pages the
+    allocator shares with other objects and reuses when they are freed; a zero-copy splice
+    of them would hand the reader unrelated memory, so they raise :class:`TypeError`: use
+    :func:`vmsplice`. Leave the mapping unchanged until the bytes are read; unmapping it is
+    safe (the pipe keeps the pages). Each page takes one of the pipe's slots, so the count may
+    be short of the total. Blocks while the pipe is full unless ``SPLICE_F_NONBLOCK`` is given.
+    """
+    for b in buffers:
+        owner = b.obj if isinstance(b, memoryview) else b
+        if not isinstance(owner, mmap.mmap):
+            raise TypeError(
+                "vmsplice_zero_copy splices only an mmap.mmap (or a memoryview of one), whose "
+                f"pages the caller controls, not {type(owner).__name__}: use vmsplice"
+            )
+    number = fileno(fd)
+    views, bases, lens, count = _iovecs(buffers)
+    result = _syscall.call(VMSPLICE_SPEC, lib.sysapi_vmsplice, number, bases, lens, count, flags)
+    del views  # the exported buffers stay locked until the call has returned
+    return result

@@ -17,7 +17,6 @@ import errno
 import mmap
 import os
 import resource
-from typing import TYPE_CHECKING, Any, Final
 
 from sysapi import _record, _struct, _syscall
 from sysapi._record import record
@@ -25,7 +24,10 @@ from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.fd import FdLike, fileno
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Final
+
     from _typeshed import ReadableBuffer, StrOrBytesPath
 
 __all__ = [
@@ -666,6 +668,7 @@ def mallopt(param: int, value: int) -> None:
 
 # Private helpers for the tests and reference cases: real addresses to provoke alignment,
 # unmapped-range and protection errors with. Not part of the API.
+@documents(MMAP_SPEC)
 def _mmap(
     length: int,
     prot: int = lib.PROT_READ | lib.PROT_WRITE,
@@ -678,6 +681,7 @@ def _mmap(
     return int(out[0])
 
 
+@documents(MUNMAP_SPEC)
 def _munmap(addr: int, length: int) -> None:
     _syscall.call(MUNMAP_SPEC, lib.sysapi_munmap, addr, length)
 

@@ -17,13 +17,17 @@ import errno
 import os
 import resource
 import signal
-from typing import Any, Final
 
 from sysapi import _struct, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.fd import Fd, FdLike, WaitableFd, fileno
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = [
     "CLD_CONTINUED",
@@ -187,8 +191,8 @@ WAITID_SPEC: Final = spec(
         man(errno.EBADF, "P_PIDFD and id is not an open pidfd"),
         man(
             errno.EAGAIN,
-            "P_PIDFD with a PIDFD_NONBLOCK descriptor and, without WNOHANG, the process has not "
-            "changed state yet",
+            "P_PIDFD with a pidfd opened PIDFD_NONBLOCK (Linux 5.10) whose process has not "
+            "changed state yet, and WNOHANG not given",
         ),
     ],
 )

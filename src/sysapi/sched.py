@@ -12,15 +12,20 @@ import enum
 import errno
 import os
 import resource
-from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from sysapi import _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import E2BIG, ErrorSpec, documents, man, spec
 
+TYPE_CHECKING = False
+# typing (and cffi, ~4 ms) cost milliseconds to import: only type checkers read these names.
 if TYPE_CHECKING:
-    import cffi  # ~4 ms to import: for the annotation only
+    from typing import Any, Final, TypeVar
+
+    import cffi
+
+    _E = TypeVar("_E", bound=enum.IntEnum)
 
 __all__ = [
     "IOPRIO_CLASS_BE",
@@ -59,9 +64,6 @@ __all__ = [
     "sched_setattr",
     "sched_setattr_raw",
 ]
-
-
-_E = TypeVar("_E", bound=enum.IntEnum)
 
 
 class SchedPolicy(enum.IntEnum):
@@ -397,7 +399,7 @@ def _shared(box: Any, key: bytes) -> SchedAttr:
     """The SchedAttr of the struct in ``box``, whose bytes are ``key``.
 
     SchedAttr is immutable and a thread's attributes rarely change: the same bytes give the
-    same (shared) instance, which spares building a 9-field dataclass.
+    same (shared) instance, which spares building a 9-field record.
     """
     attr = _ATTRS.get(key)
     if attr is None:
@@ -579,6 +581,9 @@ def ioprio_value(ioclass: int, level: int) -> int:
     return IoPrio(ioclass, level).value
 
 
+_ioprio_get: Final = lib.sysapi_ioprio_get
+
+
 @documents(IOPRIO_GET_SPEC)
 def ioprio_get(which: int, who: int) -> IoPrio:
     """The I/O priority of process ``who`` (``which`` = IOPRIO_WHO_PROCESS, 0: the caller),
@@ -588,9 +593,9 @@ def ioprio_get(which: int, who: int) -> IoPrio:
     A process that never set one reports what the kernel derives from it: IOPRIO_CLASS_NONE
     level 0 on current kernels (its I/O priority then follows its nice value).
     """
-    value = lib.sysapi_ioprio_get(which, who)
+    value = _ioprio_get(which, who)
     if value < 0:
-        value = _failed(value, IOPRIO_GET_SPEC, lib.sysapi_ioprio_get, which, who)
+        value = _failed(value, IOPRIO_GET_SPEC, _ioprio_get, which, who)
     prio = _IOPRIOS.get(value)
     if prio is None:
         # IoPrio is immutable, and a machine uses few distinct values: keep them.

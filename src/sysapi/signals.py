@@ -27,7 +27,6 @@ import resource
 import signal
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Any, Final
 
 from sysapi import _struct, _syscall
 from sysapi._record import record
@@ -35,6 +34,11 @@ from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.fd import WaitableFd
 from sysapi.process import NEW_FD_ERRORS, CldCode, nofile_hint
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = [
     "SFD_CLOEXEC",

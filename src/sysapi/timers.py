@@ -30,13 +30,17 @@ import threading
 import warnings
 import weakref
 from collections.abc import Callable
-from typing import Any, Final, cast
 
 from sysapi import _record, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.clock import CLOCK_MONOTONIC, TIMER_ABSTIME, _split_ns
 from sysapi.errors import documents, man, notes, spec
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = [
     "CALLBACK_SIGNAL",
@@ -107,7 +111,8 @@ def _sigpending_hint() -> str:
 
 _BAD_TIMER: Final = (
     "timerid is not a valid timer (sysapi never passes one: a deleted PosixTimer raises "
-    "ValueError before glibc)"
+    "ValueError before glibc; only a delete() from another thread during a gettime() or "
+    "getoverrun() can let the kernel see the deleted id)"
 )
 _EFAULT: Final = "a pointer argument points outside the address space"
 
@@ -198,7 +203,8 @@ def _fire(key: int, overrun: int) -> None:
 
 
 # The extern "Python" function of _ffi/timers.py (types-cffi mistypes def_extern's result).
-cast(Any, ffi).def_extern(name="sysapi_timer_fire")(_fire)
+_ffi: Any = ffi
+_ffi.def_extern(name="sysapi_timer_fire")(_fire)
 
 
 def _shutdown() -> None:
@@ -271,7 +277,7 @@ class PosixTimer:
         self._id = None
         self._key = 0
         self._lock = threading.Lock()
-        # The struct itimerspec of gettime and settime, used under _lock only.
+        # The struct itimerspec of settime, used under _lock only.
         self._cur = ffi.new("int64_t[4]")
         self._view = ffi.buffer(self._cur)
         clockid = operator.index(clockid)
@@ -355,14 +361,20 @@ class PosixTimer:
     @documents(TIMER_GETTIME_SPEC)
     def gettime(self) -> ItimerSpec:
         """The time to the next expiry (0: disarmed) and the period."""
-        # The lock keeps delete() from freeing the id while it is in use (a new timer could
-        # get it); it guards the buffer too.
-        with self._lock:
-            timer_id = self._id
-            if timer_id is None:
-                raise ValueError("operation on a deleted PosixTimer")
-            result = _timer_gettime(timer_id, self._cur)
-            value_sec, value_nsec, interval_sec, interval_nsec = _unpack_itimerspec(self._view)
+        # No lock (the reads are what a polling loop calls): a delete() from another thread
+        # during this call can at worst let the kernel see the deleted id, EINVAL. Linux hands
+        # out a process's timer ids in a cycle of 2**31, so the id cannot name a new timer
+        # meanwhile. The buffer comes from a pool (list.pop and append are atomic).
+        timer_id = self._id
+        if timer_id is None:
+            raise ValueError("operation on a deleted PosixTimer")
+        try:
+            slot = _itimerspecs.pop()
+        except IndexError:
+            slot = _new_itimerspec()
+        result = _timer_gettime(timer_id, slot[0])
+        value_sec, value_nsec, interval_sec, interval_nsec = _unpack_itimerspec(slot[1])
+        _itimerspecs.append(slot)
         if result < 0:
             _syscall.raise_errno(-result, TIMER_GETTIME_SPEC)
         spec = _new(_ItimerSpecBuilder)
@@ -383,11 +395,10 @@ class PosixTimer:
         if self._key and _delivery.key == self._key:
             self._timer_id()
             return _delivery.overrun
-        with self._lock:
-            timer_id = self._id
-            if timer_id is None:
-                raise ValueError("operation on a deleted PosixTimer")
-            result = _timer_getoverrun(timer_id)
+        timer_id = self._id  # no lock: see gettime()
+        if timer_id is None:
+            raise ValueError("operation on a deleted PosixTimer")
+        result = _timer_getoverrun(timer_id)
         if result < 0:
             _syscall.raise_errno(-result, TIMER_GETOVERRUN_SPEC)
         return result
@@ -454,6 +465,15 @@ _timer_getoverrun: Final = lib.sysapi_timer_getoverrun
 #: The four int64_t of the shims' itimerspec: value sec, nsec, interval sec, nsec.
 _unpack_itimerspec: Final = struct.Struct("=4q").unpack_from
 _ItimerSpecBuilder: Final = _record.builder(ItimerSpec, ["it_value_ns", "it_interval_ns"])
+_itimerspecs: list[tuple[Any, Any]] = []
+
+
+def _new_itimerspec() -> tuple[Any, Any]:
+    """The four int64_t of a shim's itimerspec, and the buffer of their bytes."""
+    cur = ffi.new("int64_t[4]")
+    return cur, ffi.buffer(cur)
+
+
 _new: Final = object.__new__
 
 

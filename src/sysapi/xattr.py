@@ -15,13 +15,17 @@ import errno
 import os
 import sys
 from collections.abc import Callable, Iterator, MutableMapping
-from typing import Any, Final
 
 from sysapi import _syscall
 from sysapi._convert import PathLike, fspath, name_bytes
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import ErrorSpec, SysapiError, documents, kernel, man, notes, spec
-from sysapi.fd import FdLike, HasFileno, fileno
+from sysapi.fd import FdLike, fileno
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 __all__ = [
     "XATTR_CREATE",
@@ -128,7 +132,8 @@ def _set_entries() -> list[Any]:
         notes(
             errno.ENOSPC,
             "no space left to store the attribute: on ext4 without the ea_inode feature a value "
-            "must fit in the inode and one block (about 4 KiB)",
+            "must fit in the inode and one block (about 4 KiB), on btrfs in one leaf (node size, "
+            "16 KiB by default); XFS and tmpfs store values up to XATTR_SIZE_MAX",
         ),
         notes(
             errno.ENOTSUP,
@@ -138,8 +143,9 @@ def _set_entries() -> list[Any]:
         man(errno.E2BIG, "the value is larger than XATTR_SIZE_MAX (64 KiB)"),
         man(
             errno.EPERM,
-            "trusted.* or security.* without CAP_SYS_ADMIN; user.* on a symlink, device file, "
-            "FIFO or socket, or on a sticky directory the caller does not own; or the file is "
+            "trusted.* or security.* without CAP_SYS_ADMIN (before Linux 6.10, with the BPF LSM "
+            "active, security.* needed no capability); user.* on a symlink, device file, FIFO "
+            "or socket, or on a sticky directory the caller does not own; or the file is "
             "immutable or append-only",
         ),
         man(errno.ERANGE, _NAME_RANGE),
@@ -401,6 +407,13 @@ def _get_sized(
     if r < 0:
         r = _again(r, syscall, func, args, filename, n)
     return _unpack(buf, r)
+
+
+def _is_descriptor(target: object) -> bool:
+    """An int or an object with ``fileno()`` (the ``HasFileno`` protocol), not a path."""
+    return (isinstance(target, int) or hasattr(target, "fileno")) and not isinstance(
+        target, str | bytes
+    )
 
 
 def _from_os(exc: OSError, syscall: ErrorSpec, filename: object, name: str | bytes) -> SysapiError:
@@ -721,7 +734,7 @@ class Xattrs(MutableMapping[str, bytes]):
         follow_symlinks: bool = True,
         namespace: str | None = None,
     ) -> None:
-        if isinstance(target, int | HasFileno) and not isinstance(target, str | bytes):
+        if _is_descriptor(target):
             if not follow_symlinks:
                 raise ValueError("Xattrs: follow_symlinks=False cannot be used with a descriptor")
         elif not isinstance(target, str | bytes | os.PathLike):
@@ -740,8 +753,7 @@ class Xattrs(MutableMapping[str, bytes]):
         return self._prefix[:-1] or None
 
     def _is_fd(self) -> bool:
-        t = self._target
-        return isinstance(t, int | HasFileno) and not isinstance(t, str | bytes)
+        return _is_descriptor(self._target)
 
     def _full(self, key: str | bytes) -> str | bytes:
         if not self._prefix:

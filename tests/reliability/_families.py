@@ -489,6 +489,55 @@ def ipc_segments(scratch: Path, slot: int, defer: Defer) -> Op:
     return op
 
 
+@family("ipc", "msgget", "msgsnd", "msgrcv", "msgctl", "MsqidDs")
+def ipc_messages(scratch: Path, slot: int, defer: Defer) -> Op:
+    """A queue of its own per op, made and removed: a leak of queues shows in the soak."""
+    payload = f"slot {slot}".encode()
+    mtype = slot + 1
+
+    def op() -> int:
+        msqid = S.msgget(S.IPC_PRIVATE, S.IPC_CREAT | 0o600)
+        try:
+            S.msgsnd(msqid, mtype, payload)
+            S.msgsnd(msqid, 99, bytearray(100))
+            assert S.msgrcv(msqid, 200, mtype) == (mtype, payload)
+            assert S.msgctl(msqid, S.IPC_STAT).msg_qnum == 1
+            assert S.msgrcv(msqid, 200) == (99, bytes(100))
+            expect(errno.ENOMSG, S.msgrcv, msqid, 10, 0, S.IPC_NOWAIT)
+        finally:
+            S.msgctl(msqid, S.IPC_RMID)
+        expect(errno.EINVAL, S.msgsnd, msqid, mtype, payload)
+        return 9
+
+    return op
+
+
+@family("ipc", "semget", "semop", "semtimedop", "semctl", "SemBuf")
+def ipc_semaphores(scratch: Path, slot: int, defer: Defer) -> Op:
+    """A set of its own per op: take one semaphore while giving the other, atomically."""
+    down = [S.SemBuf(0, -1), S.SemBuf(1, 1)]
+    up = [S.SemBuf(0, 1), S.SemBuf(1, -1)]
+    take = [S.SemBuf(0, -1)]
+    nowait = [S.SemBuf(0, -2, S.IPC_NOWAIT)]
+
+    def op() -> int:
+        semid = S.semget(S.IPC_PRIVATE, 2, S.IPC_CREAT | 0o600)
+        try:
+            S.semctl(semid, 0, S.SETALL, [1, 0])
+            S.semop(semid, down)
+            assert S.semctl(semid, 0, S.GETALL) == [0, 1]
+            assert S.semtimedop(semid, take, 0) is False
+            assert S.semtimedop(semid, up, 5.0) is True
+            expect(errno.EAGAIN, S.semop, semid, nowait)
+            assert S.semctl(semid, 1, S.GETVAL) == 0
+        finally:
+            S.semctl(semid, 0, S.IPC_RMID)
+        expect(errno.EINVAL, S.semop, semid, down)
+        return 10
+
+    return op
+
+
 # ---- process and signal descriptors -----------------------------------------------------------
 
 #: Above any RLIMIT_NOFILE: never an open descriptor.

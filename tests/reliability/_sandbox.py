@@ -3,9 +3,10 @@
 The child is forked (never a new interpreter: uid 65534 cannot read the Python installation, so
 everything it runs must already be imported), starts its own session so that process-group
 signals reach nobody else, points stdio at /dev/null, closes every inherited descriptor, lowers
-its resource limits, moves into a scratch directory and, by default, drops to uid/gid 65534 with
-no supplementary groups. The report travels back through an anonymous shared mapping, which no
-descriptor number reaches, so a fuzzed call cannot corrupt it by writing to a random fd.
+its resource limits, moves into a scratch directory and, by default, enters a private IPC
+namespace and drops to uid/gid 65534 with no supplementary groups. The report travels back
+through an anonymous shared mapping, which no descriptor number reaches, so a fuzzed call cannot
+corrupt it by writing to a random fd.
 
 A crash (the child dies of a signal), a hang (it outlives its timeout) and an exception that
 escapes the body are all reported with the index of the step that was running, and with the
@@ -15,6 +16,7 @@ Python traceback that :mod:`faulthandler` wrote into the scratch directory.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import faulthandler
 import mmap
 import os
@@ -51,6 +53,7 @@ __all__ = [
 
 #: The unprivileged uid/gid the fuzzing children drop to.
 NOBODY = 65534
+CLONE_NEWIPC = 0x08000000  # <sched.h>; os.CLONE_NEWIPC is Python 3.12+
 #: Signals that mean a real crash: left unblocked so that faulthandler reports them.
 CRASH_SIGNALS = frozenset(
     {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT}
@@ -68,6 +71,22 @@ def signal_name(sig: int) -> str:
 
 def count_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
+
+
+def count_sysv_objects() -> int:
+    """The SysV message queues, semaphore sets and segments of this IPC namespace."""
+    total = 0
+    for kind in ("msg", "sem", "shm"):
+        with open(f"/proc/sysvipc/{kind}") as f:
+            total += len(f.readlines()) - 1
+    return total
+
+
+def enter_private_ipc_namespace() -> bool:
+    """As root, move this (forked, single-threaded) child into an IPC namespace of its own, so
+    that counts of IPC objects see only its own; False when not permitted."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    return bool(libc.unshare(CLONE_NEWIPC) == 0)
 
 
 def count_threads() -> int:
@@ -199,6 +218,10 @@ def _child_setup(
         signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals() - CRASH_SIGNALS)
     os.chdir(scratch)
     if drop:
+        # A private IPC namespace: every SysV object and POSIX message queue a random call
+        # makes dies with the child, and no random id reaches another process's objects.
+        if not enter_private_ipc_namespace():
+            os._exit(96)
         os.setgroups([])
         os.setresgid(NOBODY, NOBODY, NOBODY)
         os.setresuid(NOBODY, NOBODY, NOBODY)

@@ -187,6 +187,63 @@ def _shmids() -> st.SearchStrategy[object]:
     )
 
 
+def _sysv_ids(kind: str, call: str) -> st.SearchStrategy[object]:
+    """Queues or semaphore sets the child made (the sandbox's private IPC namespace holds no
+    other), and ids that no object has."""
+    tokens = [Tok(f"{kind}:id"), Tok(f"{kind}:removed")] if hasattr(sysapi, call) else []
+    return st.one_of(
+        st.sampled_from([*tokens, -1, 0, 1, -(1 << 31), 0xFFFF_FFFF, 1 << 70]),
+        v.weird_objects,
+    )
+
+
+def _sops() -> st.SearchStrategy[object]:
+    """semop operations that never wait: IPC_NOWAIT is always in sem_flg (a wait on the
+    child's own set would never end). Out-of-range fields are SemBuf's OverflowError."""
+    cls = getattr(sysapi, "SemBuf", None)
+    if cls is None:
+        return st.nothing()
+    nowait = int(getattr(sysapi, "IPC_NOWAIT", 0))
+    flg = v.flags(*_module_bits(sysapi.ipc)).map(lambda f: f | nowait if isinstance(f, int) else f)
+    one = st.builds(
+        lambda num, op, f: Build(cls, (("sem_num", num), ("sem_op", op), ("sem_flg", f))),
+        st.one_of(st.integers(0, 3), v.ints),
+        st.one_of(st.integers(-2, 2), v.ints),
+        flg,
+    )
+    return st.one_of(
+        st.lists(one, max_size=4),
+        st.lists(one, max_size=3).map(tuple),
+        st.lists(one, min_size=501, max_size=501),  # beyond SEMOPM: E2BIG
+        v.weird_objects,
+        st.lists(v.weird_objects, min_size=1, max_size=2),
+    )
+
+
+def _nowait(values: dict[str, object]) -> dict[str, object]:
+    """msgsnd and msgrcv wait for room or a message unless IPC_NOWAIT is given: always it."""
+    flags = values.get("msgflg", 0)
+    if isinstance(flags, int):
+        values["msgflg"] = flags | int(sysapi.IPC_NOWAIT)  # type: ignore[attr-defined,unused-ignore]
+    return values
+
+
+def _semctl_args() -> st.SearchStrategy[object]:
+    cls = getattr(sysapi, "SemidDs", None)
+    return st.one_of(
+        st.none(),
+        _numbers(),
+        st.lists(st.one_of(st.integers(-2, 40000), v.ints), max_size=3),
+        _builds(cls) if cls else st.nothing(),
+        v.weird_objects,
+    )
+
+
+def _sysv_ds(name: str) -> st.SearchStrategy[object]:
+    cls = getattr(sysapi, name, None)
+    return st.one_of(st.none(), _builds(cls) if cls else st.nothing(), v.weird_objects)
+
+
 def _shm_keys() -> st.SearchStrategy[object]:
     # IPC_PRIVATE, or keys from a range of our own: never another program's segment.
     return st.one_of(
@@ -320,6 +377,17 @@ def _vocabulary(area: ModuleType) -> dict[str, st.SearchStrategy[object]]:
         "timex": st.deferred(_timexes),
         "pidfd": st.one_of(st.sampled_from(v.pidfd_tokens() or (None,)), v.fds()),
         "targetfd": v.fds(),
+        "msqid": _sysv_ids("msg", "msgget"),
+        "semid": _sysv_ids("sem", "semget"),
+        "msgflg": v.flags(*bits),
+        "semflg": v.flags(*bits),
+        "nsems": st.one_of(st.integers(-1, 4), numbers),
+        "semnum": st.one_of(st.integers(-1, 3), numbers),
+        "mtype": st.one_of(st.integers(-1, 3), numbers),
+        "msgtyp": st.one_of(st.integers(-3, 3), numbers),
+        "msgsz": numbers,
+        "msg_qbytes": numbers,
+        "sops": st.deferred(_sops),
     }
 
 
@@ -457,6 +525,14 @@ OVERRIDES: dict[str, st.SearchStrategy[object]] = {
     "ipc.shmctl.gid": _numbers(),
     "ipc.shmctl.mode": _numbers(),
     "ipc.ftok.proj_id": st.one_of(_numbers(), v.texts),
+    "ipc.msgctl.buf": st.deferred(lambda: _sysv_ds("MsqidDs")),
+    "ipc.msgctl.uid": _numbers(),
+    "ipc.msgctl.gid": _numbers(),
+    "ipc.msgctl.mode": _numbers(),
+    "ipc.semctl.arg": st.deferred(_semctl_args),
+    "ipc.semctl.uid": _numbers(),
+    "ipc.semctl.gid": _numbers(),
+    "ipc.semctl.mode": _numbers(),
     "clock.clock_nanosleep.ns": _sleep_ns(),
 }
 
@@ -467,6 +543,8 @@ CONSTRAINTS: dict[str, Callable[[dict[str, object]], dict[str, object]]] = {
     "fs.vmsplice": _never_wait_for_a_full_pipe,
     "fs.tee": _never_wait_for_a_full_pipe,
     "process.PidFd.wait": _never_block_on_a_pidfd,
+    "ipc.msgsnd": _nowait,
+    "ipc.msgrcv": _nowait,
 }
 
 #: What must happen in the child right before a call (its signals made pending, ...).

@@ -720,6 +720,45 @@ class Env:
         sfd.close()
         return sfd
 
+    def _queue(self) -> int:
+        msqid: int = sysapi.msgget(  # type: ignore[attr-defined,unused-ignore]
+            sysapi.IPC_PRIVATE,  # type: ignore[attr-defined,unused-ignore]
+            sysapi.IPC_CREAT | 0o600,  # type: ignore[attr-defined,unused-ignore]
+        )
+        self.defer(sysapi.msgctl, msqid, sysapi.IPC_RMID)  # type: ignore[attr-defined,unused-ignore]
+        return msqid
+
+    def _make_msg_id(self, tok: Tok) -> int:
+        """A queue holding one message (type 1), with room for more."""
+        msqid = self._queue()
+        sysapi.msgsnd(msqid, 1, b"queued", sysapi.IPC_NOWAIT)  # type: ignore[attr-defined,unused-ignore]
+        return msqid
+
+    def _make_msg_removed(self, tok: Tok) -> int:
+        msqid = self._queue()
+        sysapi.msgctl(msqid, sysapi.IPC_RMID)  # type: ignore[attr-defined,unused-ignore]
+        return msqid
+
+    def _sem_set(self) -> int:
+        semid: int = sysapi.semget(  # type: ignore[attr-defined,unused-ignore]
+            sysapi.IPC_PRIVATE,  # type: ignore[attr-defined,unused-ignore]
+            2,
+            sysapi.IPC_CREAT | 0o600,  # type: ignore[attr-defined,unused-ignore]
+        )
+        self.defer(sysapi.semctl, semid, 0, sysapi.IPC_RMID)  # type: ignore[attr-defined,unused-ignore]
+        return semid
+
+    def _make_sem_id(self, tok: Tok) -> int:
+        """A set of two semaphores at 1 and 0."""
+        semid = self._sem_set()
+        sysapi.semctl(semid, 0, sysapi.SETVAL, 1)  # type: ignore[attr-defined,unused-ignore]
+        return semid
+
+    def _make_sem_removed(self, tok: Tok) -> int:
+        semid = self._sem_set()
+        sysapi.semctl(semid, 0, sysapi.IPC_RMID)  # type: ignore[attr-defined,unused-ignore]
+        return semid
+
     def raise_pending(self) -> None:
         """Make every pendable signal pending (the child blocks them all)."""
         pid = os.getpid()

@@ -173,6 +173,79 @@ def clock_nanosleep_abstime(sandbox: Sandbox) -> Any:
     return (call, None, 0)
 
 
+def _removed_after(
+    call: Callable[[], object], remove: Callable[[], object]
+) -> Callable[[], object]:
+    """``call``, then the SysV object it used is removed (whatever the call did)."""
+
+    def run() -> object:
+        try:
+            return call()
+        finally:
+            remove()
+
+    return run
+
+
+def _queue() -> tuple[int, Callable[[], object]]:
+    msqid = S.msgget(S.IPC_PRIVATE, S.IPC_CREAT | 0o600)
+    return msqid, lambda: S.msgctl(msqid, S.IPC_RMID)
+
+
+def _set() -> tuple[int, Callable[[], object]]:
+    semid = S.semget(S.IPC_PRIVATE, 1, S.IPC_CREAT | 0o600)
+    return semid, lambda: S.semctl(semid, 0, S.IPC_RMID)
+
+
+def msgrcv(sandbox: Sandbox) -> Any:
+    msqid, remove = _queue()
+    return (
+        _removed_after(lambda: S.msgrcv(msqid, 100), remove),
+        lambda: S.msgsnd(msqid, 5, b"late"),
+        (5, b"late"),
+    )
+
+
+def msgsnd(sandbox: Sandbox) -> Any:
+    msqid, remove = _queue()
+    S.msgctl(msqid, S.IPC_SET, msg_qbytes=1)
+    S.msgsnd(msqid, 1, b"x")  # full: the next msgsnd waits for room
+
+    def call() -> object:
+        S.msgsnd(msqid, 2, b"y")
+        return S.msgrcv(msqid, 10, 2, S.IPC_NOWAIT)
+
+    return (_removed_after(call, remove), lambda: S.msgrcv(msqid, 10), (2, b"y"))
+
+
+def semop(sandbox: Sandbox) -> Any:
+    semid, remove = _set()
+
+    def call() -> object:
+        S.semop(semid, [S.SemBuf(0, -1)])
+        return S.semctl(semid, 0, S.GETVAL)
+
+    return (_removed_after(call, remove), lambda: S.semop(semid, [S.SemBuf(0, 1)]), 0)
+
+
+def semtimedop(sandbox: Sandbox) -> Any:
+    semid, remove = _set()
+    return (
+        _removed_after(lambda: S.semtimedop(semid, [S.SemBuf(0, -1)], 30.0), remove),
+        lambda: S.semop(semid, [S.SemBuf(0, 1)]),
+        True,
+    )
+
+
+def semtimedop_timeout(sandbox: Sandbox) -> Any:
+    semid, remove = _set()
+    return (
+        _removed_after(lambda: S.semtimedop(semid, [S.SemBuf(0, -1)], 0.3), remove),
+        None,
+        False,
+    )
+
+
 CASES: list[tuple[str, tuple[str, ...], Any]] = [
     ("Inotify.read", ("Inotify",), inotify_read),
     ("Inotify.read(timeout)", ("Inotify",), inotify_read_timeout),
@@ -185,6 +258,11 @@ CASES: list[tuple[str, tuple[str, ...], Any]] = [
     ("PidFd.wait", ("PidFd",), pidfd_wait),
     ("clock_nanosleep", ("clock_nanosleep",), clock_nanosleep),
     ("clock_nanosleep(TIMER_ABSTIME)", ("clock_nanosleep",), clock_nanosleep_abstime),
+    ("msgrcv", ("msgrcv", "msgsnd"), msgrcv),
+    ("msgsnd", ("msgsnd", "msgrcv", "msgctl"), msgsnd),
+    ("semop", ("semop", "semctl"), semop),
+    ("semtimedop", ("semtimedop", "semop"), semtimedop),
+    ("semtimedop(timeout)", ("semtimedop",), semtimedop_timeout),
 ]
 AVAILABLE = [c for c in CASES if all(hasattr(sysapi, n) for n in c[1])]
 
@@ -221,7 +299,19 @@ def test_a_handler_that_raises_ends_the_call_with_its_exception(
 
 def test_every_blocking_call_is_covered() -> None:
     names = {n for c in AVAILABLE for n in c[1]}
-    blocking_calls = ("Inotify", "waitid", "sigwaitinfo", "sigtimedwait", "clock_nanosleep")
-    for blocking in (*blocking_calls, "SignalFd", "PidFd"):
+    blocking_calls = (
+        "Inotify",
+        "waitid",
+        "sigwaitinfo",
+        "sigtimedwait",
+        "clock_nanosleep",
+        "msgsnd",
+        "msgrcv",
+        "semop",
+        "semtimedop",
+        "SignalFd",
+        "PidFd",
+    )
+    for blocking in blocking_calls:
         if hasattr(sysapi, blocking):
             assert blocking in names

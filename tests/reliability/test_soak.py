@@ -1,6 +1,6 @@
 """Soak: 100,000 calls of each call family leave resident memory growth bounded and the
-counts of descriptors, threads and POSIX timers unchanged; 10,000 Inotify and PosixTimer
-objects dropped without close() are reclaimed, each with a ResourceWarning.
+counts of descriptors, threads, POSIX timers and SysV IPC objects unchanged; 10,000 Inotify
+and PosixTimer objects dropped without close() are reclaimed, each with a ResourceWarning.
 
 Each family runs in its own forked child (root is kept: the calls are ours, not random), after
 a warm-up, so that the interpreter's caches and free lists are already full when the baseline
@@ -24,7 +24,16 @@ import sysapi
 
 from . import _budget
 from ._families import FAMILIES, Family
-from ._sandbox import Sandbox, count_fds, count_threads, count_timers, rss_bytes, run_in_child
+from ._sandbox import (
+    Sandbox,
+    count_fds,
+    count_sysv_objects,
+    count_threads,
+    count_timers,
+    enter_private_ipc_namespace,
+    rss_bytes,
+    run_in_child,
+)
 from ._targets import AREAS
 
 CALLS = _budget.scaled(100_000, 1_000_000)
@@ -41,19 +50,21 @@ def _soak(fam: Family) -> dict[str, Any]:
         def defer(func: Callable[..., object], *args: object) -> None:
             cleanups.append(lambda: func(*args))
 
+        # Alone in its IPC namespace (as root), the child's count of SysV objects is its own.
+        private_ipc = enter_private_ipc_namespace()
         op = fam.setup(sandbox.scratch, 0, defer)
         done = 0
         while done < WARMUP:
             done += op()
         gc.collect()
-        before = (rss_bytes(), count_fds(), count_threads(), count_timers())
+        before = (rss_bytes(), count_fds(), count_threads(), count_timers(), count_sysv_objects())
         start = time.perf_counter()
         done = 0
         while done < CALLS:
             done += op()
         elapsed = time.perf_counter() - start
         gc.collect()
-        after = (rss_bytes(), count_fds(), count_threads(), count_timers())
+        after = (rss_bytes(), count_fds(), count_threads(), count_timers(), count_sysv_objects())
         for cleanup in reversed(cleanups):
             cleanup()
         return {
@@ -63,6 +74,7 @@ def _soak(fam: Family) -> dict[str, Any]:
             "fds": [before[1], after[1]],
             "threads": [before[2], after[2]],
             "timers": [before[3], after[3]],
+            "sysv_ipc_objects": [before[4], after[4]] if private_ipc else None,
         }
 
     child = run_in_child(body, timeout=600.0, drop=False, watchdog=False)
@@ -86,6 +98,9 @@ def test_soak(fam: Family) -> None:
     for count in ("fds", "threads", "timers"):
         before, after = figures[count]
         assert before == after, (count, figures)
+    if figures["sysv_ipc_objects"] is not None:  # counted in a private IPC namespace
+        before, after = figures["sysv_ipc_objects"]
+        assert before == after, ("sysv_ipc_objects", figures)
 
 
 def test_every_area_has_a_soak_family() -> None:
@@ -164,7 +179,8 @@ def test_scratch_is_a_path(tmp_path: Path) -> None:
 
 
 def test_the_soak_detects_a_leak_and_a_lost_descriptor() -> None:
-    """The bounds can fail: a family that keeps 100 bytes and one descriptor per call."""
+    """The bounds can fail: a family that keeps 100 bytes per call, and one descriptor and
+    (as root, in the child's private IPC namespace) one message queue per 10,000 calls."""
     kept: list[object] = []
 
     def leaky(scratch: Path, slot: int, defer: Callable[..., None]) -> Callable[[], int]:
@@ -172,6 +188,8 @@ def test_the_soak_detects_a_leak_and_a_lost_descriptor() -> None:
             kept.append(bytes(100))
             if len(kept) % 10_000 == 0:
                 kept.append(open(os.devnull))  # noqa: SIM115
+                if hasattr(sysapi, "msgget") and os.geteuid() == 0:
+                    sysapi.msgget(sysapi.IPC_PRIVATE, sysapi.IPC_CREAT | 0o600)
             return 1
 
         return op
@@ -179,3 +197,5 @@ def test_the_soak_detects_a_leak_and_a_lost_descriptor() -> None:
     figures = _soak(Family("test", "leaky", (), leaky))
     assert figures["rss_growth_kib"] * 1024 > RSS_BOUND
     assert figures["fds"][1] > figures["fds"][0]
+    if os.geteuid() == 0:
+        assert figures["sysv_ipc_objects"][1] > figures["sysv_ipc_objects"][0]

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
+import errno
 import os
-from typing import Any
+import sys
 
 from sysapi import fs
+from sysapi._commands import dumps
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def extents(blocks: list[int]) -> list[tuple[int, int, int]]:
@@ -26,29 +32,45 @@ def extents(blocks: list[int]) -> list[tuple[int, int, int]]:
     return runs
 
 
+def _failure(name: str, exc: OSError) -> int:
+    """Report a failed FIGETBSZ/FIBMAP on stderr as filefrag words it; return the exit status
+    filefrag gives it (the errno; ENOTTY for a filesystem without FIBMAP)."""
+    status = exc.errno or 1
+    if status == errno.EPERM:
+        message = "FIBMAP requires root privileges"
+    elif status in (errno.EINVAL, errno.ENOTTY, errno.EOPNOTSUPP):
+        message, status = "FIBMAP unsupported", errno.ENOTTY
+    else:
+        message = exc.strerror or str(exc)
+    print(f"sysapi fibmap: {name}: {message}", file=sys.stderr)
+    return status
+
+
 def _fibmap(args: argparse.Namespace) -> int:
+    # As filefrag: every file is reported, and the exit status is the errno of the first
+    # failure (0 when none failed).
     status = 0
     reports = []
     for name in args.files:
         try:
             fd = os.open(name, os.O_RDONLY | os.O_CLOEXEC)
         except OSError as exc:
-            print(f"sysapi fibmap: {name}: {exc.strerror}")
-            status = 1
+            print(f"sysapi fibmap: open: {exc.strerror}", file=sys.stderr)
+            status = status or exc.errno or 1
             continue
         try:
             size = fs.figetbsz(fd)
             blocks = fs.block_map(fd)
         except OSError as exc:
-            print(f"sysapi fibmap: {name}: {exc}")
-            status = 1
+            failed = _failure(name, exc)
+            status = status or failed
             continue
         finally:
             os.close(fd)
         reports.append((name, size, blocks))
     if args.json:
         print(
-            json.dumps(
+            dumps(
                 [
                     {
                         "file": name,

@@ -10,13 +10,17 @@ without an event (inotifywait's codes), 130 on Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from typing import Any
 
 from sysapi import inotify
+from sysapi._commands import dumps
 from sysapi.inotify import Inotify, InotifyEvent
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # inotifywait's event names, in the order it prints them.
 EVENT_NAMES: dict[str, int] = {
@@ -79,7 +83,7 @@ def _watched(ino: Inotify, event: InotifyEvent) -> str:
 def format_event(ino: Inotify, event: InotifyEvent, as_json: bool) -> str:
     names = event_names(event.mask)
     if as_json:
-        return json.dumps(
+        return dumps(
             {
                 "path": ino.path(event.wd),
                 "events": names,
@@ -111,7 +115,8 @@ def _watch(args: argparse.Namespace) -> int:
                 else:
                     ino.add_watch(path, wanted)
             except OSError as exc:
-                print(f"sysapi watch: {path}: {exc}", file=sys.stderr)
+                # inotifywait's wording and status.
+                print(f"sysapi watch: Couldn't watch {path}: {exc.strerror}", file=sys.stderr)
                 for note in getattr(exc, "__notes__", []):
                     print(f"sysapi watch: {note}", file=sys.stderr)
                 return 1

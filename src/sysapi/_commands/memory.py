@@ -4,14 +4,18 @@ files, printed as util-linux ``fincore`` prints it (same columns, sizes and widt
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import stat
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from sysapi import memory
+from sysapi._commands import dumps
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Column name -> (width hint, right-aligned), as util-linux fincore declares its columns for
 # libsmartcols; the hint is what makes "1.2K" print in a 5-wide SIZE column.
@@ -124,7 +128,7 @@ def _fincore(args: argparse.Namespace) -> int:
         rows = [
             {c.lower(): _cell(c, name, res, args.bytes) for c in columns} for name, res in results
         ]
-        print(json.dumps({"fincore": rows}, indent=3))
+        print(dumps({"fincore": rows}, indent=3))
     else:
         table = [[str(_cell(c, name, res, args.bytes)) for c in columns] for name, res in results]
         sys.stdout.write(format_table(table, columns, not args.noheadings))

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from typing import Any
 
 from sysapi import sched
+from sysapi._commands import dumps
 from sysapi.sched import (
     IOPRIO_CLASS_BE,
     IOPRIO_CLASS_IDLE,
@@ -23,6 +22,11 @@ from sysapi.sched import (
     SchedAttr,
     SchedPolicy,
 )
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # ionice's names for the I/O classes.
 IOCLASS_NAMES: dict[int, str] = {
@@ -162,7 +166,7 @@ def _sched(args: argparse.Namespace) -> int:
         _err("sched", f"failed to get pid {shown}'s policy: {exc.strerror}")
         return 1
     if args.json:
-        print(json.dumps(sched_json(shown, attr), indent=2))
+        print(dumps(sched_json(shown, attr), indent=2))
     else:
         print("\n".join(chrt_lines(shown, attr)))
     return 0
@@ -204,7 +208,7 @@ def _ioprio(args: argparse.Namespace) -> int:
         reports.append((os.getpid() if pid == 0 else pid, prio))
     if args.json:
         print(
-            json.dumps(
+            dumps(
                 [
                     {
                         "pid": pid,

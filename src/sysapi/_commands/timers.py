@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any
+import sys
 
 from sysapi import clock
+from sysapi._commands import dumps
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _report(result: clock.AdjtimexResult) -> dict[str, Any]:
@@ -35,11 +40,12 @@ def _timex(args: argparse.Namespace) -> int:
     try:
         result = clock.adjtimex()
     except OSError as exc:
-        print(f"sysapi timex: {exc}")
+        # adjtimex(8): perror("adjtimex"), exit status 1.
+        print(f"sysapi timex: adjtimex: {exc.strerror}", file=sys.stderr)
         return 1
     report = _report(result)
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(dumps(report, indent=2))
         return 0
     raw = report["raw_time"]
     flags = " | ".join(report["status_flags"]) or "none"

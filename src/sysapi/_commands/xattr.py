@@ -11,14 +11,18 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
-import json
 import os
 import re
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from sysapi import xattr
+from sysapi._commands import dumps, plain
+
+# typing costs milliseconds to import: only type checkers read these names.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 ENCODINGS = ("text", "hex", "base64")
 # Bytes that the text encoding shows as themselves: printable ASCII except the two escapes.
@@ -143,7 +147,7 @@ def _get(args: argparse.Namespace) -> int:
                 print(f"{escape(os.fsencode(name), b'=')}={encode(value, encoding)}")
             print()
     if args.json:
-        print(json.dumps(reports, indent=2))
+        print(dumps(reports, indent=2))
     return status
 
 
@@ -166,7 +170,7 @@ def _list(args: argparse.Namespace) -> int:
                 print(escape(os.fsencode(name)))
             print()
     if args.json:
-        print(json.dumps(reports, indent=2))
+        print(dumps(reports, indent=2))
     return status
 
 
@@ -243,7 +247,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     p = subparsers.add_parser(
         "xattr",
         help="extended attributes (like getfattr/setfattr)",
-        description=__doc__,
+        description=plain(__doc__),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = p.add_subparsers(dest="xattr_command", required=True)

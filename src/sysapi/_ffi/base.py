@@ -7,6 +7,8 @@ INCLUDES = """
 """
 
 TYPES = """
+/* The one errno Python's errno module lacks (3.11): errors.EHWPOISON takes it from here. */
+#define EHWPOISON ...
 """
 
 FUNCTIONS = """

@@ -80,28 +80,38 @@ CUSTOMIZATIONS = (
     + """#define SYSAPI_SCHED_ATTR_SIZE_VER0 offsetof(struct sysapi_sched_attr, sched_util_min)
 #define SYSAPI_SCHED_ATTR_SIZE_VER1 sizeof(struct sysapi_sched_attr)
 
-/* Headers older than the flag: it reads as 0 (no bit), so sysapi never sends it. */
+/* The SCHED_FLAG_* bits are syscall ABI (include/uapi/linux/sched.h), never renumbered.
+   Headers older than a bit (KEEP_* and UTIL_CLAMP_* came with Linux 5.3; manylinux_2_28 ships
+   4.18 headers) get its ABI value, never 0; where the header has it, the build checks that
+   both agree. */
 #ifndef SCHED_FLAG_RESET_ON_FORK
-#define SCHED_FLAG_RESET_ON_FORK 0
+#define SCHED_FLAG_RESET_ON_FORK 0x01
 #endif
+_Static_assert(SCHED_FLAG_RESET_ON_FORK == 0x01, "not the ABI value");
 #ifndef SCHED_FLAG_RECLAIM
-#define SCHED_FLAG_RECLAIM 0
+#define SCHED_FLAG_RECLAIM 0x02
 #endif
+_Static_assert(SCHED_FLAG_RECLAIM == 0x02, "not the ABI value");
 #ifndef SCHED_FLAG_DL_OVERRUN
-#define SCHED_FLAG_DL_OVERRUN 0
+#define SCHED_FLAG_DL_OVERRUN 0x04
 #endif
+_Static_assert(SCHED_FLAG_DL_OVERRUN == 0x04, "not the ABI value");
 #ifndef SCHED_FLAG_KEEP_POLICY
-#define SCHED_FLAG_KEEP_POLICY 0
+#define SCHED_FLAG_KEEP_POLICY 0x08
 #endif
+_Static_assert(SCHED_FLAG_KEEP_POLICY == 0x08, "not the ABI value");
 #ifndef SCHED_FLAG_KEEP_PARAMS
-#define SCHED_FLAG_KEEP_PARAMS 0
+#define SCHED_FLAG_KEEP_PARAMS 0x10
 #endif
+_Static_assert(SCHED_FLAG_KEEP_PARAMS == 0x10, "not the ABI value");
 #ifndef SCHED_FLAG_UTIL_CLAMP_MIN
-#define SCHED_FLAG_UTIL_CLAMP_MIN 0
+#define SCHED_FLAG_UTIL_CLAMP_MIN 0x20
 #endif
+_Static_assert(SCHED_FLAG_UTIL_CLAMP_MIN == 0x20, "not the ABI value");
 #ifndef SCHED_FLAG_UTIL_CLAMP_MAX
-#define SCHED_FLAG_UTIL_CLAMP_MAX 0
+#define SCHED_FLAG_UTIL_CLAMP_MAX 0x40
 #endif
+_Static_assert(SCHED_FLAG_UTIL_CLAMP_MAX == 0x40, "not the ABI value");
 
 #ifndef IOPRIO_CLASS_SHIFT
 /* No <linux/ioprio.h> (kernel headers before 5.18 kept it private): the values below are

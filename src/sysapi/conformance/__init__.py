@@ -4,6 +4,15 @@ A :class:`Case` provokes one documented errno of one call through sysapi's publi
 engine runs it (in a forked child when it must drop privileges, lower limits or may disturb the
 process), observes the errno, and compares it with what the spec expects on Linux. The same
 cases run in the test suite and in ``python -m sysapi check``.
+
+A case separates its preparation from the call it provokes: what runs under :class:`setup`
+(and the :class:`Context` helpers, which do) may fail without a verdict on the call — the case
+is then "not provoked here", with the set-up's error as the reason — while any other failure is
+judged. Where Linux answers differently on some kernels, filesystems or with some security
+module, the case carries :class:`Condition` objects, and the :class:`Environment` (kernel
+release, the scratch filesystem, the active LSMs) decides which applies. The filesystem cases
+(:data:`FILESYSTEM_AREAS`, :data:`FILESYSTEM_CALLS`) make their scratch directories in the
+directory given to :func:`run` (``check --dir``).
 """
 
 from __future__ import annotations
@@ -12,6 +21,8 @@ import contextlib
 import enum
 import json
 import os
+import platform
+import re
 import resource
 import select
 import shutil
@@ -21,6 +32,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from sysapi import _areas
@@ -29,14 +41,20 @@ from sysapi.errors import REGISTRY, ErrorSpec, SysapiError, errno_name
 __all__ = [
     "NOBODY",
     "Case",
+    "Condition",
     "Context",
+    "Environment",
     "NotProvokable",
     "Result",
+    "SetupFailed",
     "Verdict",
     "all_cases",
     "areas",
+    "environment",
+    "filesystem_of",
     "run",
     "run_case",
+    "setup",
 ]
 
 #: The unprivileged uid/gid the forked children drop to.
@@ -49,6 +67,158 @@ CASE_TIMEOUT = 20.0
 
 class NotProvokable(Exception):
     """Raised by a case that cannot provoke its errno here (say, no suitable filesystem)."""
+
+
+class SetupFailed(NotProvokable):
+    """The case's own preparation failed, so the call it provokes was never made."""
+
+
+class setup(contextlib.ContextDecorator):
+    """Marks a case's preparation: an :class:`OSError` inside is :class:`SetupFailed`.
+
+    ``with setup("tmpfs remounted read-only"):`` around the preparing steps, or ``@setup("...")``
+    on a helper. The provoking call stays outside, so its errors are judged: only what happens
+    before it is "not provoked here". Programming errors (``TypeError``...) are not caught:
+    they stay unexpected.
+    """
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> setup:
+        return self
+
+    def __exit__(
+        self,
+        typ: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, OSError):
+            raise SetupFailed(f"set-up failed ({self.what}): {exc}") from exc
+
+
+def _kernel_version(release: str) -> tuple[int, int]:
+    match = re.match(r"(\d+)\.(\d+)", release)
+    return (int(match[1]), int(match[2])) if match else (0, 0)
+
+
+def _unescape_mountinfo(field: str) -> str:
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), field)
+
+
+def filesystem_of(path: str | os.PathLike[str]) -> tuple[str, str, str]:
+    """(type, source, mount point) of the mount holding ``path``, from /proc/self/mountinfo.
+
+    The deepest mount point that contains the resolved path wins; of several mounts at one
+    point, the last (the visible one). ``("unknown", "", "")`` when mountinfo is unreadable.
+    """
+    real = os.path.realpath(path)
+    best = ("unknown", "", "")
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return best
+    depth = -1
+    for line in lines:
+        # id parent maj:min root mountpoint options [optional...] - type source superoptions
+        left, _, right = line.partition(" - ")
+        fields, tail = left.split(), right.split()
+        if len(fields) < 5 or len(tail) < 2:
+            continue
+        point = _unescape_mountinfo(fields[4])
+        inside = real == point or real.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= depth:
+            depth = len(point)
+            best = (tail[0], _unescape_mountinfo(tail[1]), point)
+    return best
+
+
+def _searchable(directory: Path | None) -> bool:
+    """Whether others (uid 65534) may search ``directory`` and every directory above it."""
+    if directory is None:
+        return True
+    real = Path(os.path.realpath(directory))
+    try:
+        return all(os.stat(d).st_mode & 0o001 for d in (real, *real.parents))
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What the verdicts depend on: the kernel, the scratch filesystem, the active LSMs."""
+
+    release: str
+    #: The type of the filesystem holding the scratch directories of the filesystem cases.
+    filesystem: str
+    #: The active Linux security modules, from /sys/kernel/security/lsm; None where unknown
+    #: (securityfs not mounted, as in many containers).
+    lsm: tuple[str, ...] | None = ()
+    #: Where the filesystem cases run (``check --dir``); None: the system's temporary directory.
+    directory: Path | None = None
+    #: The source and mount point of that filesystem, for the report.
+    mount: tuple[str, str] = ("", "")
+    #: uid 65534 may search every directory down to ``directory`` (the children look in).
+    reachable: bool = True
+
+    @property
+    def kernel(self) -> tuple[int, int]:
+        return _kernel_version(self.release)
+
+    @classmethod
+    def probe(cls, directory: str | os.PathLike[str] | None = None) -> Environment:
+        base = Path(directory) if directory is not None else None
+        fstype, source, point = filesystem_of(base or tempfile.gettempdir())
+        lsm: tuple[str, ...] | None
+        try:
+            lsm = tuple(Path("/sys/kernel/security/lsm").read_text().strip().split(","))
+        except OSError:
+            lsm = None
+        return cls(platform.release(), fstype, lsm, base, (source, point), _searchable(base))
+
+    def describe(self) -> str:
+        source, point = self.mount
+        where = f"{self.filesystem} ({source} at {point})" if point else self.filesystem
+        return f"Linux {self.release}; filesystem cases on {where}"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Where Linux answers a case differently, and since or until which kernel.
+
+    It applies when every given part matches: the kernel is older than ``below``, the scratch
+    filesystem is one of ``filesystems``, the LSM ``lsm`` is active. There the case expects
+    ``expect`` (an errno, 0 for success) and the report explains it with ``why``.
+    """
+
+    expect: int
+    why: str
+    below: tuple[int, int] | None = None
+    filesystems: tuple[str, ...] = ()
+    lsm: str | None = None
+
+    def applies(self, env: Environment) -> bool:
+        """Whether it applies in ``env``; where the active LSMs are unknown, whether it may."""
+        return (
+            (self.below is None or env.kernel < self.below)
+            and (not self.filesystems or env.filesystem in self.filesystems)
+            and (self.lsm is None or env.lsm is None or self.lsm in env.lsm)
+        )
+
+    def certain(self, env: Environment) -> bool:
+        """False where it applies only perhaps (it needs an LSM, and they are unknown)."""
+        return self.lsm is None or env.lsm is not None
+
+    def describe(self) -> str:
+        parts = []
+        if self.below is not None:
+            parts.append(f"Linux < {self.below[0]}.{self.below[1]}")
+        if self.filesystems:
+            parts.append(" or ".join(self.filesystems))
+        if self.lsm is not None:
+            parts.append(f"the {self.lsm} LSM active")
+        return "on " + ", ".join(parts) if parts else "always"
 
 
 class Verdict(enum.Enum):
@@ -65,10 +235,15 @@ class Verdict(enum.Enum):
 
 @dataclass
 class Context:
-    """What a case gets: a scratch directory and, in a forked child, a way to drop privileges."""
+    """What a case gets: a scratch directory and, in a forked child, a way to drop privileges.
+
+    ``file``, ``open``, ``pipe`` and ``drop_privileges`` are set-up steps: their failures make
+    the case "not provoked here" (:class:`SetupFailed`), never unexpected.
+    """
 
     tmp: Path
     forked: bool = False
+    env: Environment | None = None
     _cleanups: list[Callable[[], object]] = field(default_factory=list)
 
     def file(
@@ -78,12 +253,13 @@ class Context:
         path. The file must not exist yet, and a symlink in its place is never followed: a case
         runs as root, and whatever it writes must be the file it made."""
         path = (self.tmp if dir is None else dir) / name
-        fd = os.open(path, _NEW_FILE, mode)
-        try:
-            os.fchmod(fd, mode)  # whatever the umask
-            os.write(fd, data)
-        finally:
-            os.close(fd)
+        with setup(f"create {name}"):
+            fd = os.open(path, _NEW_FILE, mode)
+            try:
+                os.fchmod(fd, mode)  # whatever the umask
+                os.write(fd, data)
+            finally:
+                os.close(fd)
         return path
 
     def private_dir(self, parent: str) -> Path:
@@ -92,7 +268,8 @@ class Context:
         a time in a world-writable directory: anyone could plant a symlink there first."""
         if not os.path.isdir(parent):
             raise NotProvokable(f"no {parent} here")
-        path = Path(tempfile.mkdtemp(prefix="sysapi-check-", dir=parent))
+        with setup(f"a private directory in {parent}"):
+            path = Path(tempfile.mkdtemp(prefix="sysapi-check-", dir=parent))
         self.defer(shutil.rmtree, path, True)
         return path
 
@@ -100,13 +277,15 @@ class Context:
         self, path: str | os.PathLike[str], flags: int = os.O_RDONLY, mode: int = 0o644
     ) -> int:
         """``os.open`` whose descriptor is closed when the case ends."""
-        fd = os.open(path, flags | os.O_CLOEXEC, mode)
+        with setup(f"open {os.fsdecode(path)}"):
+            fd = os.open(path, flags | os.O_CLOEXEC, mode)
         self.defer(os.close, fd)
         return fd
 
     def pipe(self) -> tuple[int, int]:
         """``os.pipe`` whose ends are closed when the case ends."""
-        r, w = os.pipe()
+        with setup("pipe"):
+            r, w = os.pipe()
         self.defer(os.close, r)
         self.defer(os.close, w)
         return r, w
@@ -115,6 +294,11 @@ class Context:
         """A descriptor number that cannot be open: at or above RLIMIT_NOFILE."""
         soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
         return 0x7FFFFFFF if soft == resource.RLIM_INFINITY else min(soft, 0x7FFFFFFF)
+
+    @property
+    def filesystem(self) -> str:
+        """The type of the filesystem holding ``tmp``."""
+        return filesystem_of(self.tmp)[0]
 
     def defer(self, func: Callable[..., object], *args: Any) -> None:
         """Run ``func(*args)`` when the case ends (last registered, first run)."""
@@ -128,12 +312,13 @@ class Context:
         """
         if not self.forked:
             raise RuntimeError("drop_privileges() outside a forked case")
-        for which, value in (rlimits or {}).items():
-            resource.setrlimit(which, (value, value))
-        if os.geteuid() == 0:
-            os.setgroups([])
-            os.setresgid(NOBODY, NOBODY, NOBODY)
-            os.setresuid(NOBODY, NOBODY, NOBODY)
+        with setup("drop privileges"):
+            for which, value in (rlimits or {}).items():
+                resource.setrlimit(which, (value, value))
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setresgid(NOBODY, NOBODY, NOBODY)
+                os.setresuid(NOBODY, NOBODY, NOBODY)
 
     def cleanup(self) -> None:
         while self._cleanups:
@@ -146,8 +331,10 @@ class Case:
     """One provocation of one documented errno.
 
     ``provoke`` calls sysapi so that ``syscall`` fails with ``errno`` (or with ``expect`` where
-    Linux differs from the notes; ``expect=0`` means Linux lets the call succeed). A case without
-    ``provoke`` carries ``reason``: why it cannot be provoked for real.
+    Linux differs from the notes; ``expect=0`` means Linux lets the call succeed). Where one
+    kernel, filesystem or configuration answers otherwise, ``conditions`` say where and what
+    (the first that applies wins). A case without ``provoke`` carries ``reason``: why it cannot
+    be provoked for real.
     """
 
     area: str
@@ -163,6 +350,7 @@ class Case:
     #: Needs uid 0 (for example to show that root gets no EPERM): not provokable otherwise.
     root: bool = False
     reason: str | None = None
+    conditions: tuple[Condition, ...] = ()
 
     def __post_init__(self) -> None:
         if (self.provoke is None) == (self.reason is None):
@@ -173,12 +361,26 @@ class Case:
         return self.errno if self.expect is None else self.expect
 
     @property
+    def on_filesystem(self) -> bool:
+        """Its answer depends on the filesystem of the scratch directory (``check --dir``)."""
+        return self.area in FILESYSTEM_AREAS or self.syscall in FILESYSTEM_CALLS
+
+    def condition(self, env: Environment) -> Condition | None:
+        """The condition that applies in ``env``, if any."""
+        return next((c for c in self.conditions if c.applies(env)), None)
+
+    @property
     def id(self) -> str:
         return f"{self.syscall}-{errno_name(self.errno)}-{self.how}"
 
     @property
     def spec(self) -> ErrorSpec:
         return REGISTRY[self.syscall]
+
+
+#: The areas, and the calls of other areas, whose cases run on the ``check --dir`` filesystem.
+FILESYSTEM_AREAS = frozenset({"fs", "xattr", "inotify"})
+FILESYSTEM_CALLS = frozenset({"fincore"})
 
 
 @dataclass(frozen=True)
@@ -188,9 +390,13 @@ class Result:
     observed: int | None
     verdict: Verdict
     detail: str = ""
+    #: The condition under which this kernel answers differently, when one applied.
+    condition: Condition | None = None
+    #: The filesystem type the case ran on, for the filesystem cases.
+    filesystem: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        case, spec = self.case, self.case.spec
+        case, spec, cond = self.case, self.case.spec, self.condition
         entry = spec.entry(case.errno)
         if entry is not None:
             meaning, source, claim = entry.meaning, entry.source.value, entry.notes_claim
@@ -206,10 +412,12 @@ class Result:
             "notes_claim": claim,
             "how": case.how,
             "unprivileged": case.unprivileged,
-            "expected": _name(case.expected),
+            "expected": _name(case.expected if cond is None else cond.expect),
             "observed": None if self.observed is None else _name(self.observed),
             "verdict": self.verdict.value,
             "detail": self.detail,
+            "condition": None if cond is None else f"{cond.describe()}: {cond.why}",
+            "filesystem": self.filesystem,
         }
 
 
@@ -272,21 +480,45 @@ def _observe_in_child(case: Case, ctx: Context) -> tuple[int | None, str]:
     return observed, detail
 
 
-def run_case(case: Case) -> Result:
-    """Run one case and judge it."""
+_ENV: dict[Path | None, Environment] = {}
+
+
+def environment(directory: str | os.PathLike[str] | None = None) -> Environment:
+    """The :class:`Environment` of the cases run with ``directory`` (probed once)."""
+    key = Path(directory) if directory is not None else None
+    if key not in _ENV:
+        _ENV[key] = Environment.probe(key)
+    return _ENV[key]
+
+
+def _not_here(case: Case, env: Environment) -> str | None:
+    """Why ``case`` cannot run in ``env`` at all, or None."""
     if case.provoke is None:
-        return Result(case, None, Verdict.NOT_PROVOKED, case.reason or "")
+        return case.reason or ""
     if case.root and os.geteuid() != 0:
-        return Result(case, None, Verdict.NOT_PROVOKED, "needs root")
+        return "needs root"
     if case.unprivileged and os.geteuid() != 0:
         # The case prepares as root (files, segments owned by root) and then drops to 65534;
         # started unprivileged, that set-up is not what the case describes.
-        return Result(
-            case, None, Verdict.NOT_PROVOKED, "run as root: the case drops from root to uid 65534"
-        )
-    tmp = Path(tempfile.mkdtemp(prefix="sysapi-check-"))
-    tmp.chmod(0o755)  # the unprivileged children look into it
-    ctx = Context(tmp)
+        return "run as root: the case drops from root to uid 65534"
+    if case.unprivileged and case.on_filesystem and not env.reachable:
+        return f"uid 65534 cannot search every directory down to {env.directory}"
+    return None
+
+
+def run_case(case: Case, env: Environment | None = None) -> Result:
+    """Run one case in ``env`` (by default: this kernel, the temporary directory) and judge it."""
+    env = env or environment()
+    fstype = env.filesystem if case.on_filesystem else None
+    why = _not_here(case, env)
+    if why is not None:
+        return Result(case, None, Verdict.NOT_PROVOKED, why, filesystem=fstype)
+    base = env.directory if case.on_filesystem else None
+    # mkdtemp creates it 0700 under an unpredictable name; opened to 0755 only after that,
+    # since the unprivileged children look into it.
+    tmp = Path(tempfile.mkdtemp(prefix="sysapi-check-", dir=base))
+    tmp.chmod(0o755)
+    ctx = Context(tmp, env=env)
     try:
         if case.unprivileged or case.fork:
             observed, detail = _observe_in_child(case, ctx)
@@ -295,12 +527,24 @@ def run_case(case: Case) -> Result:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if observed is None:
-        return Result(case, None, Verdict.NOT_PROVOKED, detail)
-    if observed == case.expected and not detail:
+        return Result(case, None, Verdict.NOT_PROVOKED, detail, filesystem=fstype)
+    verdict, cond = _judge(case, env, observed, detail)
+    return Result(case, observed, verdict, detail, cond, fstype)
+
+
+def _judge(
+    case: Case, env: Environment, observed: int, detail: str
+) -> tuple[Verdict, Condition | None]:
+    """The verdict on ``observed``, and the condition that explains it (if one applies)."""
+    if detail:  # a wrong call failed, the child died, or the case crashed
+        return Verdict.UNEXPECTED, None
+    cond = case.condition(env)
+    if cond is not None and observed == cond.expect:
+        return Verdict.KNOWN_DIFFERENCE, cond
+    if observed == case.expected and (cond is None or not cond.certain(env)):
         verdict = Verdict.AS_DOCUMENTED if observed == case.errno else Verdict.KNOWN_DIFFERENCE
-    else:
-        verdict = Verdict.UNEXPECTED
-    return Result(case, observed, verdict, detail)
+        return verdict, None
+    return Verdict.UNEXPECTED, cond
 
 
 def _case_modules() -> list[Any]:
@@ -319,13 +563,26 @@ def areas() -> list[str]:
     return sorted({case.area for case in all_cases()})
 
 
-def run(area: str | None = None, cases: Iterable[Case] | None = None) -> list[Result]:
-    """Run the reference cases (of one ``area``) and return one :class:`Result` each."""
+def run(
+    area: str | None = None,
+    cases: Iterable[Case] | None = None,
+    directory: str | os.PathLike[str] | None = None,
+) -> list[Result]:
+    """Run the reference cases (of one ``area``) and return one :class:`Result` each.
+
+    ``directory``: the filesystem cases (:attr:`Case.on_filesystem`) make their scratch
+    directories there, so they test the filesystem that holds it.
+    """
     selected = list(cases) if cases is not None else all_cases()
-    return [run_case(c) for c in selected if area is None or c.area == area]
+    return list(iter_run(area, selected, directory))
 
 
-def iter_run(area: str | None = None) -> Iterator[Result]:
-    for case in all_cases():
+def iter_run(
+    area: str | None = None,
+    cases: Iterable[Case] | None = None,
+    directory: str | os.PathLike[str] | None = None,
+) -> Iterator[Result]:
+    env = environment(directory)
+    for case in all_cases() if cases is None else cases:
         if area is None or case.area == area:
-            yield run_case(case)
+            yield run_case(case, env)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import errno
+import mmap
 import os
+import resource
 
 from sysapi import fs
-from sysapi.conformance import Case, Context
+from sysapi._sysapi import lib
+from sysapi.conformance import Case, Context, setup
 
 AREA = "fs"
 _EXHAUSTION = "needs the kernel to run out of memory, disk space or hit a device error"
@@ -17,10 +20,12 @@ def _data_file(ctx: Context, flags: int = os.O_RDONLY) -> int:
     return ctx.open(path, flags)
 
 
+@setup("a tmpfs file")
 def _tmpfs_file(ctx: Context) -> int:
     return ctx.open(ctx.file("data", b"x", dir=ctx.private_dir("/dev/shm")), os.O_RDWR)
 
 
+@setup("a full pipe")
 def _full_pipe(ctx: Context) -> int:
     _, w = ctx.pipe()
     os.set_blocking(w, False)
@@ -30,6 +35,22 @@ def _full_pipe(ctx: Context) -> int:
     except BlockingIOError:
         pass
     return w
+
+
+def _page(ctx: Context) -> mmap.mmap:
+    page = mmap.mmap(-1, mmap.PAGESIZE)
+    ctx.defer(page.close)
+    return page
+
+
+def _vmsplice_no_address_space(ctx: Context) -> None:
+    w = ctx.pipe()[1]
+    buffers = [b"x" * 65536]
+    with open("/proc/self/status", "rb") as f:
+        vmsize = next(int(line.split()[1]) * 1024 for line in f if line.startswith(b"VmSize:"))
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    resource.setrlimit(resource.RLIMIT_AS, (vmsize + 16384, hard))
+    fs.vmsplice(w, buffers)
 
 
 def _fibmap_unprivileged(ctx: Context) -> None:
@@ -201,5 +222,27 @@ CASES: list[Case] = [
         "1025 buffers (IOV_MAX is 1024)",
         lambda ctx: fs.vmsplice(ctx.pipe()[1], [b"x"] * 1025),
     ),
+    Case(
+        AREA,
+        "vmsplice",
+        errno.EBADF,
+        "read end of a pipe (the kernel would read into the buffers)",
+        lambda ctx: fs.vmsplice(ctx.pipe()[0], [b"x"]),
+    ),
+    Case(
+        AREA,
+        "vmsplice",
+        errno.EINVAL,
+        "IOV_MAX + 1 mmap buffers, zero-copy",
+        lambda ctx: fs.vmsplice_zero_copy(ctx.pipe()[1], [_page(ctx)] * (lib.IOV_MAX + 1)),
+    ),
     Case(AREA, "vmsplice", errno.ENOMEM, "out of memory", reason=_EXHAUSTION),
+    Case(
+        AREA,
+        "vmsplice",
+        errno.ENOMEM,
+        "RLIMIT_AS leaves no room for the copy's pages",
+        _vmsplice_no_address_space,
+        fork=True,
+    ),
 ]

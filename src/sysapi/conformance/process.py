@@ -60,6 +60,13 @@ def _child(ctx: Context, seconds: float) -> int:
     return pid
 
 
+def _waitid_nonblocking_pidfd(ctx: Context) -> None:
+    # PIDFD_NONBLOCK is O_NONBLOCK (<linux/pidfd.h>); Python 3.11's os does not name it.
+    pidfd = os.pidfd_open(_child(ctx, 10), os.O_NONBLOCK)
+    ctx.defer(os.close, pidfd)
+    process.waitid(process.P_PIDFD, pidfd, process.WEXITED)
+
+
 def _alarm(ctx: Context, seconds: float, action: Callable[[], object] | None = None) -> list[int]:
     """Run a Python SIGALRM handler (no SA_RESTART, as CPython installs them) in ``seconds``.
 
@@ -465,6 +472,14 @@ CASES: list[Case] = [
         lambda ctx: process.waitid(process.P_PIDFD, ctx.closed_fd(), process.WEXITED),
     ),
     Case(PROC, "waitid", errno.EBADF, "P_PIDFD with a regular file", _waitid_pidfd_not_pidfd),
+    Case(
+        PROC,
+        "waitid",
+        errno.EAGAIN,
+        "P_PIDFD, a PIDFD_NONBLOCK pidfd of a running child",
+        _waitid_nonblocking_pidfd,
+        fork=True,
+    ),
     # sigqueue
     Case(
         SIG,

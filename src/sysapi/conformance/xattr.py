@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sysapi import xattr
-from sysapi.conformance import NOBODY, Case, Context, NotProvokable
+from sysapi.conformance import NOBODY, Case, Condition, Context, NotProvokable, setup
 
 AREA = "xattr"
 _FAULT = "needs a pointer outside the address space; sysapi passes only Python-owned memory"
@@ -23,8 +23,18 @@ _NOMEM = "needs the kernel to run out of memory"
 _QUOTA = "needs a filesystem with disk quotas enabled and a user over its quota"
 # mount(2) and unshare(2) flags from <sys/mount.h> and <sched.h>, for _read_only_file.
 _CLONE_NEWNS = 0x00020000
-_MS_RDONLY, _MS_REMOUNT, _MS_REC, _MS_PRIVATE = 0x1, 0x20, 0x4000, 0x40000
+_MS_RDONLY, _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 0x1, 0x20, 0x1000, 0x4000, 0x40000
 _SHM = "/dev/shm"
+
+_BPF_LSM_SECURITY = Condition(
+    0,
+    "the BPF LSM's default inode_setxattr hook answers 0, which skips the CAP_SYS_ADMIN check "
+    "that guards security.* (the VFS leaves that namespace to the LSMs), so any user sets it, "
+    "even on root's file; Linux 6.10 made the capability check unconditional "
+    "('lsm: fixup the inode xattr capability handling')",
+    below=(6, 10),
+    lsm="bpf",
+)
 
 # variant prefix → the four calls
 _GET: dict[str, Callable[..., bytes]] = {
@@ -54,14 +64,23 @@ def _target(ctx: Context, kind: str, path: str | os.PathLike[str]) -> Any:
     return ctx.open(path) if kind == "f" else path
 
 
+@setup("a root file with user.* attributes: tmpfs has them since Linux 6.6")
 def _file(ctx: Context, attrs: dict[str, bytes] | None = None, mode: int = 0o644) -> Path:
-    """A root-owned regular file with ``attrs`` set."""
+    """A root-owned regular file with ``attrs`` set.
+
+    The scratch filesystem must store user.* attributes (tmpfs does since Linux 6.6, "tmpfs,xattr:
+    enable limited user extended attributes"): else the cases are not provoked there, rather
+    than answering ENOTSUP to every question.
+    """
     path = ctx.file("file", b"data", mode)
+    os.setxattr(path, "user.sysapi-probe", b"")
+    os.removexattr(path, "user.sysapi-probe")
     for name, value in (attrs or {}).items():
         os.setxattr(path, name, value)
     return path
 
 
+@setup("a file of uid 65534")
 def _own_file(ctx: Context, attrs: dict[str, bytes] | None = None) -> Path:
     """A file owned by uid 65534 (who may then write its user.* attributes)."""
     path = _file(ctx, attrs)
@@ -79,12 +98,14 @@ def _device(ctx: Context) -> Path:
     return path
 
 
+@setup("a symlink")
 def _symlink(ctx: Context) -> Path:
     link = ctx.tmp / "link"
     link.symlink_to(_file(ctx))
     return link
 
 
+@setup("a tmpfs file")
 def _shm_file(ctx: Context) -> Path:
     return ctx.file(dir=ctx.private_dir(_SHM))
 
@@ -100,22 +121,42 @@ def _long_list(ctx: Context) -> Path:
     return path
 
 
+#: On these filesystems a value of XATTR_SIZE_MAX is stored (see _VALUE_STORED).
+_LARGE_VALUES = ("xfs", "tmpfs")
+_VALUE_STORED = (
+    Condition(
+        0,
+        "XFS keeps a value that does not fit in the inode in remote attribute blocks, up to "
+        "XATTR_SIZE_MAX",
+        filesystems=("xfs",),
+    ),
+    Condition(0, "tmpfs keeps values in memory, up to XATTR_SIZE_MAX", filesystems=("tmpfs",)),
+)
+
+
+@setup("a file whose filesystem cannot store a 64 KiB value")
 def _large_value_file(ctx: Context) -> Path:
-    """A file on a filesystem that cannot store an 8 KiB value (ext4 without ea_inode)."""
+    """A file on a filesystem that cannot store a value of XATTR_SIZE_MAX (64 KiB): ext4 keeps
+    a value in one block (4 KiB) unless it has ea_inode, btrfs in one leaf (16 KiB)."""
     path = _file(ctx)
+    if ctx.filesystem in _LARGE_VALUES:
+        return path  # the case's conditions say what happens there
     try:
-        os.setxattr(path, "user.probe", b"x" * 8192)
+        os.setxattr(path, "user.probe", b"x" * xattr.XATTR_SIZE_MAX)
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             return path
         raise
-    raise NotProvokable("the scratch filesystem stores 8 KiB values (tmpfs, XFS, ea_inode)")
+    extra = " (ext4 with the ea_inode feature)" if ctx.filesystem == "ext4" else ""
+    raise NotProvokable(f"the scratch filesystem, {ctx.filesystem}{extra}, stores 64 KiB values")
 
 
 def _read_only_file(ctx: Context) -> Path:
-    """A file with ``user.k`` on a tmpfs mounted read-only in a private mount namespace.
+    """A file with ``user.k`` in the scratch directory, seen through a read-only bind mount.
 
-    Only in a forked child run as root: the namespace, and the mount, end with the child.
+    The bind mount is made in a private mount namespace, so it tests whatever filesystem holds
+    the scratch directory (``check --dir``). Only in a forked child run as root: the namespace,
+    and the mount, end with the child.
     """
     if not ctx.forked:
         raise RuntimeError("_read_only_file() outside a forked case")
@@ -123,18 +164,21 @@ def _read_only_file(ctx: Context) -> Path:
 
     def check(result: int, what: str) -> None:
         if result != 0:
-            raise NotProvokable(f"{what}: {os.strerror(ctypes.get_errno())}")
+            err = ctypes.get_errno()
+            raise OSError(err, f"{what}: {os.strerror(err)}")
 
-    check(libc.unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
-    # Private first, so that nothing mounted here propagates to the machine's namespace.
-    check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
     target = ctx.tmp / "ro"
-    target.mkdir()
-    check(libc.mount(b"tmpfs", bytes(target), b"tmpfs", 0, None), "mount tmpfs")
     path = target / "file"
-    path.write_bytes(b"")
-    os.setxattr(path, "user.k", b"v")
-    check(libc.mount(None, bytes(target), None, _MS_REMOUNT | _MS_RDONLY, None), "remount ro")
+    with setup("a file with user.k behind a read-only bind mount"):
+        target.mkdir()
+        path.write_bytes(b"")
+        os.setxattr(path, "user.k", b"v")
+        check(libc.unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+        # Private first, so that nothing mounted here propagates to the machine's namespace.
+        check(libc.mount(None, b"/", None, _MS_REC | _MS_PRIVATE, None), "mount --make-rprivate /")
+        check(libc.mount(bytes(target), bytes(target), None, _MS_BIND, None), "mount --bind")
+        flags = _MS_REMOUNT | _MS_BIND | _MS_RDONLY
+        check(libc.mount(None, bytes(target), None, flags, None), "remount,bind,ro")
     return path
 
 
@@ -145,6 +189,7 @@ def _unprivileged(ctx: Context, kind: str, path: Any, call: Callable[[Any], obje
     call(target)
 
 
+@setup("a file in a 0700 directory")
 def _search_denied(ctx: Context) -> Path:
     """A file inside a 0700 root directory: uid 65534 cannot reach it."""
     private = ctx.tmp / "private"
@@ -155,6 +200,7 @@ def _search_denied(ctx: Context) -> Path:
     return path
 
 
+@setup("a symlink loop")
 def _loop(ctx: Context) -> Path:
     (ctx.tmp / "a").symlink_to(ctx.tmp / "b")
     (ctx.tmp / "b").symlink_to(ctx.tmp / "a")
@@ -271,8 +317,10 @@ def _set_cases(kind: str) -> list[Case]:
         Case(AREA, call, errno.EINVAL, "bare prefix 'user.'", on_file("user.")),
         Case(AREA, call, errno.ENODATA, "XATTR_REPLACE of a missing attribute",
              on_file("user.k", flags=xattr.XATTR_REPLACE)),
-        Case(AREA, call, errno.ENOSPC, "8 KiB value on ext4 without ea_inode",
-             lambda ctx: put(_target(ctx, kind, _large_value_file(ctx)), "user.k", b"x" * 8192)),
+        Case(AREA, call, errno.ENOSPC, "64 KiB value: more than an ext4 block or a btrfs leaf",
+             lambda ctx: put(_target(ctx, kind, _large_value_file(ctx)), "user.k",
+                             b"x" * xattr.XATTR_SIZE_MAX),
+             conditions=_VALUE_STORED),
         Case(AREA, call, errno.ENOTSUP, "procfs file",
              lambda ctx: put(_target(ctx, kind, "/proc/self/status"), "user.k", b"v")),
         Case(AREA, call, errno.ENOTSUP, "name in no namespace ('bogus.k')", on_file("bogus.k")),
@@ -284,9 +332,9 @@ def _set_cases(kind: str) -> list[Case]:
         Case(AREA, call, errno.EPERM, "security.*",
              lambda ctx: _unprivileged(ctx, kind, _file(ctx),
                                        lambda t: put(t, "security.sysapi", b"v")),
-             unprivileged=True),
+             unprivileged=True, conditions=(_BPF_LSM_SECURITY,)),
         Case(AREA, call, errno.ERANGE, "256-byte name", on_file("user." + "n" * 251)),
-        Case(AREA, call, errno.EROFS, "tmpfs remounted read-only in a private namespace",
+        Case(AREA, call, errno.EROFS, "read-only bind mount in a private namespace",
              lambda ctx: put(_target(ctx, kind, _read_only_file(ctx)), "user.k", b"v"),
              fork=True, root=True),
         Case(AREA, call, errno.EACCES,
@@ -347,7 +395,7 @@ def _remove_cases(kind: str) -> list[Case]:
                                        lambda t: rm(t, "trusted.k")),
              unprivileged=True),
         Case(AREA, call, errno.ERANGE, "256-byte name", on_file("user." + "n" * 251)),
-        Case(AREA, call, errno.EROFS, "tmpfs remounted read-only in a private namespace",
+        Case(AREA, call, errno.EROFS, "read-only bind mount in a private namespace",
              lambda ctx: rm(_target(ctx, kind, _read_only_file(ctx)), "user.k"),
              fork=True, root=True),
         Case(AREA, call, errno.EACCES,

@@ -1,0 +1,40 @@
+"""The build stamp: a digest of the C declarations the extension was compiled from.
+
+``build_ffi.py`` (which loads this file by path: it imports nothing from sysapi) compiles the
+digest of ``_ffi/base.py`` and of each area's ``_ffi/<area>.py`` into the extension as
+``SYSAPI_FFI_STAMP``. At import, :func:`check` recomputes it from the files next to this one:
+an extension left over from older declarations (a source checkout updated without
+``pip install -e .``) is refused with a message, instead of calling shims whose signatures or
+struct layouts have changed since.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterable
+
+_FFI_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ffi")
+
+
+def digest(ffi_dir: str, areas: Iterable[str]) -> int:
+    """CRC-32 of the declaration modules the build joins, in the build's order."""
+    crc = 0
+    for name in ("base", *areas):
+        path = os.path.join(ffi_dir, f"{name}.py")
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                crc = zlib.crc32(f.read(), crc)
+    return crc
+
+
+def check(built: int, areas: Iterable[str], ffi_dir: str = _FFI_DIR) -> None:
+    """Raise ImportError when the extension's stamp ``built`` is not the digest of the
+    declarations in ``ffi_dir``."""
+    expected = digest(ffi_dir, areas)
+    if built != expected:
+        raise ImportError(
+            "sysapi's compiled extension (sysapi._sysapi) was built from other C declarations "
+            f"than {ffi_dir} holds now (stamp {built:#x}, sources {expected:#x}): rebuild it, "
+            "e.g. with `pip install -e .` in the source tree"
+        )
