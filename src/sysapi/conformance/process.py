@@ -23,6 +23,7 @@ import pickle
 import resource
 import select
 import signal
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -778,6 +779,10 @@ CASES: list[Case] = [
 # ---- process and signal descriptors: pidfd_open, pidfd_send_signal, pidfd_getfd, signalfd ------
 
 
+#: How long a helper thread or a wait of these cases lasts at most.
+CASE_SECONDS = 30.0
+
+
 def _reaped_pid() -> int:
     """The pid of a child that has exited and been waited for."""
     pid = os.fork()
@@ -837,8 +842,6 @@ def _emfile_as_nobody(create: Callable[[], object]) -> Callable[[Context], None]
 
 def _thread_tid(ctx: Context) -> int:
     """The tid of a thread other than the leader, alive until the case ends."""
-    import threading
-
     done = threading.Event()
     tids: list[int] = []
 
@@ -853,9 +856,6 @@ def _thread_tid(ctx: Context) -> int:
     while not tids:
         time.sleep(0.001)
     return tids[0]
-
-
-CASE_SECONDS = 30.0
 
 
 def _pidfd_open_thread(ctx: Context) -> None:
@@ -879,38 +879,13 @@ def _send_esrch_as_nobody(ctx: Context) -> None:
 
 
 def _send_einval_pid_namespace(ctx: Context) -> None:
-    # A process in a new PID namespace cannot see (so not signal) one outside it.
+    # A process in a new PID namespace cannot see (so not signal) one outside it: the
+    # grandchild _as_nobody forks after the unshare is pid 1 of a new namespace.
     libc = ctypes.CDLL(None, use_errno=True)
-    outside = process.pidfd_open(os.getpid())
-    ctx.defer(outside.close)
-    if libc.unshare(0x20000000) != 0:  # CLONE_NEWPID: the next child is pid 1 of a new one
+    outside = _self_pidfd(ctx)
+    if libc.unshare(0x20000000) != 0:  # CLONE_NEWPID
         raise NotProvokable(f"unshare(CLONE_NEWPID): {os.strerror(ctypes.get_errno())}")
-
-    def inside() -> None:
-        outside.send_signal(0)
-
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(r)
-            try:
-                inside()
-                data = pickle.dumps(None)
-            except Exception as exc:
-                data = pickle.dumps(exc)
-            os.write(w, data)
-        finally:
-            os._exit(0)
-    os.close(w)
-    try:
-        data = b"".join(iter(lambda: os.read(r, 65536), b""))
-    finally:
-        os.close(r)
-        os.waitpid(pid, 0)
-    outcome = pickle.loads(data) if data else RuntimeError("the child died without a result")
-    if outcome is not None:
-        raise outcome
+    _as_nobody(ctx, lambda: outside.send_signal(0))
 
 
 def _getfd_eperm_as_nobody(ctx: Context) -> None:
@@ -1071,7 +1046,7 @@ CASES += [
         PROC,
         "pidfd_send_signal",
         errno.EINVAL,
-        "from a new PID namespace to a process outside it",
+        "uid 65534 in a new PID namespace signals a process outside it",
         _send_einval_pid_namespace,
         fork=True,
         root=True,
