@@ -27,7 +27,7 @@ anyio = pytest.importorskip("anyio")
 pytestmark = pytest.mark.anyio
 
 #: Seconds before the fallback thread makes the event happen when the loop is blocked.
-FALLBACK = 5.0
+FALLBACK = 20.0
 
 
 @pytest.fixture(autouse=True)
