@@ -844,7 +844,9 @@ _SMALL = ipc.MqAttr(mq_maxmsg=1, mq_msgsize=16)
 
 
 def _name() -> str:
-    return f"/sysapi-check-{os.getpid()}-{next(_NAMES)}"
+    # Unpredictable (not a pid), and every creation below is O_EXCL: no other user can have
+    # made a queue, or a semaphore's /dev/shm/sem.* file, under the name first.
+    return f"/sysapi-check-{os.urandom(8).hex()}-{next(_NAMES)}"
 
 
 def _quietly(func: Callable[..., object], *args: Any) -> None:
@@ -893,7 +895,7 @@ def _msgqueue_exhausted(ctx: Context, nobody: bool) -> None:
     ctx.defer(_quietly, ipc.mq_unlink, name)
 
     def create() -> None:
-        ipc.mq_open(name, os.O_CREAT | os.O_RDWR, 0o600, _SMALL).close()
+        ipc.mq_open(name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600, _SMALL).close()
 
     limits = {resource.RLIMIT_MSGQUEUE: 1}
     if nobody:
@@ -908,7 +910,9 @@ def _mq_enospc(ctx: Context) -> None:
     with open("/proc/sys/fs/mqueue/queues_max", "w") as f:
         f.write("0")
     name = _name()
-    _as_nobody(ctx, lambda: ipc.mq_open(name, os.O_CREAT | os.O_RDWR, 0o600, _SMALL).close())
+    _as_nobody(
+        ctx, lambda: ipc.mq_open(name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600, _SMALL).close()
+    )
 
 
 def _as_nobody_on_queue(ctx: Context, use: Callable[[str], object], mode: int = 0o600) -> None:
