@@ -17,32 +17,16 @@ import ctypes
 import fcntl
 import mmap
 import os
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from harness import Table, c_loop_ns
+from harness import Table, c_loop_ns, interleaved_ns
 
 import sysapi
 from sysapi._sysapi import lib
-
-
-def _median_ns(
-    funcs: dict[str, Callable[[], None]], number: int, rounds: int = 15
-) -> dict[str, float]:
-    """The median over interleaved rounds of each callable's ns per call."""
-    samples: dict[str, list[float]] = {label: [] for label in funcs}
-    for _ in range(rounds):
-        for label, func in funcs.items():
-            start = time.perf_counter_ns()
-            for _ in range(number):
-                func()
-            samples[label].append((time.perf_counter_ns() - start) / number)
-    return {label: statistics.median(ns) for label, ns in samples.items()}
 
 
 def _vmsplice_rows(r: int, w: int, data: bytes, mapped: mmap.mmap) -> dict[str, Callable[[], None]]:
@@ -70,7 +54,7 @@ def bench_vmsplice() -> None:
             mapped[:] = data
             t = Table(f"vmsplice of {size} bytes, then os.read", "os.write")
             rows = _vmsplice_rows(r, w, data, mapped)
-            for label, ns in _median_ns(rows, 2000 if size < 65536 else 300).items():
+            for label, ns in interleaved_ns(rows, 2000 if size < 65536 else 300, rounds=15).items():
                 t.add(label, ns)
             t.print()
             mapped.close()
