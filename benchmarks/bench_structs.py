@@ -237,7 +237,7 @@ class Mallinfo2(ctypes.Structure):
 def memory() -> None:
     out = ffi.new("struct mallinfo2 *")
     libc.mallinfo2.restype = Mallinfo2
-    names = [name for name, _ in Mallinfo2._fields_]
+    names = [name for name, *_ in Mallinfo2._fields_]
 
     def mallinfo_ctypes() -> list[int]:
         info = libc.mallinfo2()
