@@ -41,7 +41,10 @@ def build() -> FFI:
     ffibuilder.set_source(
         "sysapi._sysapi",
         source,
-        libraries=["rt"],
+        # rt, pthread and dl hold timer_*, pthread_* and dlsym before glibc 2.34 moved them into
+        # libc: named so that a build for an older glibc binds their symbol versions (dl also
+        # serves sem_clockwait, looked up at run time).
+        libraries=["rt", "pthread", "dl"],
         # A missing declaration is an error, not an implicit int function; -Wextra stays clean.
         extra_compile_args=[
             "-O2",

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from harness import Table, c_loop_ns, interleaved_ns
+from harness import Table, c_loop_ns
 
 import sysapi
 from sysapi._sysapi import lib
@@ -53,9 +53,7 @@ def bench_vmsplice() -> None:
             mapped = mmap.mmap(-1, size)
             mapped[:] = data
             t = Table(f"vmsplice of {size} bytes, then os.read", "os.write")
-            rows = _vmsplice_rows(r, w, data, mapped)
-            for label, ns in interleaved_ns(rows, 2000 if size < 65536 else 300, rounds=15).items():
-                t.add(label, ns)
+            t.measure(_vmsplice_rows(r, w, data, mapped), 2000 if size < 65536 else 300)
             t.print()
             mapped.close()
     finally:

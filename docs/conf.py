@@ -69,6 +69,8 @@ html_title = f"sysapi {release}"
 
 # Where the benchmark results are read from (benchmarks/harness.py Table.save writes them).
 sysapi_bench_results = str(HERE.parent / "benchmarks" / "results")
+# The platform runs (tools/platforms.sh writes them).
+sysapi_platforms = str(HERE / "platforms.json")
 # The API inventory of the notes and how each entry is covered.
 sysapi_coverage = str(HERE / "coverage.toml")
 # The results of the kernel and filesystem matrices (tools/behaviour.py writes them).

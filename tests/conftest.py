@@ -41,14 +41,13 @@ def sysv_ids(kind: str) -> set[int]:
         return {int(line.split()[1]) for line in list(f)[1:]}
 
 
-@pytest.fixture
-def no_sysv_msg_sem_left_behind() -> Iterator[None]:
-    """Fail the test that leaves a message queue or a semaphore set behind.
+def sysv_left_behind(*kinds: str) -> Iterator[None]:
+    """Fail the test that leaves a SysV object of ``kinds`` behind.
 
     The machine is shared: an object another process made meanwhile is one that goes away
     again, so a new id only counts as left behind when it is still there 2 s later.
     """
-    before = {kind: sysv_ids(kind) for kind in ("msg", "sem")}
+    before = {kind: sysv_ids(kind) for kind in kinds}
     yield
     gc.collect()
     left = {kind: sysv_ids(kind) - before[kind] for kind in before}
@@ -57,3 +56,8 @@ def no_sysv_msg_sem_left_behind() -> Iterator[None]:
         time.sleep(0.1)
         left = {kind: ids & sysv_ids(kind) for kind, ids in left.items()}
     assert not any(left.values()), f"left behind: {left}"
+
+
+@pytest.fixture
+def no_sysv_msg_sem_left_behind() -> Iterator[None]:
+    yield from sysv_left_behind("msg", "sem")

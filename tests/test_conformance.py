@@ -17,6 +17,7 @@ import pytest
 
 import sysapi
 from sysapi import conformance
+from sysapi._sysapi import ffi, lib
 from sysapi.conformance import Case, Condition, Environment, Verdict
 from sysapi.errors import REGISTRY, errno_name
 
@@ -96,6 +97,48 @@ def test_check_output_into_a_closed_pipe_is_quiet() -> None:
         text=True,
     )
     assert "Traceback" not in proc.stderr
+
+
+def test_a_bad_pointer_reaches_the_kernel_through_a_shim() -> None:
+    from sysapi.conformance._support import bad, shim_in_child
+
+    def provoke(ctx: conformance.Context) -> None:
+        shim_in_child(
+            sysapi.errors.REGISTRY["getxattr"],
+            lambda: lib.sysapi_getxattr(bad("char *"), b"user.k", ffi.NULL, 0),
+        )
+
+    result = conformance.run_case(Case("xattr", "getxattr", 14, "bad path", provoke))
+    assert result.verdict is Verdict.AS_DOCUMENTED and result.observed == 14, result.detail
+
+
+def test_a_crash_in_a_shim_is_contained_and_judged() -> None:
+    from sysapi.conformance._support import bad, shim_in_child
+
+    spec = sysapi.errors.REGISTRY["adjtimex"]
+
+    def crash(reason: str | None) -> conformance.Result:
+        def provoke(ctx: conformance.Context) -> None:
+            shim_in_child(
+                spec, lambda: lib.sysapi_adjtimex(bad("struct sysapi_timex *")), crashes=reason
+            )
+
+        return conformance.run_case(Case("clock", "adjtimex", 14, "bad buf", provoke))
+
+    expected = crash("the shim reads buf first")
+    assert expected.verdict is Verdict.NOT_PROVOKED
+    assert "reads buf first" in expected.detail and "SIGSEGV" in expected.detail
+    surprise = crash(None)
+    assert surprise.verdict is Verdict.UNEXPECTED and "SIGSEGV" in surprise.detail
+
+
+def test_efault_reaches_the_kernel_for_at_least_14_calls() -> None:
+    # Issue 18: the report shows EFAULT as documented, through the C shims, for at least 14
+    # calls (those whose shim hands the pointer to the kernel).
+    results = conformance.run(cases=[c for c in CASES if c.errno == errno.EFAULT and c.provoke])
+    provoked = {r.case.syscall for r in results if r.verdict is Verdict.AS_DOCUMENTED}
+    assert len(provoked) >= 14, sorted(provoked)
+    assert all(r.verdict.ok for r in results), [r.as_dict() for r in results if not r.verdict.ok]
 
 
 def _setup_fails(ctx: conformance.Context) -> None:

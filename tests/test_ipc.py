@@ -5,10 +5,11 @@ import errno
 import gc
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import sysv_ids, sysv_left_behind
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,18 +18,9 @@ from sysapi import errors, ipc
 from sysapi.ipc import IPC_CREAT, IPC_EXCL, IPC_PRIVATE, IPC_RMID, IPC_SET, IPC_STAT, SHM_RDONLY
 
 
-def _segments() -> set[int]:
-    """The shmids that exist now (what ``ipcs -m`` lists)."""
-    with open("/proc/sysvipc/shm") as f:
-        return {int(line.split()[1]) for line in list(f)[1:]}
-
-
 @pytest.fixture(autouse=True)
 def no_segment_left_behind() -> Iterator[None]:
-    before = _segments()
-    yield
-    gc.collect()
-    assert _segments() - before == set(), "a test left a shared memory segment behind"
+    yield from sysv_left_behind("shm")
 
 
 @pytest.fixture
@@ -175,7 +167,7 @@ def test_ipc_stat(tmp_path: Path) -> None:
             assert marked.shm_perm.key == IPC_PRIVATE
             ipc.shmctl(sid, IPC_RMID)  # may be repeated
     finally:
-        if sid in _segments():
+        if sid in sysv_ids("shm"):
             ipc.shmctl(sid, IPC_RMID)
     with pytest.raises(errors.EINVAL):
         ipc.shmctl(sid, IPC_STAT)
@@ -194,6 +186,47 @@ def test_ipc_set(shmid: int) -> None:
     assert after.shm_perm.uid == ds.shm_perm.uid
     with pytest.raises(TypeError):
         ipc.shmctl(shmid, IPC_SET, ds, mode=0o600)
+    with pytest.raises(TypeError):
+        ipc.shmctl(shmid, IPC_SET, object())  # type: ignore[arg-type]
+
+
+def _as_nobody(func: Callable[[], object]) -> int:
+    """Run ``func`` in a forked child as uid 65534: the errno it raised, or 0."""
+    pid = os.fork()
+    if pid == 0:
+        code = 255
+        try:
+            os.setgroups([])
+            os.setresgid(65534, 65534, 65534)
+            os.setresuid(65534, 65534, 65534)
+            try:
+                func()
+                code = 0
+            except OSError as exc:
+                code = exc.errno or 255
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+@pytest.mark.requires_root
+def test_ipc_set_by_a_non_owner_is_the_kernels_eperm(shmid: int) -> None:
+    # The mode alone is given: sysapi reads uid and gid without IPC_STAT's read check, which
+    # would answer EACCES for this 0600 segment, so IPC_SET's own owner check speaks.
+    assert _as_nobody(lambda: ipc.shmctl(shmid, IPC_SET, mode=0o666)) == errno.EPERM
+    assert ipc.shmctl(shmid, IPC_STAT).shm_perm.mode & 0o777 == 0o600  # type: ignore[union-attr]
+
+
+@pytest.mark.requires_root
+def test_the_owner_of_a_mode_0_segment_may_change_its_mode(shmid: int) -> None:
+    ipc.shmctl(shmid, IPC_SET, uid=65534, gid=65534, mode=0)
+    assert _as_nobody(lambda: ipc.shmctl(shmid, IPC_STAT)) == errno.EACCES
+    assert _as_nobody(lambda: ipc.shmctl(shmid, IPC_SET, mode=0o640)) == 0
+    after = ipc.shmctl(shmid, IPC_STAT)
+    assert after is not None
+    perm = after.shm_perm
+    assert (perm.uid, perm.gid, perm.mode & 0o777) == (65534, 65534, 0o640)
 
 
 def test_ftok(tmp_path: Path) -> None:

@@ -646,9 +646,10 @@ def _ipcs_texts() -> tuple[str, str]:
 
 @pytest.mark.skipif(shutil.which("ipcs") is None, reason="util-linux ipcs is not installed")
 def test_ipcs_prints_what_util_linux_prints(tmp_path: Path) -> None:
-    q = ipc.msgget(ipc.ftok(tmp_path, "q"), IPC_CREAT | 0o640)
+    # IPC_EXCL: a set another user created first under the fixed key is never used.
+    q = ipc.msgget(ipc.ftok(tmp_path, "q"), IPC_CREAT | IPC_EXCL | 0o640)
     q2 = ipc.msgget(IPC_PRIVATE, IPC_CREAT | 0o600)
-    s = ipc.semget(-5 & 0x7FFF_FFFF, 3, IPC_CREAT | 0o604)
+    s = ipc.semget(-5 & 0x7FFF_FFFF, 3, IPC_CREAT | IPC_EXCL | 0o604)
     m = ipc.shmget(IPC_PRIVATE, 5000, IPC_CREAT | 0o644)
     try:
         ipc.msgctl(q2, IPC_SET, uid=54321)  # no user name: the uid is printed

@@ -680,7 +680,22 @@ def test_format_table_widths() -> None:
 
 # ---- the allocator ----
 
+# glibc's own calls: another C library (musl) has none of them and raises ENOSYS instead.
+try:
+    GLIBC = os.confstr("CS_GNU_LIBC_VERSION")
+except (ValueError, OSError):
+    GLIBC = None
+requires_glibc = pytest.mark.skipif(GLIBC is None, reason="glibc's allocator calls")
 
+
+@pytest.mark.skipif(GLIBC is not None, reason="runs on a C library other than glibc")
+def test_allocator_calls_name_glibc_elsewhere() -> None:
+    for call in (memory.mallinfo2, memory.malloc_trim, lambda: memory.mallopt(1, 1)):
+        with pytest.raises(errors.ENOSYS, match="needs glibc"):
+            call()
+
+
+@requires_glibc
 def test_mallinfo2_sees_a_large_allocation() -> None:
     before = memory.mallinfo2()
     assert isinstance(before, memory.Mallinfo2) and before.usmblks == 0
@@ -691,12 +706,14 @@ def test_mallinfo2_sees_a_large_allocation() -> None:
     del block
 
 
+@requires_glibc
 def test_mallinfo2_is_frozen() -> None:
     info = memory.mallinfo2()
     with pytest.raises(AttributeError):
         info.arena = 0  # type: ignore[misc]
 
 
+@requires_glibc
 def test_malloc_trim_releases_a_freed_heap_top() -> None:
     def rss() -> int:
         with open("/proc/self/statm") as f:
@@ -720,6 +737,7 @@ def test_malloc_trim_releases_a_freed_heap_top() -> None:
     assert isinstance(memory.malloc_trim(1 << 40), bool)
 
 
+@requires_glibc
 def test_mallopt_rejects_and_ignores() -> None:
     with pytest.raises(ValueError):
         memory.mallopt(memory.M_MXFAST, 1000)

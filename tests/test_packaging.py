@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -13,6 +14,8 @@ import sysapi
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+#: The distribution name: "sysapi" on the package index is an unrelated project.
+DISTRIBUTION = "linux-sysapi"
 
 
 def test_version_is_single_sourced() -> None:
@@ -23,7 +26,7 @@ def test_version_is_single_sourced() -> None:
 
 
 def test_installed_metadata_matches_the_module_version() -> None:
-    assert importlib.metadata.version("sysapi") == sysapi.__version__
+    assert importlib.metadata.version(DISTRIBUTION) == sysapi.__version__
 
 
 def test_version_is_pep_440() -> None:
@@ -35,6 +38,55 @@ def test_sdist_manifest_ships_the_build_inputs() -> None:
     assert any(line.split()[:1] == ["include"] and "build_ffi.py" in line for line in manifest)
     assert "recursive-include src/sysapi *.py *.pyi py.typed" in manifest
     assert PYPROJECT["tool"]["setuptools"]["package-data"]["sysapi"] == ["py.typed", "*.pyi"]
+
+
+def test_the_distribution_has_a_name_of_its_own() -> None:
+    assert PYPROJECT["project"]["name"] == DISTRIBUTION
+    assert importlib.metadata.metadata(DISTRIBUTION)["Name"] == DISTRIBUTION
+
+
+def _install_lines() -> dict[str, list[str]]:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.rst"))]
+    found = {}
+    for page in pages:
+        # What follows "pip install" up to the end of that shell command.
+        text = page.read_text()
+        lines = [m[1].strip() for m in re.finditer(r"pip install ([^\n`&;|#]*)", text)]
+        if lines:
+            found[str(page.relative_to(ROOT))] = lines
+    return found
+
+
+def test_the_docs_install_lines_name_the_distribution() -> None:
+    lines = _install_lines()
+    # The install-from-the-index lines of the README and the quick start use our name ...
+    assert any(
+        f"pip install {DISTRIBUTION}" in f"pip install {line}" for line in lines["README.md"]
+    )
+    assert any(line.startswith(DISTRIBUTION) for line in lines["docs/quickstart.rst"])
+    # ... and none installs the stranger's package: a bare "sysapi" requirement.
+    for page, page_lines in lines.items():
+        for line in page_lines:
+            for token in line.split():
+                assert not re.fullmatch(r"['\"]?sysapi([\[=<>~!].*)?['\"]?", token), (page, line)
+
+
+def test_wheels_are_tagged_abi3_for_3_11() -> None:
+    setup_py = (ROOT / "setup.py").read_text()
+    assert '{"py_limited_api": "cp311"}' in setup_py
+    assert PYPROJECT["project"]["requires-python"] == ">=3.11"
+
+
+def test_the_platform_table_rows_are_complete() -> None:
+    # docs/platforms.json is data (tools/platforms.sh writes it, the docs show it): every run
+    # says what ran where and on which commit; what could not run says why.
+    data = json.loads((ROOT / "docs" / "platforms.json").read_text())
+    for run in data["runs"]:
+        assert run["result"] in ("passed", "failed")
+        for key in ("platform", "python", "libc", "arch", "kernel", "tests", "commit", "date"):
+            assert run[key], (run, key)
+    assert {r["python"] for r in data["not_run"] if r["why"]} >= {"3.14t"}
+    assert any(r["libc"] == "musl" and r["why"] for r in data["not_run"])
 
 
 def test_a_stale_extension_is_refused_at_import(tmp_path: Path) -> None:

@@ -357,6 +357,47 @@ _PLAIN_WHATS = ("data", "attribute", "property")
 _saved: dict[str, list[str]] = {}
 
 
+class Platforms(SphinxDirective):
+    """The platform table, from ``docs/platforms.json`` (written by ``tools/platforms.sh``)."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        path = Path(self.config.sysapi_platforms)
+        self.env.note_dependency(str(path))
+        data = json.loads(path.read_text()) if path.exists() else {"runs": []}
+        header = ["platform", "Python", "C library", "arch", "kernel", "result", "tests", "date"]
+        rows = [
+            [
+                run["platform"],
+                run["python"],
+                run["libc"],
+                run["arch"],
+                run["kernel"],
+                f"**{run['result']}**",
+                f"{run['tests']} ({run['minutes']} min); check: {run['check']}",
+                f"{run['date']} (``{run['commit']}``)",
+            ]
+            for run in data["runs"]
+        ]
+        rows += [
+            [
+                row["platform"],
+                row["python"],
+                row["libc"],
+                row["arch"],
+                "",
+                "not run",
+                row["why"],
+                "",
+            ]
+            for row in data.get("not_run", [])
+        ]
+        lines = [f"The wheel: ``{data['wheel']}``.", ""] if "wheel" in data else []
+        lines += _list_table(header, rows, "12 8 10 7 10 7 36 10")
+        return _parse(self, lines)
+
+
 def _save_plain(
     app: Sphinx, what: str, name: str, obj: object, options: object, lines: list[str]
 ) -> None:
@@ -374,9 +415,11 @@ def _restore_plain(
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("sysapi_bench_results", "", "env")
     app.add_config_value("sysapi_coverage", "", "env")
+    app.add_config_value("sysapi_platforms", "", "env")
     app.add_directive("sysapi-errno-tables", ErrnoTables)
     app.add_directive("sysapi-coverage", CoverageTable)
     app.add_directive("sysapi-benchmarks", Benchmarks)
+    app.add_directive("sysapi-platforms", Platforms)
     app.connect("missing-reference", _resolve)
     app.connect("autodoc-process-docstring", _save_plain, priority=400)
     app.connect("autodoc-process-docstring", _restore_plain, priority=600)

@@ -116,13 +116,15 @@ EXPORTS: Final[dict[str, str]] = {
     """,
     "ipc": """
         GETALL GETNCNT GETPID GETVAL GETZCNT IPC_CREAT IPC_EXCL IPC_INFO IPC_NOWAIT
-        IPC_PRIVATE IPC_RMID IPC_SET IPC_STAT IpcCtl IpcFlags IpcPerm MSG_COPY MSG_EXCEPT
-        MSG_INFO MSG_NOERROR MSG_STAT MSG_STAT_ANY MsgCtl MsgFlags MsqidDs SEM_INFO
-        SEM_STAT SEM_STAT_ANY SEM_UNDO SETALL SETVAL SHM_DEST SHM_EXEC SHM_HUGETLB SHM_INFO
-        SHM_LOCK SHM_LOCKED SHM_NORESERVE SHM_RDONLY SHM_REMAP SHM_RND SHM_STAT
-        SHM_STAT_ANY SHM_UNLOCK SemBuf SemCtl SemFlags SemidDs ShmAttachment ShmFlags
-        ShmidDs ftok msgctl msgget msgrcv msgsnd semctl semget semop semtimedop shmat
-        shmctl shmdt shmget
+        IPC_PRIVATE IPC_RMID IPC_SET IPC_STAT IpcCtl IpcFlags IpcPerm MQ_PRIO_MAX MSG_COPY
+        MSG_EXCEPT MSG_INFO MSG_NOERROR MSG_STAT MSG_STAT_ANY MessageQueue MqAttr MsgCtl
+        MsgFlags MsqidDs NamedSemaphore SEM_INFO SEM_SIZE SEM_STAT SEM_STAT_ANY SEM_UNDO
+        SEM_VALUE_MAX SETALL SETVAL SHM_DEST SHM_EXEC SHM_HUGETLB SHM_INFO SHM_LOCK
+        SHM_LOCKED SHM_NORESERVE SHM_RDONLY SHM_REMAP SHM_RND SHM_STAT SHM_STAT_ANY
+        SHM_UNLOCK SemBuf SemCtl SemFlags Semaphore SemidDs ShmAttachment ShmFlags ShmidDs
+        ftok mq_getattr mq_notify mq_open mq_receive mq_send mq_setattr mq_timedreceive
+        mq_timedsend mq_unlink msgctl msgget msgrcv msgsnd sem_open sem_unlink semctl
+        semget semop semtimedop shmat shmctl shmdt shmget
     """,
 }
 

@@ -30,14 +30,29 @@ __all__ = ["call", "check", "error", "raise_errno", "retry"]
 def error(err: int, spec: ErrorSpec, filename: object = None) -> SysapiError:
     """Build the exception for ``err`` raised by the call ``spec`` documents, with its hints."""
     cls = from_errno(err)
-    args = (err, os.strerror(err)) if filename is None else (err, os.strerror(err), filename)
-    exc = cls(*args)
+    strerror = os.strerror(err)
+    if err == _errno.ENOSYS and spec.libc is not None and not _libc_has(spec.syscall):
+        strerror = f"{spec.syscall} needs {spec.libc}, and this process runs {running_libc()}"
+    exc = cls(err, strerror) if filename is None else cls(err, strerror, filename)
     exc.syscall = spec.syscall
     exc.documented = err in spec
     hint = spec.hints.get(err)
     if hint is not None:
         exc.add_note(hint())
     return exc
+
+
+def _libc_has(function: str) -> bool:
+    return bool(lib.sysapi_libc_has(function.encode()))
+
+
+def running_libc() -> str:
+    """The C library of this process, e.g. ``"glibc 2.36"``."""
+    try:
+        version = os.confstr("CS_GNU_LIBC_VERSION")
+    except (ValueError, OSError):  # a C library other than glibc has no such name
+        version = None
+    return version or "a C library other than glibc (musl?)"
 
 
 def raise_errno(err: int, spec: ErrorSpec, filename: object = None) -> NoReturn:

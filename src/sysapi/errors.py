@@ -968,6 +968,10 @@ class ErrorSpec:
     #: errno → a function that returns a note (PEP 678) added to that error, for example the
     #: live resource limit that explains an ENOSPC or EMFILE.
     hints: Mapping[int, Callable[[], str]] = _NOTHING
+    #: The C library the call needs when not every C library the wheels support has it, e.g.
+    #: ``"glibc 2.33 or later"``: its shim looks the function up at run time and returns ENOSYS
+    #: when it is absent, which ``sysapi._syscall`` turns into an error naming this.
+    libc: str | None = None
 
     def __post_init__(self) -> None:
         seen = [e.errno for e in self.entries]
@@ -1008,9 +1012,10 @@ def spec(
     *,
     notes_only: Mapping[int, str] | None = None,
     hints: Mapping[int, Callable[[], str]] | None = None,
+    libc: str | None = None,
 ) -> ErrorSpec:
     """Shorthand for :class:`ErrorSpec` used by the area modules."""
-    return ErrorSpec(syscall, tuple(entries), dict(notes_only or {}), dict(hints or {}))
+    return ErrorSpec(syscall, tuple(entries), dict(notes_only or {}), dict(hints or {}), libc)
 
 
 def notes(errno: int, meaning: str) -> ErrnoEntry:

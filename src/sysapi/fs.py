@@ -92,6 +92,7 @@ FIBMAP_SPEC: Final = spec(
         man(errno.EBADF, "fd is not a valid descriptor"),
         man(errno.ENOTTY, "fd is not a regular file (a directory, a pipe)"),
         man(errno.ERANGE, "the physical block number does not fit in an int (Linux 5.7+)"),
+        man(errno.EFAULT, "the block argument points outside the address space"),
     ],
 )
 
@@ -142,6 +143,11 @@ VMSPLICE_SPEC: Final = spec(
             "unknown flag, or fd is not a pipe",
         ),
         man(errno.ENOMEM, "out of memory (also: no pages for vmsplice's copy)"),
+        kernel(
+            errno.EFAULT,
+            "a buffer of iov lies outside the address space",
+            "nothing: neither the notes nor vmsplice(2) list it",
+        ),
     ],
 )
 

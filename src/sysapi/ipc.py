@@ -18,17 +18,19 @@ import math
 import mmap
 import operator
 import os
+import resource
 import struct
 import time
 import warnings
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 
 from sysapi import _record, _struct, _syscall
-from sysapi._convert import fspath
+from sysapi._convert import fspath, name_bytes
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
-from sysapi.errors import documents, man, spec
+from sysapi.errors import EACCES, ErrorSpec, documents, kernel, man, spec
+from sysapi.fd import Fd, FdLike, fileno
 from sysapi.inotify import _read_limit
 
 # typing costs milliseconds to import: only type checkers read these names.
@@ -217,6 +219,7 @@ FTOK_SPEC: Final = spec(
         man(errno.EACCES, "search permission is denied on a directory of path"),
         man(errno.ELOOP, "too many symbolic links in path"),
         man(errno.ENAMETOOLONG, "path is too long"),
+        man(errno.EFAULT, "path points outside the address space (ftok fails as stat(2) does)"),
     ],
 )
 
@@ -342,6 +345,25 @@ def _stat(shmid: int, cmd: int = lib.IPC_STAT) -> ShmidDs:
     ds = _ShmidDsBuilder(perm, *values[7:])
     ds.__class__ = ShmidDs
     return ds  # type: ignore[no-any-return]
+
+
+def _perm_for_set(shmid: int) -> IpcPerm:
+    """The owner and mode of segment ``shmid``, to fill in what an IPC_SET leaves out.
+
+    IPC_STAT needs read permission, IPC_SET ownership: the owner of a mode-0 segment may change
+    it without reading it, and a caller who is not the owner must get IPC_SET's own EPERM, not
+    IPC_STAT's EACCES. Where IPC_STAT is refused, the segment is looked up with SHM_STAT_ANY
+    (Linux 4.17), which checks no permission, as /proc/sysvipc/shm shows every segment.
+    """
+    try:
+        return _stat(shmid).shm_perm
+    except EACCES:
+        buf: Any = ffi.new("struct sysapi_shmid_ds *")
+        highest = _shmctl(0, lib.SHM_INFO, buf)  # the highest index in use
+        for index in range(highest + 1):
+            if _shmctl(index, lib.SHM_STAT_ANY, buf) == shmid:
+                return IpcPerm(*_unpack_shmid_ds(ffi.buffer(buf))[: len(_PERM_FIELDS)])
+        raise  # SHM_STAT_ANY unknown (before 4.17), or the segment is gone
 
 
 #: Start address → the live attachment there, so that shmdt(address) cannot pull the memory
@@ -496,8 +518,10 @@ def shmctl(
 
     :data:`IPC_SET` sets ``shm_perm.uid``, ``gid`` and the permission bits of ``mode``: from
     ``buf`` (a :class:`ShmidDs`, say a modified IPC_STAT result) or from the keywords, the
-    fields not given being read first with IPC_STAT. :data:`IPC_RMID` marks the segment for
-    removal once the last process detaches (its key becomes IPC_PRIVATE); :data:`SHM_LOCK` /
+    fields not given being read first: with IPC_STAT, or, where the caller may not read the
+    segment, with SHM_STAT_ANY, so that the owner of a mode-0 segment can change it and
+    anyone else gets the kernel's EPERM. :data:`IPC_RMID` marks the segment for removal once
+    the last process detaches (its key becomes IPC_PRIVATE); :data:`SHM_LOCK` /
     :data:`SHM_UNLOCK` pin it in memory. Other commands go to the kernel as they are.
     """
     if cmd in _STAT_CMDS:
@@ -507,9 +531,11 @@ def shmctl(
         if buf is not None:
             if (uid, gid, mode) != (None, None, None):
                 raise TypeError("give buf or the uid/gid/mode keywords, not both")
+            if not isinstance(buf, ShmidDs):
+                raise TypeError(f"buf must be a ShmidDs, not {type(buf).__name__}")
             uid, gid, mode = buf.shm_perm.uid, buf.shm_perm.gid, buf.shm_perm.mode
         elif uid is None or gid is None or mode is None:
-            perm = _stat(shmid).shm_perm
+            perm = _perm_for_set(shmid)
             uid = perm.uid if uid is None else uid
             gid = perm.gid if gid is None else gid
             mode = perm.mode if mode is None else mode
@@ -1142,7 +1168,7 @@ def semtimedop(semid: int, sops: Iterable[SemBuf], timeout: float | None) -> boo
         # asked for at timeout 0) it can only be IPC_NOWAIT.
         if r == _EAGAIN and ns >= 0:
             nowait = any(flg & lib.IPC_NOWAIT for _, _, flg in _SEMBUF.iter_unpack(packed))
-            if not nowait or (ns > 0 and _monotonic_ns() >= deadline):
+            if not nowait or (deadline and _monotonic_ns() >= deadline):
                 return False
         _syscall.raise_errno(-r, SEMTIMEDOP_SPEC)
 
@@ -1243,3 +1269,967 @@ def semctl(
         raw.uid, raw.gid, raw.mode = uid, gid, mode
     _syscall.call(SEMCTL_SPEC, lib.sysapi_semctl, semid, semnum, cmd, 0, ffi.NULL, raw)
     return None
+
+
+# ==== POSIX message queues and semaphores ===================================================
+#
+# mq_open → MessageQueue (an Fd), sem_open → NamedSemaphore, the unnamed process-shared
+# Semaphore, and the thin mq_* calls. Timeouts are relative seconds measured on
+# CLOCK_MONOTONIC; an expired wait returns False/None.
+
+__all__ += [
+    "MQ_PRIO_MAX",
+    "SEM_SIZE",
+    "SEM_VALUE_MAX",
+    "MessageQueue",
+    "MqAttr",
+    "NamedSemaphore",
+    "Semaphore",
+    "mq_getattr",
+    "mq_notify",
+    "mq_open",
+    "mq_receive",
+    "mq_send",
+    "mq_setattr",
+    "mq_timedreceive",
+    "mq_timedsend",
+    "mq_unlink",
+    "sem_open",
+    "sem_unlink",
+]
+
+#: Priorities run from 0 to ``MQ_PRIO_MAX - 1`` (32767 on Linux).
+MQ_PRIO_MAX: Final[int] = lib.MQ_PRIO_MAX
+#: The largest value of a POSIX semaphore.
+SEM_VALUE_MAX: Final[int] = lib.SEM_VALUE_MAX
+#: ``sizeof(sem_t)``: the bytes an unnamed :class:`Semaphore` takes in its buffer.
+SEM_SIZE: Final[int] = ffi.sizeof("sem_t")
+
+
+@record
+class MqAttr:
+    """``struct mq_attr``: ``mq_flags`` (0 or ``os.O_NONBLOCK``), ``mq_maxmsg`` (messages the
+    queue holds), ``mq_msgsize`` (bytes a message may have), ``mq_curmsgs`` (messages queued
+    now)."""
+
+    mq_flags: int = 0
+    mq_maxmsg: int = 0
+    mq_msgsize: int = 0
+    mq_curmsgs: int = 0
+
+
+def _rlimit(which: int, name: str) -> str:
+    soft, hard = (
+        "unlimited" if v == resource.RLIM_INFINITY else str(v) for v in resource.getrlimit(which)
+    )
+    return f"{name} is {soft} (hard {hard})"
+
+
+def _mq_emfile_hint() -> str:
+    return (
+        f"{_rlimit(resource.RLIMIT_MSGQUEUE, 'RLIMIT_MSGQUEUE (bytes of POSIX queues per user)')}"
+        f"; {_rlimit(resource.RLIMIT_NOFILE, 'RLIMIT_NOFILE (open descriptors)')}. The kernel "
+        "answers EMFILE for both"
+    )
+
+
+def _mq_enospc_hint() -> str:
+    return (
+        f"/proc/sys/fs/mqueue/queues_max is {_read_limit('/proc/sys/fs/mqueue/queues_max')} "
+        "(queues in this IPC namespace; CAP_SYS_RESOURCE is exempt)"
+    )
+
+
+def _mq_einval_hint() -> str:
+    return (
+        "without CAP_SYS_RESOURCE mq_maxmsg must be 1.."
+        f"{_read_limit('/proc/sys/fs/mqueue/msg_max')} (/proc/sys/fs/mqueue/msg_max) and "
+        f"mq_msgsize 1..{_read_limit('/proc/sys/fs/mqueue/msgsize_max')} "
+        "(/proc/sys/fs/mqueue/msgsize_max); the name must be '/' and a name without '/'"
+    )
+
+
+def _nofile_hint() -> str:
+    return _rlimit(resource.RLIMIT_NOFILE, "RLIMIT_NOFILE (open descriptors)")
+
+
+_EINTR_RETRIED = "a signal handler interrupted the wait (sysapi retries, PEP 475)"
+_EINTR_TIMED = "a signal handler interrupted the wait (sysapi retries with the time left, PEP 475)"
+_TIMEOUT_INVALID = (
+    "abs_timeout is invalid (tv_sec < 0); Linux checks it first, even when the call would not "
+    "block (the man page: only when it would)"
+)
+
+MQ_OPEN_SPEC: Final = spec(
+    "mq_open",
+    [
+        man(
+            errno.EACCES,
+            "the queue exists and the caller may not open it in oflag's mode, or the name "
+            "has a second '/'",
+        ),
+        man(errno.EEXIST, "O_CREAT | O_EXCL and the queue exists"),
+        man(
+            errno.EINVAL,
+            "the name does not start with '/' (glibc), or O_CREAT with an attr whose "
+            "mq_maxmsg or mq_msgsize is <= 0 or above the limit",
+        ),
+        kernel(
+            errno.EMFILE,
+            "the process's descriptor limit is reached, or the queue would take the user's "
+            "bytes in POSIX queues above RLIMIT_MSGQUEUE (ipc/mqueue.c; the man page omits it)",
+            "ENOMEM for RLIMIT_MSGQUEUE",
+        ),
+        man(errno.ENAMETOOLONG, "the name is longer than NAME_MAX (255)"),
+        man(errno.ENFILE, "the system-wide limit of open files is reached"),
+        man(errno.ENOENT, "no queue has that name and O_CREAT is not given, or the name is '/'"),
+        man(errno.ENOMEM, "not enough memory"),
+        man(
+            errno.ENOSPC,
+            "the IPC namespace has queues_max queues (/proc/sys/fs/mqueue/queues_max)",
+        ),
+    ],
+    hints={
+        errno.EMFILE: _mq_emfile_hint,
+        errno.ENOSPC: _mq_enospc_hint,
+        errno.EINVAL: _mq_einval_hint,
+    },
+)
+
+MQ_UNLINK_SPEC: Final = spec(
+    "mq_unlink",
+    [
+        man(
+            errno.EACCES,
+            "the caller may not remove the queue (glibc turns the kernel's EPERM into EACCES)",
+        ),
+        man(errno.ENAMETOOLONG, "the name is longer than NAME_MAX (255)"),
+        man(errno.ENOENT, "no queue has that name"),
+    ],
+)
+
+
+def _send_spec(syscall: str) -> ErrorSpec:
+    entries = [
+        man(errno.EAGAIN, "the queue is full and the descriptor is O_NONBLOCK"),
+        man(errno.EBADF, "the descriptor is not a queue open for writing"),
+        man(errno.EINTR, _EINTR_RETRIED if syscall == "mq_send" else _EINTR_TIMED),
+        kernel(
+            errno.EINVAL,
+            "msg_prio is MQ_PRIO_MAX or above"
+            + ("" if syscall == "mq_send" else f"; or {_TIMEOUT_INVALID}"),
+            "EINVAL only for an invalid abs_timeout of a call that would block",
+        ),
+        man(errno.EMSGSIZE, "the message is longer than the queue's mq_msgsize"),
+    ]
+    if syscall == "mq_timedsend":
+        entries.append(
+            man(errno.ETIMEDOUT, "the queue stayed full until the deadline (sysapi: False)")
+        )
+    return spec(syscall, entries)
+
+
+def _receive_spec(syscall: str) -> ErrorSpec:
+    entries = [
+        man(errno.EAGAIN, "the queue is empty and the descriptor is O_NONBLOCK"),
+        man(errno.EBADF, "the descriptor is not a queue open for reading"),
+        man(errno.EINTR, _EINTR_RETRIED if syscall == "mq_receive" else _EINTR_TIMED),
+        man(errno.EMSGSIZE, "msg_len is smaller than the queue's mq_msgsize"),
+    ]
+    if syscall == "mq_timedreceive":
+        entries.append(man(errno.EINVAL, _TIMEOUT_INVALID))
+        entries.append(man(errno.ETIMEDOUT, "no message came before the deadline (sysapi: None)"))
+    return spec(syscall, entries)
+
+
+MQ_SEND_SPEC: Final = _send_spec("mq_send")
+MQ_TIMEDSEND_SPEC: Final = _send_spec("mq_timedsend")
+MQ_RECEIVE_SPEC: Final = _receive_spec("mq_receive")
+MQ_TIMEDRECEIVE_SPEC: Final = _receive_spec("mq_timedreceive")
+
+MQ_GETATTR_SPEC: Final = spec(
+    "mq_getattr", [man(errno.EBADF, "the descriptor is not a message queue")]
+)
+
+MQ_SETATTR_SPEC: Final = spec(
+    "mq_setattr",
+    [
+        man(errno.EBADF, "the descriptor is not a message queue"),
+        man(errno.EINVAL, "newattr.mq_flags has a bit other than O_NONBLOCK"),
+    ],
+)
+
+MQ_NOTIFY_SPEC: Final = spec(
+    "mq_notify",
+    [
+        man(errno.EBADF, "the descriptor is not a message queue"),
+        man(
+            errno.EBUSY,
+            "another process is registered for the queue (or this one, to remove the "
+            "registration of another)",
+        ),
+        man(errno.EINVAL, "signo is not a valid signal number"),
+        man(errno.ENOMEM, "not enough memory"),
+    ],
+)
+
+_SEM_INVALID = "the semaphore is not valid"
+
+SEM_OPEN_SPEC: Final = spec(
+    "sem_open",
+    [
+        man(errno.EACCES, "the semaphore exists and the caller may not open it"),
+        man(errno.EEXIST, "O_CREAT | O_EXCL and the semaphore exists"),
+        kernel(
+            errno.EINVAL,
+            "value is above SEM_VALUE_MAX, the name is '/' alone, has a '/' after its first "
+            "character ('/a/b'), or is 256 characters or longer (glibc's own check)",
+            "ENOENT for a name with a second '/'",
+        ),
+        man(errno.EMFILE, "the process's descriptor limit is reached"),
+        kernel(
+            errno.ENAMETOOLONG,
+            "the name is 252 to 255 characters: /dev/shm/sem.NAME is then longer than "
+            "NAME_MAX (longer names get glibc's EINVAL)",
+            "ENAMETOOLONG for any name longer than NAME_MAX",
+        ),
+        man(errno.ENFILE, "the system-wide limit of open files is reached"),
+        man(errno.ENOENT, "no semaphore has that name and O_CREAT is not given"),
+        man(errno.ENOMEM, "not enough memory"),
+    ],
+    hints={errno.EMFILE: _nofile_hint},
+)
+
+SEM_UNLINK_SPEC: Final = spec(
+    "sem_unlink",
+    [
+        man(errno.EACCES, "the caller may not remove the semaphore"),
+        man(errno.ENAMETOOLONG, "the name is too long"),
+        man(errno.ENOENT, "no semaphore has that name"),
+    ],
+)
+
+SEM_WAIT_SPEC: Final = spec(
+    "sem_wait",
+    [man(errno.EINTR, _EINTR_RETRIED), man(errno.EINVAL, _SEM_INVALID)],
+)
+
+SEM_TRYWAIT_SPEC: Final = spec(
+    "sem_trywait",
+    [
+        man(errno.EAGAIN, "the value is 0 (sysapi: False)"),
+        man(errno.EINTR, _EINTR_RETRIED),
+        man(errno.EINVAL, _SEM_INVALID),
+    ],
+)
+
+
+def _timedwait_spec(syscall: str) -> ErrorSpec:
+    return spec(
+        syscall,
+        [
+            man(errno.EINTR, _EINTR_TIMED),
+            man(errno.EINVAL, _SEM_INVALID + ", or the deadline's tv_nsec is out of range"),
+            man(errno.ETIMEDOUT, "the value stayed 0 until the deadline (sysapi: False)"),
+        ],
+    )
+
+
+SEM_TIMEDWAIT_SPEC: Final = _timedwait_spec("sem_timedwait")
+SEM_CLOCKWAIT_SPEC: Final = _timedwait_spec("sem_clockwait")
+
+SEM_POST_SPEC: Final = spec(
+    "sem_post",
+    [
+        man(errno.EINVAL, _SEM_INVALID),
+        man(errno.EOVERFLOW, "the value is SEM_VALUE_MAX already"),
+    ],
+)
+
+SEM_GETVALUE_SPEC: Final = spec("sem_getvalue", [man(errno.EINVAL, _SEM_INVALID)])
+
+SEM_INIT_SPEC: Final = spec(
+    "sem_init",
+    [
+        man(errno.EINVAL, "value is above SEM_VALUE_MAX"),
+        man(errno.ENOSYS, "pshared is nonzero and process-shared semaphores are unsupported"),
+    ],
+)
+
+SEM_CLOSE_SPEC: Final = spec("sem_close", [man(errno.EINVAL, _SEM_INVALID)])
+SEM_DESTROY_SPEC: Final = spec("sem_destroy", [man(errno.EINVAL, _SEM_INVALID)])
+
+#: Waits longer than this (136 years, or inf) are capped: int64 ns hold the deadline.
+_MAX_WAIT: Final = 2.0**32
+_ceil: Final = math.ceil
+_ETIMEDOUT: Final = -errno.ETIMEDOUT
+_mq_send: Final = lib.sysapi_mq_send
+_mq_receive: Final = lib.sysapi_mq_receive
+_mq_send_until: Final = lib.sysapi_mq_send_until
+_mq_receive_until: Final = lib.sysapi_mq_receive_until
+#: ffi.unpack of a char[] is bytes.
+_unpack: Final[Callable[[Any, int], bytes]] = ffi.unpack  # type: ignore[assignment]
+
+
+def _deadline(timeout: float) -> int:
+    """The CLOCK_MONOTONIC deadline (ns) of a wait of ``timeout`` seconds."""
+    seconds = float(timeout)
+    if not seconds >= 0:
+        raise ValueError(f"timeout must be >= 0 or None, not {timeout!r}")
+    return _monotonic_ns() + _ceil(min(seconds, _MAX_WAIT) * 1e9)
+
+
+def _abs_timespec(abs_timeout: float) -> tuple[int, int]:
+    """A CLOCK_REALTIME time in seconds as (tv_sec, tv_nsec); negative seconds are left for
+    the kernel to refuse."""
+    seconds = float(abs_timeout)
+    if seconds != seconds:
+        raise ValueError("abs_timeout is NaN")
+    return divmod(_ceil(seconds * 1e9), 1_000_000_000)
+
+
+def _message(data: object) -> Any:
+    """``data`` as cffi passes it to a ``const char *``: bytes as they are, other buffers
+    through ``ffi.from_buffer`` (TypeError for objects that are not contiguous buffers)."""
+    if type(data) is bytes:
+        return data
+    if isinstance(data, str):
+        raise TypeError("a message is bytes-like, not str")
+    try:
+        return ffi.from_buffer(data)  # type: ignore[call-overload]
+    except BufferError as exc:
+        raise TypeError(f"a message must be a contiguous buffer: {exc}") from exc
+
+
+def _mq_attr(attr: object) -> Any:
+    if attr is None:
+        return ffi.NULL
+    if not isinstance(attr, MqAttr):
+        raise TypeError(f"attr must be an MqAttr or None, not {type(attr).__name__}")
+    return ffi.new(
+        "struct mq_attr *",
+        {"mq_flags": attr.mq_flags, "mq_maxmsg": attr.mq_maxmsg, "mq_msgsize": attr.mq_msgsize},
+    )
+
+
+def _attr_of(box: Any) -> MqAttr:
+    return MqAttr(box.mq_flags, box.mq_maxmsg, box.mq_msgsize, box.mq_curmsgs)
+
+
+def _getattr_fd(fd: int) -> MqAttr:
+    box = ffi.new("struct mq_attr *")
+    _syscall.call(MQ_GETATTR_SPEC, lib.sysapi_mq_getattr, fd, box)
+    return _attr_of(box)
+
+
+def _name_str(name: str | bytes) -> str:
+    return name if isinstance(name, str) else os.fsdecode(name)
+
+
+class MessageQueue(Fd):
+    """An open POSIX message queue (an owned, close-on-exec descriptor): see :func:`mq_open`.
+
+    ``send``/``receive`` block (the GIL released) unless given a ``timeout`` in seconds,
+    measured on CLOCK_MONOTONIC: they then wait in ``ppoll`` on the descriptor and try the
+    operation without sleeping each time it is ready (the kernel's own ``mq_timed*`` deadline is
+    a CLOCK_REALTIME time, which a clock step would shorten or stretch). With a ``timeout``,
+    O_NONBLOCK does not matter; without one, an O_NONBLOCK queue raises ``errors.EAGAIN`` where
+    the call would block. A signal handler that returns lets the wait go on with the time left
+    (PEP 475); one that raises interrupts it.
+
+    ``close()`` closes this descriptor only (``mq_unlink`` removes the queue). It wakes a task
+    waiting in :meth:`areceive` (which then raises ValueError), but not a thread blocked in
+    ``receive`` or ``send``.
+    """
+
+    __slots__ = ("_closing_fd", "_msgsize", "_slots", "_waiter", "name")
+
+    name: str
+    _msgsize: int
+
+    @documents(MQ_OPEN_SPEC, MQ_GETATTR_SPEC)
+    def __init__(
+        self,
+        name: str | bytes,
+        oflag: int = os.O_RDWR,
+        mode: int = 0o600,
+        attr: MqAttr | None = None,
+    ) -> None:
+        """Open (or with ``os.O_CREAT`` create) queue ``name``: see :func:`mq_open`."""
+        encoded = name_bytes(name)
+        fd = _syscall.call(
+            MQ_OPEN_SPEC, lib.sysapi_mq_open, encoded, oflag, mode, _mq_attr(attr), filename=name
+        )
+        try:
+            msgsize = _getattr_fd(fd).mq_msgsize
+        except BaseException:
+            os.close(fd)
+            raise
+        self._msgsize = msgsize
+        self._slots: list[tuple[Any, Any]] = []
+        self._waiter: tuple[Any, Any] | None = None  # (loop, future) of an areceive
+        self._closing_fd = -1
+        self.name = _name_str(name)
+        super().__init__(fd)
+
+    def __enter__(self) -> MessageQueue:
+        return self
+
+    def __repr__(self) -> str:
+        state = "closed" if self._fd < 0 else f"fd={self._fd}"
+        return f"<MessageQueue {self.name!r} {state}>"
+
+    def _slot(self) -> tuple[Any, Any]:
+        try:
+            return self._slots.pop()
+        except IndexError:
+            return ffi.new("char[]", self._msgsize), ffi.new("unsigned int *")
+
+    def _closed_check(self) -> None:
+        if self._fd < 0:
+            raise ValueError("I/O operation on closed MessageQueue")
+
+    @documents(MQ_SEND_SPEC, MQ_TIMEDSEND_SPEC)
+    def send(self, data: Any, priority: int = 0, timeout: float | None = None) -> bool:
+        """Queue ``data`` (bytes-like) with ``priority`` (0 .. ``MQ_PRIO_MAX - 1``).
+
+        Returns True, or False when ``timeout`` seconds ran out with the queue full. Without a
+        timeout it blocks while the queue is full (``errors.EAGAIN`` on an O_NONBLOCK queue).
+        """
+        msg = data if type(data) is bytes else _message(data)
+        if timeout is None:
+            result = _mq_send(self._fd, msg, len(msg), priority)
+            if result < 0:
+                self._closed_check()
+                _syscall.retry(result, MQ_SEND_SPEC, _mq_send, self._fd, msg, len(msg), priority)
+            return True
+        deadline = _deadline(timeout)
+        while True:
+            result = _mq_send_until(self._fd, msg, len(msg), priority, deadline)
+            if result >= 0:
+                return True
+            if result == _ETIMEDOUT:
+                return False
+            if result != _EINTR:
+                self._closed_check()
+                _syscall.raise_errno(-result, MQ_TIMEDSEND_SPEC)
+
+    @documents(MQ_RECEIVE_SPEC, MQ_TIMEDRECEIVE_SPEC)
+    def receive(self, timeout: float | None = None) -> tuple[bytes, int] | None:
+        """The oldest message of the highest priority, as ``(data, priority)``.
+
+        Returns None when ``timeout`` seconds ran out with the queue empty (``timeout=0``: do
+        not wait). Without a timeout it blocks while the queue is empty (``errors.EAGAIN`` on
+        an O_NONBLOCK queue).
+        """
+        slot = self._slot()
+        buf, prio = slot
+        if timeout is None:
+            n = _mq_receive(self._fd, buf, self._msgsize, prio)
+            if n < 0:
+                self._closed_check()
+                n = _syscall.retry(
+                    n, MQ_RECEIVE_SPEC, _mq_receive, self._fd, buf, self._msgsize, prio
+                )
+        else:
+            deadline = _deadline(timeout)
+            while True:
+                n = _mq_receive_until(self._fd, buf, self._msgsize, prio, deadline)
+                if n >= 0:
+                    break
+                if n == _ETIMEDOUT:
+                    self._slots.append(slot)
+                    return None
+                if n != _EINTR:
+                    self._closed_check()
+                    _syscall.raise_errno(-n, MQ_TIMEDRECEIVE_SPEC)
+        message = (_unpack(buf, n), prio[0])
+        self._slots.append(slot)
+        return message
+
+    @property
+    @documents(MQ_GETATTR_SPEC)
+    def attr(self) -> MqAttr:
+        """The queue's attributes, read with ``mq_getattr`` at each access."""
+        return _getattr_fd(self.fileno())
+
+    @documents(MQ_NOTIFY_SPEC)
+    def notify(self, signo: int | None = None, value: int = 0) -> None:
+        """Register this process for one notification: see :func:`mq_notify`."""
+        mq_notify(self, signo, value)
+
+    def __iter__(self) -> Iterator[tuple[bytes, int]]:
+        return self
+
+    def __next__(self) -> tuple[bytes, int]:
+        """The next message (blocking, see :meth:`receive`)."""
+        message = self.receive()
+        assert message is not None  # no timeout: a message, or an exception
+        return message
+
+    async def areceive(self) -> tuple[bytes, int]:
+        """Wait on the running asyncio loop (``loop.add_reader``, no thread) for a message and
+        return it as ``(data, priority)``.
+
+        Cancellation-safe: a message is taken off the queue only after the wait, never across
+        an ``await``, so a cancelled wait has received nothing. RuntimeError when another task
+        already waits on this object (one reader per descriptor and loop).
+        """
+        import asyncio  # only for the async methods: importing sysapi does not load asyncio
+
+        loop = asyncio.get_running_loop()
+        if self._waiter is not None:
+            raise RuntimeError("another task is already waiting on this MessageQueue")
+        while True:
+            message = self.receive(0)  # ValueError once closed
+            if message is not None:
+                return message
+            fd = self.fileno()
+            ready = loop.create_future()
+            self._waiter = (loop, ready)
+            loop.add_reader(fd, _set_ready, ready)
+            try:
+                await ready
+            finally:
+                loop.remove_reader(fd)
+                self._waiter = None
+                # Closed meanwhile: the descriptor was left open for remove_reader.
+                closing, self._closing_fd = self._closing_fd, -1
+                if closing >= 0:
+                    os.close(closing)
+
+    def close(self) -> None:
+        """Close the descriptor. A task waiting in :meth:`areceive` wakes up and raises
+        ValueError (the descriptor is closed once it has removed its reader)."""
+        waiter = self._waiter
+        if waiter is None:
+            super().close()
+            return
+        fd, self._fd = self._fd, -1
+        if fd < 0:
+            return
+        self._closing_fd = fd
+        loop, ready = waiter
+        try:
+            loop.call_soon_threadsafe(_set_ready, ready)
+        except RuntimeError:  # the loop is closed: no task will come back for it
+            self._closing_fd = -1
+            os.close(fd)
+
+    def detach(self) -> int:
+        """Give up ownership: return the descriptor and leave this object closed."""
+        if self._waiter is not None:
+            raise RuntimeError("detach() while a task waits on this MessageQueue")
+        return super().detach()
+
+    def __aiter__(self) -> AsyncIterator[tuple[bytes, int]]:
+        return self
+
+    async def __anext__(self) -> tuple[bytes, int]:
+        """The next message (see :meth:`areceive`)."""
+        return await self.areceive()
+
+
+def _set_ready(future: Any) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+@documents(MQ_OPEN_SPEC)
+def mq_open(
+    name: str | bytes, oflag: int, mode: int = 0o600, attr: MqAttr | None = None
+) -> MessageQueue:
+    """Open (or create) POSIX message queue ``name`` (``"/name"``: one slash, first).
+
+    ``oflag`` is ``os.O_RDONLY``, ``os.O_WRONLY`` or ``os.O_RDWR``, with ``os.O_CREAT``,
+    ``os.O_EXCL``, ``os.O_NONBLOCK``. A new queue gets the permission bits of ``mode`` (less
+    the umask) and, when ``attr`` is given, its ``mq_maxmsg`` and ``mq_msgsize`` (else the
+    defaults of /proc/sys/fs/mqueue/msg_default and msgsize_default). The descriptor is
+    close-on-exec. The queue lives until :func:`mq_unlink` and the last close.
+    """
+    return MessageQueue(name, oflag, mode, attr)
+
+
+@documents(MQ_UNLINK_SPEC)
+def mq_unlink(name: str | bytes) -> None:
+    """Remove queue ``name``; it goes away when the last descriptor is closed."""
+    _syscall.call(MQ_UNLINK_SPEC, lib.sysapi_mq_unlink, name_bytes(name), filename=name)
+
+
+@documents(MQ_SEND_SPEC)
+def mq_send(mqdes: MessageQueue | FdLike, msg: Any, msg_prio: int = 0) -> None:
+    """Queue ``msg`` with priority ``msg_prio``, blocking while the queue is full (unless it is
+    O_NONBLOCK: ``errors.EAGAIN``)."""
+    fd = fileno(mqdes)
+    data = _message(msg)
+    _syscall.call(MQ_SEND_SPEC, _mq_send, fd, data, len(data), msg_prio)
+
+
+@documents(MQ_TIMEDSEND_SPEC)
+def mq_timedsend(mqdes: MessageQueue | FdLike, msg: Any, msg_prio: int, abs_timeout: float) -> bool:
+    """As :func:`mq_send`, waiting at most until ``abs_timeout`` (CLOCK_REALTIME seconds, as
+    ``time.time()``): True when queued, False when the deadline passed first.
+
+    A signal handler that returns lets the wait go on until the same deadline (PEP 475).
+    """
+    fd = fileno(mqdes)
+    data = _message(msg)
+    sec, nsec = _abs_timespec(abs_timeout)
+    while True:
+        result = lib.sysapi_mq_timedsend(fd, data, len(data), msg_prio, sec, nsec)
+        if result >= 0:
+            return True
+        if result == _ETIMEDOUT:
+            return False
+        if result != _EINTR:
+            _syscall.raise_errno(-result, MQ_TIMEDSEND_SPEC)
+
+
+def _receive_buffer(fd: int, msg_len: int | None) -> tuple[Any, int]:
+    """A buffer for a message and the msg_len to pass: mq_msgsize when ``msg_len`` is None.
+    A large ``msg_len`` is passed on as it is, over a buffer of mq_msgsize bytes (no message
+    is longer), so that no allocation follows the caller's number."""
+    if msg_len is None:
+        msg_len = _getattr_fd(fd).mq_msgsize
+    elif not isinstance(msg_len, int):
+        raise TypeError(f"msg_len must be an int or None, not {type(msg_len).__name__}")
+    size = msg_len
+    if msg_len > 65536:
+        size = min(msg_len, _getattr_fd(fd).mq_msgsize)
+    return ffi.new("char[]", max(size, 1)), msg_len
+
+
+@documents(MQ_RECEIVE_SPEC)
+def mq_receive(mqdes: MessageQueue | FdLike, msg_len: int | None = None) -> tuple[bytes, int]:
+    """Take the oldest message of the highest priority: ``(data, priority)``. Blocks while the
+    queue is empty (unless it is O_NONBLOCK: ``errors.EAGAIN``). ``msg_len`` (default: the
+    queue's ``mq_msgsize``) below ``mq_msgsize`` is the kernel's ``errors.EMSGSIZE``."""
+    fd = fileno(mqdes)
+    buf, length = _receive_buffer(fd, msg_len)
+    prio = ffi.new("unsigned int *")
+    n = _syscall.call(MQ_RECEIVE_SPEC, _mq_receive, fd, buf, length, prio)
+    return _unpack(buf, n), prio[0]
+
+
+@documents(MQ_TIMEDRECEIVE_SPEC)
+def mq_timedreceive(
+    mqdes: MessageQueue | FdLike, msg_len: int | None, abs_timeout: float
+) -> tuple[bytes, int] | None:
+    """As :func:`mq_receive`, waiting at most until ``abs_timeout`` (CLOCK_REALTIME seconds);
+    None when the deadline passed with the queue empty."""
+    fd = fileno(mqdes)
+    buf, length = _receive_buffer(fd, msg_len)
+    prio = ffi.new("unsigned int *")
+    sec, nsec = _abs_timespec(abs_timeout)
+    while True:
+        n = lib.sysapi_mq_timedreceive(fd, buf, length, prio, sec, nsec)
+        if n >= 0:
+            return _unpack(buf, n), prio[0]
+        if n == _ETIMEDOUT:
+            return None
+        if n != _EINTR:
+            _syscall.raise_errno(-n, MQ_TIMEDRECEIVE_SPEC)
+
+
+@documents(MQ_GETATTR_SPEC)
+def mq_getattr(mqdes: MessageQueue | FdLike) -> MqAttr:
+    """The queue's attributes (``mq_curmsgs``: messages queued now)."""
+    return _getattr_fd(fileno(mqdes))
+
+
+@documents(MQ_SETATTR_SPEC)
+def mq_setattr(mqdes: MessageQueue | FdLike, newattr: MqAttr) -> MqAttr:
+    """Set the descriptor's ``mq_flags`` (0 or ``os.O_NONBLOCK``; the other fields are
+    ignored) and return the previous attributes."""
+    fd = fileno(mqdes)
+    if not isinstance(newattr, MqAttr):
+        raise TypeError(f"newattr must be an MqAttr, not {type(newattr).__name__}")
+    new = ffi.new("struct mq_attr *", {"mq_flags": newattr.mq_flags})
+    old = ffi.new("struct mq_attr *")
+    _syscall.call(MQ_SETATTR_SPEC, lib.sysapi_mq_setattr, fd, new, old)
+    return _attr_of(old)
+
+
+@documents(MQ_NOTIFY_SPEC)
+def mq_notify(mqdes: MessageQueue | FdLike, signo: int | None = None, value: int = 0) -> None:
+    """Ask for signal ``signo`` when a message arrives on the empty queue and no receiver is
+    waiting (``SIGEV_SIGNAL``); ``None`` removes this process's registration.
+
+    The signal comes once, with ``si_code == SI_MESGQ``, ``si_value == value`` (a C ``int``)
+    and the sender's ``si_pid``/``si_uid`` (take it with :func:`sysapi.sigwaitinfo` or a
+    signalfd to read those); then the registration is gone: call again to re-arm. One process
+    per queue: another one gets ``errors.EBUSY``.
+    """
+    fd = fileno(mqdes)
+    if signo is None:
+        _syscall.call(MQ_NOTIFY_SPEC, lib.sysapi_mq_notify, fd, 1, 0, 0)
+        return
+    _syscall.call(MQ_NOTIFY_SPEC, lib.sysapi_mq_notify, fd, 0, signo, value)
+
+
+# ---- semaphores ------------------------------------------------------------------------------
+
+_SEM_CLOSED: Final = lib.SYSAPI_SEM_CLOSED
+_SEM_RELEASED: Final = lib.SYSAPI_SEM_RELEASED
+#: The state of a holder whose semaphore is not (or no longer) usable.
+_SEM_DONE: Final = 2
+_sem_wait: Final = lib.sysapi_sem_wait
+_sem_trywait: Final = lib.sysapi_sem_trywait
+_sem_clockwait: Final = lib.sysapi_sem_clockwait
+_sem_post: Final = lib.sysapi_sem_post
+_sem_getvalue: Final = lib.sysapi_sem_getvalue
+
+
+def _timed_spec() -> ErrorSpec:
+    """The spec of the call a timed wait used: sem_clockwait (glibc 2.30) is looked up at run
+    time, sem_timedwait is the fallback without it (see the C shim)."""
+    return SEM_CLOCKWAIT_SPEC if lib.sysapi_sem_clockwait_available() else SEM_TIMEDWAIT_SPEC
+
+
+class _SemaphoreBase:
+    """What :class:`NamedSemaphore` and :class:`Semaphore` share: the waits, the value, and a
+    close that waits for the threads inside a call (it never unmaps or destroys a semaphore
+    another thread is waiting on: the last one out finishes the close)."""
+
+    __slots__ = ("__weakref__", "_h")
+
+    _h: Any
+
+    def _new_holder(self) -> Any:
+        h: Any = ffi.new("struct sysapi_sem *")
+        h.state = _SEM_DONE  # unusable until the open or init succeeds
+        self._h = h
+        return h
+
+    def _released(self) -> None:
+        """The semaphore was released (by close, or by the last thread out of a call)."""
+
+    def _result(self, result: int) -> int:
+        """The plain result of a call, after the closed and released markers."""
+        if result == _SEM_CLOSED:
+            raise ValueError(f"operation on closed {type(self).__name__}")
+        if result >= _SEM_RELEASED // 2:
+            self._released()
+            result -= _SEM_RELEASED
+        return result
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._h.state != 0)
+
+    @documents(SEM_WAIT_SPEC, SEM_TRYWAIT_SPEC, SEM_CLOCKWAIT_SPEC, SEM_TIMEDWAIT_SPEC)
+    def acquire(self, timeout: float | None = None) -> bool:
+        """Decrement the value, waiting while it is 0: True, or False when ``timeout`` seconds
+        ran out first (``0``: do not wait, ``sem_trywait``).
+
+        Timed waits are measured on CLOCK_MONOTONIC (``sem_clockwait``, glibc 2.30; with an
+        older glibc, ``sem_timedwait`` against the monotonic time left). A signal handler that
+        returns lets the wait go on with the time left (PEP 475); one that raises interrupts
+        it. Blocks with the GIL released.
+        """
+        if timeout is None:
+            result = _sem_wait(self._h)
+            while result:
+                result = self._result(result)
+                if result == _EINTR:
+                    result = _sem_wait(self._h)
+                elif result:
+                    _syscall.raise_errno(-result, SEM_WAIT_SPEC)
+            return True
+        deadline = _deadline(timeout)
+        if timeout == 0:
+            while True:
+                result = self._result(_sem_trywait(self._h))
+                if result == 0:
+                    return True
+                if result == _EAGAIN:
+                    return False
+                if result != _EINTR:
+                    _syscall.raise_errno(-result, SEM_TRYWAIT_SPEC)
+        while True:
+            result = self._result(_sem_clockwait(self._h, deadline))
+            if result == 0:
+                return True
+            if result == _ETIMEDOUT:
+                # Always true after sem_clockwait; the fallback's realtime deadline can pass
+                # early after a clock step: then wait for the rest.
+                if _monotonic_ns() >= deadline:
+                    return False
+            elif result != _EINTR:
+                _syscall.raise_errno(-result, _timed_spec())
+
+    @documents(SEM_POST_SPEC)
+    def release(self) -> None:
+        """Increment the value (``sem_post``), waking one waiter; ``errors.EOVERFLOW`` at
+        :data:`SEM_VALUE_MAX`."""
+        result = _sem_post(self._h)
+        if result:
+            result = self._result(result)
+            if result:
+                _syscall.raise_errno(-result, SEM_POST_SPEC)
+
+    @property
+    @documents(SEM_GETVALUE_SPEC)
+    def value(self) -> int:
+        """The current value (``sem_getvalue``; never negative on Linux)."""
+        result = _sem_getvalue(self._h)
+        if result < 0 or result >= _SEM_RELEASED // 2:
+            result = self._result(result)
+            if result < 0:
+                _syscall.raise_errno(-result, SEM_GETVALUE_SPEC)
+        return int(result)
+
+    def _close(self, spec: ErrorSpec) -> None:
+        result = lib.sysapi_sem_close(self._h)
+        if result == _SEM_CLOSED:
+            return
+        result = self._result(result)
+        if result < 0:
+            _syscall.raise_errno(-result, spec)
+
+    @documents(SEM_CLOSE_SPEC)
+    def close(self) -> None:
+        """Close it (a no-op when closed already). A thread waiting in :meth:`acquire` at that
+        moment keeps waiting; the close completes when it returns."""
+        self._close(SEM_CLOSE_SPEC)
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Close (a semaphore context does not acquire: use ``acquire``/``release``)."""
+        self.close()
+
+    def __del__(self) -> None:
+        h = getattr(self, "_h", None)
+        if h is not None and h.state == 0:
+            warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
+            self.close()
+
+
+class NamedSemaphore(_SemaphoreBase):
+    """A named POSIX semaphore (glibc's /dev/shm/sem.NAME): see :func:`sem_open`.
+
+    ``close()`` (``sem_close``) leaves the semaphore in place until :func:`sem_unlink`. A
+    forked child inherits it open and may use it; another process opens it by name.
+    """
+
+    __slots__ = ("name",)
+
+    name: str
+
+    @documents(SEM_OPEN_SPEC)
+    def __init__(
+        self, name: str | bytes, oflag: int = 0, mode: int = 0o600, value: int = 0
+    ) -> None:
+        """Open (or with ``os.O_CREAT`` create) semaphore ``name``: see :func:`sem_open`."""
+        encoded = name_bytes(name)
+        self.name = _name_str(name)
+        h = self._new_holder()
+        _syscall.call(
+            SEM_OPEN_SPEC, lib.sysapi_sem_open, h, encoded, oflag, mode, value, filename=name
+        )
+
+    def __enter__(self) -> NamedSemaphore:
+        return self
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<NamedSemaphore {getattr(self, 'name', '?')!r} {state}>"
+
+
+class Semaphore(_SemaphoreBase):
+    """An unnamed process-shared POSIX semaphore in the :data:`SEM_SIZE` bytes of ``buffer``
+    at ``offset`` (``sem_init(sem, 1, value)``).
+
+    ``buffer`` is writable memory the other processes share: a :class:`ShmAttachment`, or an
+    ``mmap.mmap`` mapped ``MAP_SHARED`` before ``fork``. While open the semaphore holds an
+    export of ``buffer`` (``ShmAttachment.detach()`` and ``mmap.close()`` raise BufferError);
+    ``close()`` lets it go, after ``sem_destroy`` when this object initialized it. Use
+    :meth:`from_buffer` for one that another process (or attachment) initialized.
+
+    A read-only buffer raises TypeError; an ``offset`` that is not a multiple of 8, or that
+    leaves fewer than :data:`SEM_SIZE` bytes, ValueError.
+    """
+
+    __slots__ = ("_view",)
+
+    _view: Any
+
+    @documents(SEM_INIT_SPEC)
+    def __init__(self, buffer: Any, value: int = 0, *, offset: int = 0) -> None:
+        h = self._attach(buffer, offset)
+        try:
+            _syscall.check(lib.sysapi_sem_init(h, h.sem, value), SEM_INIT_SPEC)
+        except BaseException:
+            self._released()
+            raise
+
+    @classmethod
+    def from_buffer(cls, buffer: Any, *, offset: int = 0) -> Semaphore:
+        """The semaphore another process (or another attachment of the same memory) already
+        initialized in ``buffer`` at ``offset``; no ``sem_init``, and close does not destroy
+        it."""
+        self = cls.__new__(cls)
+        h = self._attach(buffer, offset)
+        h.state = 0
+        return self
+
+    def _attach(self, buffer: Any, offset: int) -> Any:
+        if not isinstance(offset, int):
+            raise TypeError(f"offset must be an int, not {type(offset).__name__}")
+        h = self._new_holder()
+        self._view = None
+        try:
+            view = ffi.from_buffer(buffer, require_writable=True)
+        except BufferError as exc:
+            raise TypeError(f"the semaphore needs a writable contiguous buffer: {exc}") from exc
+        address = int(ffi.cast("uintptr_t", view)) + offset
+        if offset < 0 or offset + SEM_SIZE > len(view) or address % 8:
+            ffi.release(view)
+            raise ValueError(
+                f"offset {offset} must be a multiple of 8 with {SEM_SIZE} bytes after it in a "
+                f"buffer of {len(view)} bytes (and the buffer 8-byte aligned)"
+            )
+        self._view = view
+        h.sem = ffi.cast("sem_t *", address)
+        return h
+
+    def _released(self) -> None:
+        view, self._view = self._view, None
+        if view is not None:
+            ffi.release(view)
+
+    @documents(SEM_DESTROY_SPEC)
+    def close(self) -> None:
+        """Close it (a no-op when closed already): ``sem_destroy`` when this object initialized
+        it, then the buffer is let go. A thread waiting in ``acquire`` at that moment keeps
+        waiting; the close completes when it returns."""
+        self._close(SEM_DESTROY_SPEC)
+
+    def __enter__(self) -> Semaphore:
+        return self
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else "open"
+        return f"<Semaphore {state}>"
+
+
+@documents(SEM_OPEN_SPEC)
+def sem_open(
+    name: str | bytes, oflag: int = 0, mode: int = 0o600, value: int = 0
+) -> NamedSemaphore:
+    """Open (or with ``os.O_CREAT`` create, ``os.O_EXCL`` too to insist on a new one) named
+    semaphore ``name`` (``"/name"``).
+
+    A new semaphore gets the permission bits of ``mode`` (less the umask) and ``value``
+    (above :data:`SEM_VALUE_MAX`: glibc's ``errors.EINVAL``; negative: OverflowError). The
+    semaphore lives until :func:`sem_unlink`.
+    """
+    return NamedSemaphore(name, oflag, mode, value)
+
+
+@documents(SEM_UNLINK_SPEC)
+def sem_unlink(name: str | bytes) -> None:
+    """Remove named semaphore ``name``; processes that have it open keep using it."""
+    _syscall.call(SEM_UNLINK_SPEC, lib.sysapi_sem_unlink, name_bytes(name), filename=name)

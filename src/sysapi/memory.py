@@ -328,9 +328,10 @@ MUNMAP_SPEC: Final = spec(
 
 # glibc's allocator calls have no errno: malloc_trim and mallinfo2 cannot fail, mallopt
 # answers 0 for a rejected value. Their specs are registered (empty) so REGISTRY lists them.
-MALLOC_TRIM_SPEC: Final = spec("malloc_trim", [])
-MALLINFO2_SPEC: Final = spec("mallinfo2", [])
-MALLOPT_SPEC: Final = spec("mallopt", [])
+# They are glibc's own (mallinfo2 since 2.33): on another C library they raise ENOSYS.
+MALLOC_TRIM_SPEC: Final = spec("malloc_trim", [], libc="glibc")
+MALLINFO2_SPEC: Final = spec("mallinfo2", [], libc="glibc 2.33 or later")
+MALLOPT_SPEC: Final = spec("mallopt", [], libc="glibc")
 
 
 _UINTPTR_MAX: Final = (1 << (8 * ffi.sizeof("uintptr_t"))) - 1
@@ -587,7 +588,7 @@ def malloc_trim(pad: int = 0) -> bool:
     not only the top of the heap: useful in a long-running service after a burst of allocations.
     It never fails.
     """
-    return lib.sysapi_malloc_trim(pad) != 0
+    return _syscall.call(MALLOC_TRIM_SPEC, lib.sysapi_malloc_trim, pad) != 0
 
 
 @record
@@ -631,7 +632,7 @@ _MALLINFO2_FIELDS: Final = (
 )
 
 
-_unpack_mallinfo2: Final = _struct.unpacker("struct mallinfo2", _MALLINFO2_FIELDS)
+_unpack_mallinfo2: Final = _struct.unpacker("struct sysapi_mallinfo2", _MALLINFO2_FIELDS)
 _Mallinfo2Builder: Final = _record.builder(Mallinfo2, _MALLINFO2_FIELDS)
 # One struct per concurrent caller (list.pop and append are atomic).
 _mallinfo2_outs: list[tuple[Any, Any]] = []
@@ -639,13 +640,16 @@ _mallinfo2_outs: list[tuple[Any, Any]] = []
 
 def mallinfo2() -> Mallinfo2:
     """Allocator statistics of the main arena (``mallinfo2(3)``, glibc 2.33; the deprecated
-    ``mallinfo`` overflows its ``int`` fields past 2 GiB). It never fails."""
+    ``mallinfo`` overflows its ``int`` fields past 2 GiB). It never fails on glibc 2.33 and
+    later; elsewhere it raises :class:`~sysapi.errors.ENOSYS` naming the glibc it needs."""
     try:
         out, data = _mallinfo2_outs.pop()
     except IndexError:
-        out = ffi.new("struct mallinfo2 *")
+        out = ffi.new("struct sysapi_mallinfo2 *")
         data = ffi.buffer(out)
-    _mallinfo2(out)
+    if _mallinfo2(out) < 0:  # ENOSYS: a C library without mallinfo2
+        _mallinfo2_outs.append((out, data))
+        _syscall.raise_errno(errno.ENOSYS, MALLINFO2_SPEC)
     info = _Mallinfo2Builder(*_unpack_mallinfo2(data))
     _mallinfo2_outs.append((out, data))
     info.__class__ = Mallinfo2
@@ -664,7 +668,7 @@ def mallopt(param: int, value: int) -> None:
     Raises:
         ValueError: glibc rejected ``value`` for ``param``.
     """
-    if lib.sysapi_mallopt(param, value) == 0:
+    if _syscall.call(MALLOPT_SPEC, lib.sysapi_mallopt, param, value) == 0:
         raise ValueError(f"mallopt rejected {value!r} for parameter {param!r}")
 
 

@@ -16,7 +16,7 @@ import signal
 from sysapi import _struct, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
-from sysapi.errors import documents, man, notes, spec
+from sysapi.errors import documents, kernel, man, notes, spec
 
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False
@@ -172,6 +172,12 @@ WAITID_SPEC: Final = spec(
             "is unknown, or id is invalid for it (P_PID with id <= 0)",
         ),
         man(errno.EBADF, "P_PIDFD and id is not an open pidfd"),
+        kernel(
+            errno.EFAULT,
+            "infop or rusage points outside the address space (sysapi's shim passes its own, "
+            "so only a C caller meets it)",
+            "nothing: neither the notes nor wait(2) list it",
+        ),
         man(
             errno.EAGAIN,
             "P_PIDFD with a pidfd opened PIDFD_NONBLOCK (Linux 5.10) whose process has not "

@@ -16,7 +16,7 @@ import resource
 from sysapi import _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
-from sysapi.errors import E2BIG, ErrorSpec, documents, man, spec
+from sysapi.errors import E2BIG, ErrorSpec, documents, kernel, man, spec
 
 TYPE_CHECKING = False
 # typing (and cffi, ~4 ms) cost milliseconds to import: only type checkers read these names.
@@ -195,6 +195,11 @@ SCHED_GETATTR_SPEC: Final = spec(
             "above the page size",
         ),
         man(errno.ESRCH, "no thread has the ID pid"),
+        kernel(
+            errno.EFAULT,
+            "attr points outside the address space (the kernel's copy-out fails)",
+            "nothing: sched_getattr(2) does not list it",
+        ),
         man(
             errno.E2BIG,
             "size is smaller than the kernel's struct sched_attr. Linux 5.3 and later never "
@@ -214,6 +219,11 @@ SCHED_SETATTR_SPEC: Final = spec(
             "period fails, runtime below 1024 ns, period outside the sysctl bounds)",
         ),
         man(errno.ESRCH, "no thread has the ID pid"),
+        kernel(
+            errno.EFAULT,
+            "attr points outside the address space (the kernel cannot read attr.size)",
+            "nothing: sched_setattr(2) does not list it",
+        ),
         man(
             errno.E2BIG,
             "attr.size is larger than the kernel's struct sched_attr and a byte beyond it is "

@@ -238,12 +238,20 @@ SIGQUEUE_SPEC: Final = spec(
     hints={errno.EAGAIN: _sigpending_limit},
 )
 
+#: sysapi's shims pass their own sigset_t, siginfo_t and timespec: only a C caller meets it.
+_SIGWAIT_EFAULT: Final = "{} points outside the address space (never through sysapi)"
+
 SIGWAITINFO_SPEC: Final = spec(
     "sigwaitinfo",
     [
         man(
             errno.EINTR,
             "a handler of a signal outside sigset interrupted the wait (sysapi retries, PEP 475)",
+        ),
+        kernel(
+            errno.EFAULT,
+            _SIGWAIT_EFAULT.format("set or info"),
+            "nothing: neither the notes nor sigwaitinfo(2) list it",
         ),
     ],
 )
@@ -261,6 +269,11 @@ SIGTIMEDWAIT_SPEC: Final = spec(
             "the remaining time, PEP 475)",
         ),
         man(errno.EINVAL, "timeout is invalid (negative)"),
+        kernel(
+            errno.EFAULT,
+            _SIGWAIT_EFAULT.format("set, info or timeout"),
+            "nothing: neither the notes nor sigtimedwait(2) list it",
+        ),
     ],
 )
 

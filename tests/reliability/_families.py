@@ -136,13 +136,18 @@ def fs_block_map(scratch: Path, slot: int, defer: Defer) -> Op:
     return op
 
 
-@family("fs", "tee", "vmsplice")
+@family("fs", "tee", "vmsplice", "vmsplice_zero_copy")
 def fs_pipes(scratch: Path, slot: int, defer: Defer) -> Op:
     a_r, a_w = os.pipe()
     b_r, b_w = os.pipe()
     for fd in (a_r, a_w, b_r, b_w):
         defer(os.close, fd)
     payload = f"slot {slot}".encode()
+    page = mmap.mmap(-1, mmap.PAGESIZE)
+    defer(page.close)
+    page[: len(payload)] = payload
+    view = memoryview(page)[: len(payload)]
+    defer(view.release)
 
     def op() -> int:
         assert S.vmsplice(a_w, [payload]) == len(payload)
@@ -150,7 +155,9 @@ def fs_pipes(scratch: Path, slot: int, defer: Defer) -> Op:
         assert os.read(b_r, 4096) == payload
         assert os.read(a_r, 4096) == payload
         expect(errno.EINVAL, S.tee, a_r, a_w, 1)  # both ends of one pipe
-        return 3
+        assert S.vmsplice_zero_copy(a_w, [view]) == len(payload)
+        assert os.read(a_r, 4096) == payload
+        return 4
 
     return op
 
@@ -528,5 +535,98 @@ def ipc_semaphores(scratch: Path, slot: int, defer: Defer) -> Op:
             S.semctl(semid, 0, S.IPC_RMID)
         expect(errno.EINVAL, S.semop, semid, down)
         return 10
+
+    return op
+
+
+# ---- POSIX message queues and semaphores --------------------------------------------------------
+
+
+def _posix_name(slot: int, counter: list[int]) -> str:
+    counter[0] += 1
+    return f"/sysapi-soak-{os.getpid()}-{slot}-{counter[0]}"
+
+
+@family(
+    "ipc",
+    "mq_open",
+    "mq_unlink",
+    "mq_send",
+    "mq_timedsend",
+    "mq_receive",
+    "mq_timedreceive",
+    "mq_getattr",
+    "mq_setattr",
+    "mq_notify",
+    "MessageQueue",
+    "MqAttr",
+)
+def ipc_posix_queues(scratch: Path, slot: int, defer: Defer) -> Op:
+    """A queue created, used and removed per op (so that a leak of queues or descriptors shows
+    in the counts), and one kept for the whole run."""
+    counter = [0]
+    attr = S.MqAttr(mq_maxmsg=4, mq_msgsize=32)
+    kept_name = _posix_name(slot, counter)
+    kept = S.mq_open(kept_name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600, attr)
+    S.mq_unlink(kept_name)
+    defer(kept.close)
+    payload = f"slot {slot}".encode()
+
+    def op() -> int:
+        name = _posix_name(slot, counter)
+        q = S.mq_open(name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600, attr)
+        try:
+            assert q.send(payload, 3)
+            S.mq_send(q, b"low", 1)
+            assert S.mq_timedsend(q.fileno(), b"mid", 2, time.time() + 10)
+            assert S.mq_getattr(q).mq_curmsgs == 3
+            assert q.receive(timeout=5) == (payload, 3)
+            assert S.mq_timedreceive(q, None, time.time() + 10) == (b"mid", 2)
+            assert S.mq_receive(q) == (b"low", 1)
+            assert q.receive(timeout=0) is None
+            old = S.mq_setattr(q, S.MqAttr(mq_flags=os.O_NONBLOCK))
+            assert old.mq_flags == 0 and q.attr.mq_flags == os.O_NONBLOCK
+            expect(errno.EAGAIN, q.receive)
+            S.mq_notify(q, signal.SIGURG)
+            S.mq_notify(q, None)
+        finally:
+            q.close()
+            S.mq_unlink(name)
+        expect(errno.ENOENT, S.mq_unlink, name)
+        expect(errno.EMSGSIZE, kept.send, b"x" * 33)
+        assert kept.send(b"k", timeout=0) and kept.receive(timeout=0) == (b"k", 0)
+        return 19
+
+    return op
+
+
+@family("ipc", "sem_open", "sem_unlink", "NamedSemaphore", "Semaphore")
+def ipc_posix_semaphores(scratch: Path, slot: int, defer: Defer) -> Op:
+    counter = [0]
+    shared = mmap.mmap(-1, PAGE)
+    defer(shared.close)
+    unnamed = S.Semaphore(shared, 1, offset=64)
+    defer(unnamed.close)
+
+    def op() -> int:
+        name = _posix_name(slot, counter)
+        s = S.sem_open(name, os.O_CREAT | os.O_EXCL, 0o600, 1)
+        try:
+            assert s.acquire() and not s.acquire(0) and not s.acquire(0.0001)
+            s.release()
+            assert s.value == 1
+            with S.sem_open(name) as again:
+                assert again.acquire(5) and s.value == 0
+                again.release()
+        finally:
+            s.close()
+            S.sem_unlink(name)
+        expect(errno.ENOENT, S.sem_unlink, name)
+        assert unnamed.acquire(5)
+        with S.Semaphore.from_buffer(shared, offset=64) as view:
+            assert view.value == 0
+            view.release()
+        assert unnamed.value == 1
+        return 16
 
     return op

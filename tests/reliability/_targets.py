@@ -254,6 +254,31 @@ def _shm_keys() -> st.SearchStrategy[object]:
     )
 
 
+def _posix_names() -> st.SearchStrategy[object]:
+    """Names for mq_open/sem_open/*_unlink: a fresh name whose queue and semaphore the child
+    removes, or names that can create nothing (glibc's sem_open takes any name without a
+    slash, and mq_open any of up to 255 characters: only those exact strings are safe)."""
+    fresh = st.just(Tok("posix:name"))
+    bad = ["", "/", "//", "/a/b", b"/", b"", "/a\0b", "/" + "x" * 256, "/" + "x" * 300]
+    return st.one_of(fresh, fresh, st.sampled_from(bad), v.weird_objects, v.ints)
+
+
+def _mq_attrs() -> st.SearchStrategy[object]:
+    cls = getattr(sysapi, "MqAttr", None)
+    return st.one_of(st.none(), _builds(cls) if cls else st.nothing(), v.weird_objects)
+
+
+def _mqdes() -> st.SearchStrategy[object]:
+    """Queues holding a message with room for more, an empty O_NONBLOCK one (no call on any
+    of them waits), and any descriptor."""
+    queues = st.sampled_from((*v.mq_tokens(), Tok("mq:nonblock_empty")))
+    return st.one_of(queues, queues, v.fds())
+
+
+def _oflags() -> st.SearchStrategy[object]:
+    return v.flags(os.O_RDONLY, os.O_WRONLY, os.O_RDWR, os.O_CREAT, os.O_EXCL, os.O_NONBLOCK)
+
+
 def _timers() -> st.SearchStrategy[object]:
     timers = [t for t in v.handle_tokens() if t.kind.startswith("timer")]
     mine = st.sampled_from(timers) if timers else st.nothing()
@@ -491,6 +516,7 @@ def _raise_pending(env: Env) -> None:
 OVERRIDES: dict[str, st.SearchStrategy[object]] = {
     # The scatter list: any sequence of buffers, and more than IOV_MAX of them.
     "fs.vmsplice.buffers": _buffer_lists(),
+    "fs.vmsplice_zero_copy.buffers": _buffer_lists(),
     # mprotect can make memory it covers inaccessible: private fuzz mappings only, and
     # lengths that stay inside them (see _addresses and _lengths).
     "memory.mprotect.length": _lengths(),
@@ -524,12 +550,41 @@ OVERRIDES: dict[str, st.SearchStrategy[object]] = {
     "ipc.semctl.mode": _numbers(),
     "clock.clock_nanosleep.ns": _sleep_ns(),
 }
+# POSIX message queues and semaphores: names only of the safe kinds (see _posix_names); no
+# queue or semaphore drawn can make a call wait (see _mqdes and the tokens).
+for _target in ("mq_open", "MessageQueue", "mq_unlink", "sem_open", "NamedSemaphore", "sem_unlink"):
+    OVERRIDES[f"ipc.{_target}.name"] = _posix_names()
+for _target in ("mq_open", "MessageQueue", "sem_open", "NamedSemaphore"):
+    OVERRIDES[f"ipc.{_target}.oflag"] = _oflags()
+    OVERRIDES[f"ipc.{_target}.mode"] = _numbers()
+for _target in ("mq_open", "MessageQueue"):
+    OVERRIDES[f"ipc.{_target}.attr"] = st.deferred(_mq_attrs)
+for _target in (
+    "mq_send",
+    "mq_timedsend",
+    "mq_receive",
+    "mq_timedreceive",
+    "mq_getattr",
+    "mq_setattr",
+    "mq_notify",
+):
+    OVERRIDES[f"ipc.{_target}.mqdes"] = st.deferred(_mqdes)
+for _target in ("mq_send", "mq_timedsend"):
+    OVERRIDES[f"ipc.{_target}.msg"] = st.one_of(v.raw_bytes, v.plain_buffers, v.weird_objects)
+    OVERRIDES[f"ipc.{_target}.msg_prio"] = _numbers()
+for _target in ("mq_timedsend", "mq_timedreceive"):
+    OVERRIDES[f"ipc.{_target}.abs_timeout"] = st.one_of(v.floats, v.ints, v.weird_objects)
+for _target in ("mq_receive", "mq_timedreceive"):
+    OVERRIDES[f"ipc.{_target}.msg_len"] = st.one_of(st.none(), _numbers())
+OVERRIDES["ipc.MessageQueue.send.priority"] = _numbers()
+OVERRIDES["ipc.mq_setattr.newattr"] = st.deferred(_mq_attrs)
 
 #: Joint constraints between the arguments of one target.
 CONSTRAINTS: dict[str, Callable[[dict[str, object]], dict[str, object]]] = {
     "sched.ioprio_set": _no_user_wide_ioprio,
     "clock.clock_nanosleep": _sleepable_clock,
     "fs.vmsplice": _never_wait_for_a_full_pipe,
+    "fs.vmsplice_zero_copy": _never_wait_for_a_full_pipe,
     "fs.tee": _never_wait_for_a_full_pipe,
     "ipc.msgsnd": _nowait,
     "ipc.msgrcv": _nowait,
@@ -593,6 +648,9 @@ def _selves(cls: type) -> st.SearchStrategy[object] | None:
         ],
         "ShmAttachment": [Tok("shm:attach"), Tok("shm:attach_ro"), Tok("shm:attach_detached")],
         "Xattrs": [Tok("xattrs"), Tok("xattrs:fd"), Tok("xattrs:link"), Tok("xattrs:closed_fd")],
+        "MessageQueue": list(v.mq_tokens()),
+        "NamedSemaphore": [Tok("sem:named"), Tok("sem:named_closed")],
+        "Semaphore": [Tok("sem:unnamed"), Tok("sem:unnamed_closed")],
     }.get(name)
     if tokens is not None:
         return st.sampled_from(tokens)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import array
 import contextlib
+import itertools
 import mmap
 import os
 import signal
@@ -264,7 +265,15 @@ def handle_tokens() -> tuple[Tok, ...]:
         tokens += [Tok("inotify"), Tok("inotify:closed"), Tok("fd:inotify")]
     if hasattr(sysapi, "PosixTimer"):
         tokens += [Tok("timer"), Tok("timer:armed"), Tok("timer:callback"), Tok("timer:closed")]
-    return tuple(tokens) + _shm_buffer_tokens()
+    return tuple(tokens) + _shm_buffer_tokens() + mq_tokens()
+
+
+def mq_tokens() -> tuple[Tok, ...]:
+    """Open POSIX message queues (each holding one message, with room for more: no call on
+    them waits) and a closed one."""
+    if not hasattr(sysapi, "MessageQueue"):
+        return ()
+    return (Tok("mq"), Tok("mq:ro"), Tok("mq:wo"), Tok("mq:closed"))
 
 
 def fds() -> st.SearchStrategy[object]:
@@ -665,6 +674,76 @@ class Env:
         attachment.detach()
         return attachment
 
+    # -- POSIX message queues and semaphores: each is unlinked at once (it lives while open),
+    # so that nothing outlives the child even if it crashes -------------------------------------
+
+    def posix_name(self) -> str:
+        """A fresh name for mq_open/sem_open: whatever the call creates under it is removed
+        when the call ends."""
+        name = f"/sysapi-fuzz-{os.getpid()}-{next(_POSIX_NAMES)}"
+        self.defer(_quietly, sysapi.mq_unlink, name)  # type: ignore[attr-defined,unused-ignore]
+        self.defer(_quietly, sysapi.sem_unlink, name)  # type: ignore[attr-defined,unused-ignore]
+        return name
+
+    def _make_posix_name(self, tok: Tok) -> str:
+        return self.posix_name()
+
+    def _posix_queue(self, oflag: int, messages: int = 1) -> Any:
+        name = self.posix_name()
+        q = sysapi.mq_open(  # type: ignore[attr-defined,unused-ignore]
+            name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600
+        )
+        try:
+            for _ in range(messages):
+                q.send(b"queued")
+        finally:
+            q.close()
+        mine = sysapi.mq_open(name, oflag)  # type: ignore[attr-defined,unused-ignore]
+        sysapi.mq_unlink(name)  # type: ignore[attr-defined,unused-ignore]
+        self.defer(mine.close)
+        return mine
+
+    def _make_mq(self, tok: Tok) -> object:
+        return self._posix_queue(os.O_RDWR)
+
+    def _make_mq_ro(self, tok: Tok) -> object:
+        return self._posix_queue(os.O_RDONLY)
+
+    def _make_mq_wo(self, tok: Tok) -> object:
+        return self._posix_queue(os.O_WRONLY)
+
+    def _make_mq_nonblock_empty(self, tok: Tok) -> object:
+        return self._posix_queue(os.O_RDWR | os.O_NONBLOCK, messages=0)
+
+    def _make_mq_closed(self, tok: Tok) -> object:
+        q = self._posix_queue(os.O_RDWR)
+        q.close()
+        return q
+
+    def _make_sem_named(self, tok: Tok) -> object:
+        """A named semaphore of value 1000: no acquire on it waits."""
+        name = self.posix_name()
+        s = sysapi.sem_open(name, os.O_CREAT | os.O_EXCL, 0o600, 1000)  # type: ignore[attr-defined,unused-ignore]
+        sysapi.sem_unlink(name)  # type: ignore[attr-defined,unused-ignore]
+        self.defer(s.close)
+        return s
+
+    def _make_sem_named_closed(self, tok: Tok) -> object:
+        s = self._make_sem_named(tok)
+        s.close()  # type: ignore[attr-defined]
+        return s
+
+    def _make_sem_unnamed(self, tok: Tok) -> object:
+        m = self._mapping(1)
+        s = sysapi.Semaphore(m, 1000)  # type: ignore[attr-defined,unused-ignore]
+        self.defer(s.close)  # released first (last in, first out): before its mapping
+        return s
+
+    def _make_sem_unnamed_closed(self, tok: Tok) -> object:
+        s = sysapi.Semaphore(bytearray(64), 1)  # type: ignore[attr-defined,unused-ignore]
+        s.close()
+        return s
+
     def _queue(self) -> int:
         msqid: int = sysapi.msgget(  # type: ignore[attr-defined,unused-ignore]
             sysapi.IPC_PRIVATE,  # type: ignore[attr-defined,unused-ignore]
@@ -709,6 +788,14 @@ class Env:
         pid = os.getpid()
         for s in PENDABLE:
             os.kill(pid, s)
+
+
+_POSIX_NAMES = itertools.count()
+
+
+def _quietly(func: Callable[..., object], *args: object) -> None:
+    with contextlib.suppress(OSError):
+        func(*args)
 
 
 def iter_tokens(value: object) -> Iterator[Tok]:

@@ -8,6 +8,7 @@ parent's keeps running); a ShmAttachment is inherited (both see each other's wri
 
 from __future__ import annotations
 
+import mmap
 import os
 import subprocess
 import sys
@@ -104,6 +105,56 @@ def test_an_attachment_is_inherited_both_ways() -> None:
     assert child.report == {"child": 0, "parent_sees": b"childt", "nattch": 1}
 
 
+def test_posix_queues_and_semaphores_are_inherited() -> None:
+    """A MessageQueue, a NamedSemaphore and an unnamed Semaphore in a MAP_SHARED mapping
+    work in a forked child; closing them there leaves the parent's open."""
+
+    def body(sandbox: Sandbox) -> dict[str, Any]:
+        name = f"/sysapi-fork-{os.getpid()}"
+        q = S.mq_open(name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600, S.MqAttr(0, 2, 16))
+        S.mq_unlink(name)
+        named = S.sem_open(name, os.O_CREAT | os.O_EXCL, 0o600, 0)
+        S.sem_unlink(name)
+        shared = mmap.mmap(-1, 4096)
+        unnamed = S.Semaphore(shared, 0)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                q.send(b"from the child", 5)
+                named.release()
+                unnamed.release()
+                q.close()
+                named.close()
+                unnamed.close()
+                code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        report = {
+            "child": os.waitstatus_to_exitcode(status),
+            "message": q.receive(timeout=5.0),
+            "named": named.acquire(5.0),
+            "unnamed": unnamed.acquire(5.0),
+            "parent_open": not (q.closed or named.closed or unnamed.closed),
+        }
+        q.close()
+        named.close()
+        unnamed.close()
+        shared.close()
+        return report
+
+    child = run_in_child(body, timeout=30.0, drop=False)
+    assert child.ok, child.describe()
+    assert child.report == {
+        "child": 0,
+        "message": (b"from the child", 5),
+        "named": True,
+        "unnamed": True,
+        "parent_open": True,
+    }
+
+
 #: A program that leaves everything open and exits in the way named by argv[1].
 PROGRAM = textwrap.dedent(
     """
@@ -134,6 +185,19 @@ PROGRAM = textwrap.dedent(
         keep.append(sysapi.shmat(shmid))
         keep.append(memoryview(keep[-1]))  # an export: the attachment cannot even detach
         sysapi.shmctl(shmid, sysapi.IPC_RMID)  # gone for good when the process is
+    if hasattr(sysapi, "MessageQueue"):
+        name = f"/sysapi-exit-{os.getpid()}"
+        q = sysapi.mq_open(name, os.O_CREAT | os.O_RDWR)
+        sysapi.mq_unlink(name)
+        q.send(b"left queued")
+        keep.append(q)
+        s = sysapi.sem_open(name, os.O_CREAT, 0o600, 0)
+        sysapi.sem_unlink(name)
+        keep.append(s)
+        # A thread blocked in sem_wait while the interpreter exits, and an unnamed
+        # semaphore whose buffer stays exported.
+        threading.Thread(target=s.acquire, daemon=True).start()
+        keep.append(sysapi.Semaphore(bytearray(64), 1))
     threading.Event().wait(0.01)
     if how == "exit":
         sys.exit(0)

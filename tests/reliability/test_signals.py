@@ -209,6 +209,102 @@ def semtimedop_timeout(sandbox: Sandbox) -> Any:
     )
 
 
+def _posix_queue(sandbox: Sandbox, full: bool) -> Any:
+    """A one-message queue (full, or empty), already unlinked."""
+    name = f"/sysapi-pep475-{os.getpid()}"
+    q = S.mq_open(name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600, S.MqAttr(0, 1, 16))
+    S.mq_unlink(name)
+    if full:
+        q.send(b"full")
+    return q
+
+
+def mq_receive(sandbox: Sandbox) -> Any:
+    q = _posix_queue(sandbox, full=False)
+    return (lambda: q.receive(), lambda: q.send(b"late", 2), (b"late", 2))
+
+
+def mq_receive_timeout(sandbox: Sandbox) -> Any:
+    q = _posix_queue(sandbox, full=False)
+    return (lambda: q.receive(timeout=30.0), lambda: q.send(b"late", 2), (b"late", 2))
+
+
+def mq_receive_expires(sandbox: Sandbox) -> Any:
+    q = _posix_queue(sandbox, full=False)
+    return (lambda: q.receive(timeout=0.3), None, None)
+
+
+def mq_send(sandbox: Sandbox) -> Any:
+    q = _posix_queue(sandbox, full=True)
+    return (lambda: q.send(b"in"), q.receive, True)
+
+
+def mq_send_timeout(sandbox: Sandbox) -> Any:
+    q = _posix_queue(sandbox, full=True)
+    return (lambda: q.send(b"in", timeout=30.0), q.receive, True)
+
+
+def mq_send_expires(sandbox: Sandbox) -> Any:
+    q = _posix_queue(sandbox, full=True)
+    return (lambda: q.send(b"in", timeout=0.3), None, False)
+
+
+def thin_mq_receive(sandbox: Sandbox) -> Any:
+    q = _posix_queue(sandbox, full=False)
+    return (lambda: S.mq_receive(q), lambda: S.mq_send(q, b"late"), (b"late", 0))
+
+
+def thin_mq_timedreceive(sandbox: Sandbox) -> Any:
+    q = _posix_queue(sandbox, full=False)
+    return (
+        lambda: S.mq_timedreceive(q, None, time.time() + 30),
+        lambda: S.mq_send(q, b"late"),
+        (b"late", 0),
+    )
+
+
+def thin_mq_send(sandbox: Sandbox) -> Any:
+    q = _posix_queue(sandbox, full=True)
+    return (lambda: S.mq_send(q, b"in"), lambda: S.mq_receive(q), None)
+
+
+def thin_mq_timedsend(sandbox: Sandbox) -> Any:
+    q = _posix_queue(sandbox, full=True)
+    return (lambda: S.mq_timedsend(q, b"in", 0, time.time() + 30), lambda: S.mq_receive(q), True)
+
+
+def _named(sandbox: Sandbox) -> Any:
+    name = f"/sysapi-pep475-{os.getpid()}"
+    s = S.sem_open(name, os.O_CREAT | os.O_EXCL, 0o600, 0)
+    S.sem_unlink(name)
+    return s
+
+
+def sem_acquire(sandbox: Sandbox) -> Any:
+    s = _named(sandbox)
+    return (lambda: s.acquire(), s.release, True)
+
+
+def sem_acquire_timeout(sandbox: Sandbox) -> Any:
+    s = _named(sandbox)
+    return (lambda: s.acquire(30.0), s.release, True)
+
+
+def sem_acquire_expires(sandbox: Sandbox) -> Any:
+    s = _named(sandbox)
+    return (lambda: s.acquire(0.3), None, False)
+
+
+def unnamed_acquire(sandbox: Sandbox) -> Any:
+    s = S.Semaphore(bytearray(64), 0)
+    return (lambda: s.acquire(), s.release, True)
+
+
+def unnamed_acquire_timeout(sandbox: Sandbox) -> Any:
+    s = S.Semaphore(bytearray(64), 0)
+    return (lambda: s.acquire(30.0), s.release, True)
+
+
 CASES: list[tuple[str, tuple[str, ...], Any]] = [
     ("Inotify.read", ("Inotify",), inotify_read),
     ("Inotify.read(timeout)", ("Inotify",), inotify_read_timeout),
@@ -223,6 +319,21 @@ CASES: list[tuple[str, tuple[str, ...], Any]] = [
     ("semop", ("semop", "semctl"), semop),
     ("semtimedop", ("semtimedop", "semop"), semtimedop),
     ("semtimedop(timeout)", ("semtimedop",), semtimedop_timeout),
+    ("MessageQueue.receive", ("MessageQueue",), mq_receive),
+    ("MessageQueue.receive(timeout)", ("MessageQueue",), mq_receive_timeout),
+    ("MessageQueue.receive(timeout) expires", ("MessageQueue",), mq_receive_expires),
+    ("MessageQueue.send", ("MessageQueue",), mq_send),
+    ("MessageQueue.send(timeout)", ("MessageQueue",), mq_send_timeout),
+    ("MessageQueue.send(timeout) expires", ("MessageQueue",), mq_send_expires),
+    ("mq_receive", ("mq_receive",), thin_mq_receive),
+    ("mq_timedreceive", ("mq_timedreceive",), thin_mq_timedreceive),
+    ("mq_send", ("mq_send",), thin_mq_send),
+    ("mq_timedsend", ("mq_timedsend",), thin_mq_timedsend),
+    ("NamedSemaphore.acquire", ("NamedSemaphore",), sem_acquire),
+    ("NamedSemaphore.acquire(timeout)", ("NamedSemaphore",), sem_acquire_timeout),
+    ("NamedSemaphore.acquire(timeout) expires", ("NamedSemaphore",), sem_acquire_expires),
+    ("Semaphore.acquire", ("Semaphore",), unnamed_acquire),
+    ("Semaphore.acquire(timeout)", ("Semaphore",), unnamed_acquire_timeout),
 ]
 AVAILABLE = [c for c in CASES if all(hasattr(sysapi, n) for n in c[1])]
 
@@ -269,6 +380,13 @@ def test_every_blocking_call_is_covered() -> None:
         "msgrcv",
         "semop",
         "semtimedop",
+        "MessageQueue",
+        "mq_send",
+        "mq_timedsend",
+        "mq_receive",
+        "mq_timedreceive",
+        "NamedSemaphore",
+        "Semaphore",
     )
     for blocking in blocking_calls:
         if hasattr(sysapi, blocking):

@@ -1,6 +1,20 @@
 INCLUDES = """
 #include <sys/mman.h>
 #include <malloc.h>
+
+#ifndef M_MXFAST
+/* glibc's <malloc.h> values, for a C library that lacks them (musl): mallopt is absent there
+   too (it raises ENOSYS), so they only keep MallocParam's members. */
+#define M_MXFAST 1
+#define M_TRIM_THRESHOLD -1
+#define M_TOP_PAD -2
+#define M_MMAP_THRESHOLD -3
+#define M_MMAP_MAX -4
+#define M_CHECK_ACTION -5
+#define M_PERTURB -6
+#define M_ARENA_TEST -7
+#define M_ARENA_MAX -8
+#endif
 """
 
 TYPES = """
@@ -28,7 +42,7 @@ TYPES = """
 #define M_ARENA_TEST ...
 #define M_ARENA_MAX ...
 
-struct mallinfo2 {
+struct sysapi_mallinfo2 {
     size_t arena;
     size_t ordblks;
     size_t smblks;
@@ -39,7 +53,6 @@ struct mallinfo2 {
     size_t uordblks;
     size_t fordblks;
     size_t keepcost;
-    ...;
 };
 """
 
@@ -57,7 +70,7 @@ long sysapi_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd, int64_
 long sysapi_munmap(uintptr_t addr, size_t len);
 long sysapi_fincore(int fd, uint64_t size, unsigned char *vec, size_t npages);
 long sysapi_malloc_trim(size_t pad);
-long sysapi_mallinfo2(struct mallinfo2 *out);
+long sysapi_mallinfo2(struct sysapi_mallinfo2 *out);
 long sysapi_mallopt(int param, int value);
 """
 
@@ -148,17 +161,39 @@ static long sysapi_fincore(int fd, uint64_t size, unsigned char *vec, size_t npa
     return resident;
 }
 
+/* glibc's struct mallinfo2 (<malloc.h> of glibc 2.33 and later), under a name of our own: the
+   headers of the glibc 2.28 floor and of musl do not define it. */
+struct sysapi_mallinfo2 {
+    size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+};
+
+/* glibc's own allocator calls: musl has none of them and mallinfo2 is glibc 2.33, so all three
+   are bound at run time (SYSAPI_LIBC_BIND). */
+static int (*sysapi_libc_malloc_trim)(size_t);
+static struct sysapi_mallinfo2 (*sysapi_libc_mallinfo2)(void);
+static int (*sysapi_libc_mallopt)(int, int);
+
 /* glibc returns 1 when memory was released, 0 otherwise; never an error. */
 static long sysapi_malloc_trim(size_t pad)
-{ return (long)malloc_trim(pad); }
-
-static long sysapi_mallinfo2(struct mallinfo2 *out)
 {
-    *out = mallinfo2();
+    if (!SYSAPI_LIBC_BIND(sysapi_libc_malloc_trim, "malloc_trim"))
+        return -ENOSYS;
+    return (long)sysapi_libc_malloc_trim(pad);
+}
+
+static long sysapi_mallinfo2(struct sysapi_mallinfo2 *out)
+{
+    if (!SYSAPI_LIBC_BIND(sysapi_libc_mallinfo2, "mallinfo2"))
+        return -ENOSYS;
+    *out = sysapi_libc_mallinfo2();
     return 0;
 }
 
 /* mallopt returns 1 on success and 0 when it rejects the value; it never sets errno. */
 static long sysapi_mallopt(int param, int value)
-{ return (long)mallopt(param, value); }
+{
+    if (!SYSAPI_LIBC_BIND(sysapi_libc_mallopt, "mallopt"))
+        return -ENOSYS;
+    return (long)sysapi_libc_mallopt(param, value);
+}
 """

@@ -234,8 +234,13 @@ static long sysapi_timer_create(int clockid, int notify, int signo, int value, u
         sev.sigev_value.sival_ptr = (void *)(uintptr_t)(key | SYSAPI_KEY_TAG);
         tid = (int)dispatcher;
     }
-    if (sev.sigev_notify == SIGEV_THREAD_ID)
+    if (sev.sigev_notify == SIGEV_THREAD_ID) {
+#ifdef sigev_notify_thread_id  /* glibc 2.35+ and musl name the field; older glibc does not */
+        sev.sigev_notify_thread_id = tid;
+#else
         sev._sigev_un._tid = tid;
+#endif
+    }
     if (timer_create(clockid, &sev, &id) < 0)
         return -(long)errno;
     *timerid = (void *)id;

@@ -8,8 +8,10 @@ import os
 import resource
 
 from sysapi import fs
-from sysapi._sysapi import lib
-from sysapi.conformance import Case, Context, setup
+from sysapi._sysapi import ffi, lib
+from sysapi.conformance import Case, Context, NotProvokable, setup
+from sysapi.conformance._support import bad, shim_in_child
+from sysapi.errors import EINVAL
 
 AREA = "fs"
 _EXHAUSTION = "needs the kernel to run out of memory, disk space or hit a device error"
@@ -57,6 +59,26 @@ def _fibmap_unprivileged(ctx: Context) -> None:
     fd = _data_file(ctx)
     ctx.drop_privileges()
     fs.fibmap(fd, 0)
+
+
+# ---- bad pointers, through the shims --------------------------------------------------------
+
+
+def _fibmap_fault(ctx: Context) -> None:
+    fd = _data_file(ctx)
+    try:
+        shim_in_child(fs.FIBMAP_SPEC, lambda: lib.sysapi_block_map(fd, bad("int *"), 1))
+    except EINVAL:
+        raise NotProvokable(
+            "the scratch filesystem has no FIBMAP (tmpfs, btrfs), and this kernel says so "
+            "before it reads the block"
+        ) from None
+
+
+def _vmsplice_fault(ctx: Context) -> None:
+    w = ctx.pipe()[1]
+    bases, lens = ffi.new("char *[1]", [bad("char *")]), ffi.new("size_t[1]", [1])
+    shim_in_child(fs.VMSPLICE_SPEC, lambda: lib.sysapi_vmsplice(w, bases, lens, 1, 0))
 
 
 CASES: list[Case] = [
@@ -123,6 +145,14 @@ CASES: list[Case] = [
         "block beyond 2**31 on the device",
         reason="needs a filesystem larger than 8 TiB (4 KiB blocks) with data placed past 2**31 "
         "blocks",
+    ),
+    Case(
+        AREA,
+        "ioctl(FIBMAP)",
+        errno.EFAULT,
+        "block pointer (int *)-1, to the shim in a forked child",
+        _fibmap_fault,
+        root=True,
     ),
     # ioctl(FIGETBSZ)
     Case(
@@ -244,5 +274,12 @@ CASES: list[Case] = [
         "RLIMIT_AS leaves no room for the copy's pages",
         _vmsplice_no_address_space,
         fork=True,
+    ),
+    Case(
+        AREA,
+        "vmsplice",
+        errno.EFAULT,
+        "iov_base (char *)-1, to the shim in a forked child",
+        _vmsplice_fault,
     ),
 ]

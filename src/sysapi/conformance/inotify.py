@@ -13,12 +13,12 @@ import os
 import resource
 
 from sysapi import inotify
+from sysapi._sysapi import ffi, lib
 from sysapi.conformance import Case, Context, NotProvokable
+from sysapi.conformance._support import bad, shim_in_child
 
 AREA = "inotify"
 _EXHAUSTION = "needs the kernel to run out of memory; not provokable without harming the machine"
-_EFAULT = "sysapi passes every path from a Python object it encoded itself: no bad pointer"
-_OWN_BUFFER = "Inotify reads into memory it allocated itself: no bad pointer reaches the kernel"
 _BIG_BUFFER = (
     "Inotify reads into a 64 KiB buffer, larger than the largest event (16 + NAME_MAX + 1 bytes)"
 )
@@ -115,6 +115,30 @@ def _rm_after_ignored(ctx: Context) -> None:
         ino.rm_watch(wd)
 
 
+def _read_fault(ctx: Context) -> None:
+    fd = _instance(ctx)
+    inotify.inotify_add_watch(fd, ctx.tmp, inotify.IN_CREATE)
+    ctx.file("new")  # one event queued: read has something to copy out
+    woken = ffi.new("int *")
+    shim_in_child(
+        inotify.READ_SPEC,
+        lambda: lib.sysapi_inotify_wait_read(fd, -1, 0, bad("char *"), 4096, woken),
+    )
+
+
+def _fionread_fault(ctx: Context) -> None:
+    fd = _instance(ctx)
+    shim_in_child(inotify.FIONREAD_SPEC, lambda: lib.sysapi_inotify_fionread(fd, bad("int *")))
+
+
+def _add_watch_fault(ctx: Context) -> None:
+    fd = _instance(ctx)
+    shim_in_child(
+        inotify.INOTIFY_ADD_WATCH_SPEC,
+        lambda: lib.sysapi_inotify_add_watch(fd, bad("char *"), inotify.IN_CREATE),
+    )
+
+
 def _closed_behind_its_back(ctx: Context) -> inotify.Inotify:
     """An open Inotify whose descriptor number was closed with os.close (not Inotify.close)."""
     ino = inotify.Inotify()
@@ -188,7 +212,13 @@ CASES: list[Case] = [
         lambda ctx: inotify.inotify_add_watch(ctx.pipe()[0], ctx.tmp, inotify.IN_CREATE),
         expect=errno.EINVAL,
     ),
-    Case(AREA, "inotify_add_watch", errno.EFAULT, "bad path pointer", reason=_EFAULT),
+    Case(
+        AREA,
+        "inotify_add_watch",
+        errno.EFAULT,
+        "path (char *)-1, to the shim in a forked child",
+        _add_watch_fault,
+    ),
     Case(
         AREA,
         "inotify_add_watch",
@@ -321,7 +351,13 @@ CASES: list[Case] = [
         lambda ctx: _closed_behind_its_back(ctx).read(timeout=0),
     ),
     Case(AREA, "read", errno.EINVAL, "buffer smaller than an event", reason=_BIG_BUFFER),
-    Case(AREA, "read", errno.EFAULT, "bad buffer", reason=_OWN_BUFFER),
+    Case(
+        AREA,
+        "read",
+        errno.EFAULT,
+        "buf (char *)-1 with an event queued, to the shim in a forked child",
+        _read_fault,
+    ),
     Case(AREA, "read", errno.ENOMEM, "out of kernel memory", reason=_EXHAUSTION),
     Case(
         AREA,
@@ -330,5 +366,11 @@ CASES: list[Case] = [
         "descriptor closed behind the instance's back",
         lambda ctx: _closed_behind_its_back(ctx).queued_bytes(),
     ),
-    Case(AREA, "ioctl(FIONREAD)", errno.EFAULT, "bad result pointer", reason=_OWN_BUFFER),
+    Case(
+        AREA,
+        "ioctl(FIONREAD)",
+        errno.EFAULT,
+        "result (int *)-1, to the shim in a forked child",
+        _fionread_fault,
+    ),
 ]

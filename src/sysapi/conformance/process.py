@@ -28,7 +28,8 @@ from typing import Any
 
 from sysapi import _syscall, ipc, process, signals
 from sysapi._sysapi import ffi, lib
-from sysapi.conformance import Case, Context, NotProvokable
+from sysapi.conformance import NOBODY, Case, Context, NotProvokable
+from sysapi.conformance._support import WRITES_AFTER, bad, shim_in_child
 
 _RACE = (
     "Linux returns EIDRM only when the segment is being destroyed between the id lookup and "
@@ -399,6 +400,71 @@ def _shmctl_enomem(ctx: Context) -> None:
     _as_nobody(ctx, lock, {resource.RLIMIT_MEMLOCK: mmap.PAGESIZE})
 
 
+# ---- conditions that reach other kernel branches; bad pointers through the shims ------------
+
+
+def _waitid_no_child_in_group(ctx: Context) -> None:
+    pid = _child(ctx, 10)  # a child in this process's group, none in the group named pid
+    process.waitid(process.P_PGID, pid, process.WEXITED)
+
+
+def _waitid_next_pid(ctx: Context) -> None:
+    pid = _child(ctx, 10)
+    process.waitid(process.P_PID, pid + 1, process.WEXITED)
+
+
+def _owned_by_nobody(ctx: Context, mode: int) -> int:
+    """A root-created segment handed to uid 65534 (IPC_SET) with ``mode``: root removes it."""
+    shmid = _segment(ctx)
+    ipc.shmctl(shmid, ipc.IPC_SET, uid=NOBODY, gid=NOBODY, mode=mode)
+    return shmid
+
+
+def _shmctl_eperm_set(ctx: Context) -> None:
+    shmid = _segment(ctx, mode=0o600)
+    _as_nobody(ctx, lambda: ipc.shmctl(shmid, ipc.IPC_SET, mode=0o666))
+
+
+def _shmctl_eperm_not_owner(cmd: int) -> Callable[[Context], None]:
+    """``cmd`` by uid 65534 on root's segment: the owner check, not RLIMIT_MEMLOCK 0, refuses."""
+
+    def provoke(ctx: Context) -> None:
+        shmid = _segment(ctx, mode=0o666)
+        _as_nobody(ctx, lambda: ipc.shmctl(shmid, cmd), {resource.RLIMIT_MEMLOCK: 1 << 20})
+
+    return provoke
+
+
+def _shmctl_eacces_mode0(ctx: Context) -> None:
+    shmid = _owned_by_nobody(ctx, 0)
+    _as_nobody(ctx, lambda: ipc.shmctl(shmid, ipc.IPC_STAT))
+
+
+def _waitid_fault() -> int:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    return int(lib.sysapi_waitid(lib.P_PID, pid, lib.WEXITED, bad("struct sysapi_waitid_out *")))
+
+
+def _sigwait_fault(wait: Callable[[Any], int]) -> Callable[[], int]:
+    def call() -> int:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR2})
+        os.kill(os.getpid(), signal.SIGUSR2)  # pending, so the wait returns at once
+        return wait(bad("struct sysapi_siginfo *"))
+
+    return call
+
+
+def _shmctl_fault(ctx: Context) -> None:
+    shmid = _segment(ctx)
+    shim_in_child(
+        ipc.SHMCTL_SPEC,
+        lambda: lib.sysapi_shmctl(shmid, lib.IPC_STAT, bad("struct sysapi_shmid_ds *")),
+        crashes="the shim reads uid, gid and mode from buf into its own shmid_ds first",
+    )
+
+
 PROC, SIG, IPC = "process", "signals", "ipc"
 
 CASES: list[Case] = [
@@ -474,6 +540,29 @@ CASES: list[Case] = [
     Case(
         PROC,
         "waitid",
+        errno.ECHILD,
+        "P_PGID of a group without children (the one child is in this process's group)",
+        _waitid_no_child_in_group,
+        fork=True,
+    ),
+    Case(
+        PROC,
+        "waitid",
+        errno.ECHILD,
+        "P_PID of the only child's pid + 1",
+        _waitid_next_pid,
+        fork=True,
+    ),
+    Case(
+        PROC,
+        "waitid",
+        errno.EFAULT,
+        "out (struct sysapi_waitid_out *)-1 for an exited child, to the shim in a forked child",
+        lambda ctx: shim_in_child(process.WAITID_SPEC, _waitid_fault, crashes=WRITES_AFTER),
+    ),
+    Case(
+        PROC,
+        "waitid",
         errno.EAGAIN,
         "P_PIDFD, a PIDFD_NONBLOCK pidfd of a running child",
         _waitid_nonblocking_pidfd,
@@ -543,6 +632,17 @@ CASES: list[Case] = [
         expect=0,
         fork=True,
     ),
+    Case(
+        SIG,
+        "sigwaitinfo",
+        errno.EFAULT,
+        "info (struct sysapi_siginfo *)-1, SIGUSR2 pending, to the shim in a forked child",
+        lambda ctx: shim_in_child(
+            signals.SIGWAITINFO_SPEC,
+            _sigwait_fault(lambda info: lib.sysapi_sigwaitinfo(1 << signal.SIGUSR2, 0, info)),
+            crashes=WRITES_AFTER,
+        ),
+    ),
     # sigtimedwait
     Case(
         SIG,
@@ -586,6 +686,19 @@ CASES: list[Case] = [
         "negative timeout",
         lambda ctx: signals.sigtimedwait({signal.SIGUSR2}, -1.0),
     ),
+    Case(
+        SIG,
+        "sigtimedwait",
+        errno.EFAULT,
+        "info (struct sysapi_siginfo *)-1, SIGUSR2 pending, to the shim in a forked child",
+        lambda ctx: shim_in_child(
+            signals.SIGTIMEDWAIT_SPEC,
+            _sigwait_fault(
+                lambda info: lib.sysapi_sigtimedwait(1 << signal.SIGUSR2, 0, 0, 0, info)
+            ),
+            crashes=WRITES_AFTER,
+        ),
+    ),
     # ftok
     Case(IPC, "ftok", errno.ENOENT, "missing path", lambda ctx: ipc.ftok(ctx.tmp / "missing", 1)),
     Case(
@@ -610,6 +723,15 @@ CASES: list[Case] = [
         errno.ENAMETOOLONG,
         "300-byte component",
         lambda ctx: ipc.ftok(ctx.tmp / ("x" * 300), 1),
+    ),
+    Case(
+        IPC,
+        "ftok",
+        errno.EFAULT,
+        "path (char *)-1, to the shim in a forked child",
+        lambda ctx: shim_in_child(
+            ipc.FTOK_SPEC, lambda: lib.sysapi_ftok(bad("char *"), 1, ffi.new("int *"))
+        ),
     ),
     # shmget
     Case(
@@ -721,8 +843,39 @@ CASES: list[Case] = [
         IPC,
         "shmctl",
         errno.EFAULT,
-        "bad buf pointer",
-        reason="sysapi passes a buffer of its own; no Python argument becomes that pointer",
+        "IPC_STAT with buf (struct sysapi_shmid_ds *)-1, to the shim in a forked child",
+        _shmctl_fault,
+    ),
+    Case(
+        IPC,
+        "shmctl",
+        errno.EPERM,
+        "uid 65534 IPC_SETs the mode of a 0600 segment of root (sysapi reads the rest without "
+        "IPC_STAT's read check)",
+        _shmctl_eperm_set,
+        fork=True,
+        root=True,
+    ),
+    *(
+        Case(
+            IPC,
+            "shmctl",
+            errno.EPERM,
+            f"uid 65534 {name}s a 0666 segment of root, RLIMIT_MEMLOCK 1 MiB",
+            _shmctl_eperm_not_owner(cmd),
+            fork=True,
+            root=True,
+        )
+        for name, cmd in (("SHM_LOCK", ipc.SHM_LOCK), ("SHM_UNLOCK", ipc.SHM_UNLOCK))
+    ),
+    Case(
+        IPC,
+        "shmctl",
+        errno.EACCES,
+        "uid 65534 IPC_STATs its own segment of mode 0",
+        _shmctl_eacces_mode0,
+        fork=True,
+        root=True,
     ),
     Case(IPC, "shmctl", errno.EIDRM, "segment being removed", reason=_RACE),
     Case(

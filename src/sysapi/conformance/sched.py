@@ -15,7 +15,9 @@ import resource
 import struct
 
 from sysapi import sched
+from sysapi._sysapi import lib
 from sysapi.conformance import Case, Context, NotProvokable
+from sysapi.conformance._support import bad, shim_in_child
 from sysapi.sched import (
     IOPRIO_CLASS_BE,
     IOPRIO_CLASS_NONE,
@@ -226,6 +228,25 @@ CASES: list[Case] = [
         "size 48, below this kernel's 56-byte struct: Linux fills 48 bytes",
         lambda ctx: sched.sched_getattr(size=SCHED_ATTR_SIZE_VER0),
         expect=0,
+    ),
+    Case(
+        AREA,
+        "sched_getattr",
+        errno.EFAULT,
+        "attr (void *)-1, to the shim in a forked child",
+        lambda ctx: shim_in_child(
+            sched.SCHED_GETATTR_SPEC,
+            lambda: lib.sysapi_sched_getattr(0, bad(), SCHED_ATTR_SIZE_VER1, 0),
+        ),
+    ),
+    Case(
+        AREA,
+        "sched_setattr",
+        errno.EFAULT,
+        "attr (void *)-1, to the shim in a forked child",
+        lambda ctx: shim_in_child(
+            sched.SCHED_SETATTR_SPEC, lambda: lib.sysapi_sched_setattr(0, bad(), 0)
+        ),
     ),
     # sched_setattr: forked, so that nothing it could change touches this process.
     Case(

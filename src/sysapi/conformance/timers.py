@@ -18,14 +18,12 @@ from typing import Any
 from sysapi import _syscall, clock, timers
 from sysapi._sysapi import ffi, lib
 from sysapi.conformance import Case, Context, NotProvokable
+from sysapi.conformance._support import WRITES_AFTER, bad, by_call, shim_in_child
 from sysapi.errors import ErrorSpec, SysapiError
 
 TIMERS = "timers"
 CLOCK = "clock"
 
-_NO_POINTER = (
-    "sysapi passes only buffers it allocates itself: no Python argument can become a bad pointer"
-)
 _NO_MEMORY = "needs the kernel or glibc to run out of memory"
 #: Mode bit 0x8000 (ADJ_ADJTIME) without the rest of ADJ_OFFSET_SINGLESHOT: rejected by the
 #: kernel's validation, for any caller, before anything changes.
@@ -130,6 +128,205 @@ def _clock_adjtime_tick_unprivileged(ctx: Context) -> None:
     clock.clock_adjtime(clock.CLOCK_REALTIME, clock.Timex(modes=clock.ADJ_TICK, tick=_BAD_TICK))
 
 
+# ---- conditions through the shims; bad pointers ---------------------------------------------
+
+#: The bit above every SIGEV_* value: the invalid sigev_notify of LTP's CVE-2017-18344
+#: regression test (before 4.14.8 the kernel accepted it, and /proc/PID/timers then read out
+#: of bounds).
+_BAD_NOTIFY = (lib.SIGEV_SIGNAL | lib.SIGEV_NONE | lib.SIGEV_THREAD | lib.SIGEV_THREAD_ID) + 1
+#: One above the largest tick the kernel accepts (1100000 / USER_HZ µs): rejected while
+#: validating, before anything changes.
+_TICK_ABOVE_MAX = 1_100_000 // os.sysconf("SC_CLK_TCK") + 1
+_ONE_SECOND = 1_000_000_000
+#: Why a bad pointer never reaches the kernel through these shims.
+_READS_FIRST = "the shim copies *buf into a struct timex of its own before the call"
+
+
+def _new_timer() -> Any:
+    """A SIGEV_NONE timer made through the shim: the calling process's own, never inherited."""
+    out = ffi.new("void **")
+    result = lib.sysapi_timer_create(lib.CLOCK_MONOTONIC, lib.SIGEV_NONE, 0, 0, 0, 0, out)
+    _syscall.check(result, timers.TIMER_CREATE_SPEC)
+    return out[0]
+
+
+def _create_bad_notify(ctx: Context) -> None:
+    out = ffi.new("void **")
+    result = lib.sysapi_timer_create(lib.CLOCK_MONOTONIC, _BAD_NOTIFY, signal.SIGUSR1, 0, 0, 0, out)
+    if result >= 0:  # a kernel without the fix: do not keep the timer
+        lib.sysapi_timer_delete(out[0])
+    _syscall.check(result, timers.TIMER_CREATE_SPEC)
+
+
+def _settime_raw(value_nsec: int, interval_nsec: int) -> Callable[[Context], object]:
+    """timer_settime through the shim, with tv_nsec values PosixTimer never produces."""
+
+    def provoke(ctx: Context) -> None:
+        timer = _new_timer()
+        ctx.defer(lib.sysapi_timer_delete, timer)
+        old = ffi.new("int64_t[4]")
+        result = lib.sysapi_timer_settime(timer, 0, 0, value_nsec, 0, interval_nsec, old)
+        _syscall.check(result, timers.TIMER_SETTIME_SPEC)
+
+    return provoke
+
+
+def _alarms(ctx: Context) -> None:
+    """SIGALRM every 20 ms to a Python handler (no SA_RESTART), until the case ends."""
+    old = signal.signal(signal.SIGALRM, lambda signo, frame: None)
+    ctx.defer(signal.signal, signal.SIGALRM, old)
+    ctx.defer(signal.setitimer, signal.ITIMER_REAL, 0)
+    signal.setitimer(signal.ITIMER_REAL, 0.02, 0.02)
+
+
+def _nanosleep_eintr_raw(ctx: Context) -> None:
+    _alarms(ctx)
+    out = ffi.new("int64_t[3]")
+    result = lib.sysapi_clock_nanosleep(lib.CLOCK_MONOTONIC, 0, 10, 0, out)
+    if result == -errno.EINTR:
+        left = out[0] * _ONE_SECOND + out[1]
+        if not 0 < left <= 10 * _ONE_SECOND:
+            raise AssertionError(f"EINTR with {left} ns left of a 10 s request")
+    _syscall.check(result, clock.CLOCK_NANOSLEEP_SPEC)
+
+
+def _nanosleep_fault() -> int:
+    # In the forked child: the alarms interrupt the sleep, and the shim then stores the
+    # remaining time through the bad pointer.
+    signal.signal(signal.SIGALRM, lambda signo, frame: None)
+    signal.setitimer(signal.ITIMER_REAL, 0.02, 0.02)
+    return int(lib.sysapi_clock_nanosleep(lib.CLOCK_MONOTONIC, 0, 10, 0, bad("int64_t *")))
+
+
+def _tick_above_max(adjust: Callable[[clock.Timex], object]) -> Callable[[Context], object]:
+    def provoke(ctx: Context) -> None:
+        before = clock.adjtimex().timex.tick  # read-only
+        adjust(clock.Timex(modes=clock.ADJ_TICK, tick=_TICK_ABOVE_MAX))
+        # Reached only on a kernel that accepted it: put the tick back at once.
+        clock.adjtimex(clock.Timex(modes=clock.ADJ_TICK, tick=before))
+
+    return provoke
+
+
+CONDITION_CASES: list[Case] = [
+    Case(
+        TIMERS,
+        "timer_create",
+        errno.EINVAL,
+        f"sigev_notify {_BAD_NOTIFY}, through the shim (CVE-2017-18344 regression)",
+        _create_bad_notify,
+    ),
+    Case(
+        TIMERS,
+        "timer_create",
+        errno.EFAULT,
+        "timerid (void **)-1, to the shim in a forked child",
+        lambda ctx: shim_in_child(
+            timers.TIMER_CREATE_SPEC,
+            lambda: lib.sysapi_timer_create(
+                lib.CLOCK_MONOTONIC, lib.SIGEV_NONE, 0, 0, 0, 0, bad("void **")
+            ),
+            crashes=WRITES_AFTER,
+        ),
+    ),
+    Case(
+        TIMERS,
+        "timer_settime",
+        errno.EINVAL,
+        "it_value.tv_nsec 1000000000, through the shim",
+        _settime_raw(_ONE_SECOND, 0),
+    ),
+    Case(
+        TIMERS,
+        "timer_settime",
+        errno.EINVAL,
+        "it_interval.tv_nsec 1000000000, through the shim",
+        _settime_raw(0, _ONE_SECOND),
+    ),
+    Case(
+        TIMERS,
+        "timer_settime",
+        errno.EFAULT,
+        "old_value (int64_t *)-1, to the shim in a forked child",
+        lambda ctx: shim_in_child(
+            timers.TIMER_SETTIME_SPEC,
+            lambda: lib.sysapi_timer_settime(_new_timer(), 0, 0, 0, 0, 0, bad("int64_t *")),
+            crashes=WRITES_AFTER,
+        ),
+    ),
+    Case(
+        TIMERS,
+        "timer_gettime",
+        errno.EFAULT,
+        "curr_value (int64_t *)-1, to the shim in a forked child",
+        lambda ctx: shim_in_child(
+            timers.TIMER_GETTIME_SPEC,
+            lambda: lib.sysapi_timer_gettime(_new_timer(), bad("int64_t *")),
+            crashes=WRITES_AFTER,
+        ),
+    ),
+    Case(
+        CLOCK,
+        "clock_nanosleep",
+        errno.EINTR,
+        "thin layer: SIGALRM handler interrupts a 10 s sleep; 0 < remaining <= request",
+        _nanosleep_eintr_raw,
+        fork=True,
+    ),
+    Case(
+        CLOCK,
+        "clock_nanosleep",
+        errno.EFAULT,
+        "interrupted, remaining-time out (int64_t *)-1, to the shim in a forked child",
+        lambda ctx: shim_in_child(
+            clock.CLOCK_NANOSLEEP_SPEC,
+            _nanosleep_fault,
+            crashes="the shim takes the request by value and stores the remaining time "
+            "through out after EINTR",
+        ),
+    ),
+    Case(
+        CLOCK,
+        "adjtimex",
+        errno.EINVAL,
+        f"ADJ_TICK with tick {_TICK_ABOVE_MAX}, above the maximum (rejected before any change)",
+        _tick_above_max(clock.adjtimex),
+        root=True,
+    ),
+    Case(
+        CLOCK,
+        "adjtimex",
+        errno.EFAULT,
+        "buf (struct sysapi_timex *)-1, to the shim in a forked child",
+        lambda ctx: shim_in_child(
+            clock.ADJTIMEX_SPEC,
+            lambda: lib.sysapi_adjtimex(bad("struct sysapi_timex *")),
+            crashes=_READS_FIRST,
+        ),
+    ),
+    Case(
+        CLOCK,
+        "clock_adjtime",
+        errno.EINVAL,
+        f"ADJ_TICK with tick {_TICK_ABOVE_MAX} on CLOCK_REALTIME, above the maximum "
+        "(rejected before any change)",
+        _tick_above_max(lambda timex: clock.clock_adjtime(clock.CLOCK_REALTIME, timex)),
+        root=True,
+    ),
+    Case(
+        CLOCK,
+        "clock_adjtime",
+        errno.EFAULT,
+        "buf (struct sysapi_timex *)-1 on CLOCK_REALTIME, to the shim in a forked child",
+        lambda ctx: shim_in_child(
+            clock.CLOCK_ADJTIME_SPEC,
+            lambda: lib.sysapi_clock_adjtime(lib.CLOCK_REALTIME, bad("struct sysapi_timex *")),
+            crashes=_READS_FIRST,
+        ),
+    ),
+]
+
+
 CASES: list[Case] = [
     # timer_create
     Case(
@@ -210,7 +407,6 @@ CASES: list[Case] = [
             timers.TIMER_SETTIME_SPEC,
         ),
     ),
-    Case(TIMERS, "timer_settime", errno.EFAULT, "bad pointer", reason=_NO_POINTER),
     # timer_gettime, timer_getoverrun, timer_delete
     Case(
         TIMERS,
@@ -229,7 +425,6 @@ CASES: list[Case] = [
             lambda t: lib.sysapi_timer_gettime(t, ffi.new("int64_t[4]")), timers.TIMER_GETTIME_SPEC
         ),
     ),
-    Case(TIMERS, "timer_gettime", errno.EFAULT, "bad pointer", reason=_NO_POINTER),
     Case(
         TIMERS,
         "timer_getoverrun",
@@ -282,7 +477,6 @@ CASES: list[Case] = [
         "-1 ns (tv_nsec -1, outside 0..999999999)",
         lambda ctx: clock.clock_nanosleep(clock.CLOCK_MONOTONIC, 0, -1),
     ),
-    Case(CLOCK, "clock_nanosleep", errno.EFAULT, "bad pointer", reason=_NO_POINTER),
     Case(
         CLOCK,
         "clock_nanosleep",
@@ -332,7 +526,6 @@ CASES: list[Case] = [
         expect=0,
         unprivileged=True,
     ),
-    Case(CLOCK, "adjtimex", errno.EFAULT, "bad pointer", reason=_NO_POINTER),
     # clock_adjtime
     Case(
         CLOCK,
@@ -372,5 +565,5 @@ CASES: list[Case] = [
         "unplugged PTP clock",
         reason="needs a hot-pluggable dynamic clock (a PTP device) that disappears while open",
     ),
-    Case(CLOCK, "clock_adjtime", errno.EFAULT, "bad pointer", reason=_NO_POINTER),
 ]
+CASES = by_call(CASES + CONDITION_CASES)

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import fcntl
 import os
 import stat
+import struct
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sysapi import xattr
+from sysapi._sysapi import ffi, lib
 from sysapi.conformance import NOBODY, Case, Condition, Context, NotProvokable, setup
+from sysapi.conformance._support import bad, by_call, shim_in_child
+from sysapi.errors import REGISTRY
 
 AREA = "xattr"
-_FAULT = "needs a pointer outside the address space; sysapi passes only Python-owned memory"
 _NOMEM = "needs the kernel to run out of memory"
 _QUOTA = "needs a filesystem with disk quotas enabled and a user over its quota"
 # mount(2) and unshare(2) flags from <sys/mount.h> and <sched.h>, for _read_only_file.
@@ -213,7 +217,6 @@ def _path_cases(call: str, kind: str, op: Callable[[Any], object], how: str) -> 
         Case(AREA, call, errno.EACCES, "search permission missing on a directory",
              lambda ctx: _unprivileged(ctx, "", _search_denied(ctx), op),
              unprivileged=True),
-        Case(AREA, call, errno.EFAULT, "bad pointer", reason=_FAULT),
         Case(AREA, call, errno.ELOOP, f"symlink loop as a directory ({how})",
              lambda ctx: op(_loop(ctx))),
         Case(AREA, call, errno.ENAMETOOLONG, "300-byte component",
@@ -236,7 +239,6 @@ def _fd_cases(call: str, op: Callable[[Any], object]) -> list[Case]:
              lambda ctx: _unprivileged(ctx, "", ctx.closed_fd(), op), unprivileged=True),
         Case(AREA, call, errno.EBADF, "O_PATH fd",
              lambda ctx: op(ctx.open(_file(ctx), os.O_PATH))),
-        Case(AREA, call, errno.EFAULT, "bad pointer", reason=_FAULT),
         Case(AREA, call, errno.ENOMEM, "out of memory", reason=_NOMEM),
     ]  # fmt: skip
 
@@ -418,9 +420,126 @@ def _remove_cases(kind: str) -> list[Case]:
     return cases
 
 
-CASES: list[Case] = [
-    case
-    for make in (_get_cases, _set_cases, _list_cases, _remove_cases)
-    for kind in ("", "l", "f")
-    for case in make(kind)
-]
+# ---- bad pointers through the shims; chattr flags, empty names, FIFOs, long paths -----------
+
+_BAD = bad("char *")
+_BAD_PATH = "path (char *)-1"
+
+#: call → (how, the shim given a bad pointer). A path variant gets it as its path; an f
+#: variant gets the descriptor of a file that has ``user.k`` and the bad pointer as its name or
+#: buffer (so that get and list have a value or a name to copy out).
+_FAULTS: dict[str, tuple[str, Callable[[Any], int]]] = {
+    "getxattr": (_BAD_PATH, lambda p: lib.sysapi_getxattr(p, b"user.k", ffi.NULL, 0)),
+    "lgetxattr": (_BAD_PATH, lambda p: lib.sysapi_lgetxattr(p, b"user.k", ffi.NULL, 0)),
+    "fgetxattr": ("value buffer (char *)-1 of 16 bytes",
+                  lambda fd: lib.sysapi_fgetxattr(fd, b"user.k", _BAD, 16)),
+    "setxattr": (_BAD_PATH, lambda p: lib.sysapi_setxattr(p, b"user.k", b"v", 1, 0)),
+    "lsetxattr": (_BAD_PATH, lambda p: lib.sysapi_lsetxattr(p, b"user.k", b"v", 1, 0)),
+    "fsetxattr": ("value (char *)-1 of 1 byte",
+                  lambda fd: lib.sysapi_fsetxattr(fd, b"user.k", _BAD, 1, 0)),
+    "listxattr": (_BAD_PATH, lambda p: lib.sysapi_listxattr(p, ffi.NULL, 0)),
+    "llistxattr": (_BAD_PATH, lambda p: lib.sysapi_llistxattr(p, ffi.NULL, 0)),
+    "flistxattr": ("list buffer (char *)-1 of 64 bytes",
+                   lambda fd: lib.sysapi_flistxattr(fd, _BAD, 64)),
+    "removexattr": (_BAD_PATH, lambda p: lib.sysapi_removexattr(p, b"user.k")),
+    "lremovexattr": (_BAD_PATH, lambda p: lib.sysapi_lremovexattr(p, b"user.k")),
+    "fremovexattr": ("name (char *)-1", lambda fd: lib.sysapi_fremovexattr(fd, _BAD)),
+}  # fmt: skip
+
+
+def _fault_case(call: str, how: str, shim: Callable[[Any], int]) -> Case:
+    def provoke(ctx: Context) -> None:
+        target = ctx.open(_file(ctx, {"user.k": b"v"})) if call.startswith("f") else _BAD
+        shim_in_child(REGISTRY[call], lambda: shim(target))
+
+    return Case(AREA, call, errno.EFAULT, f"{how}, to the shim in a forked child", provoke)
+
+
+def _flagged_file(ctx: Context, flag: int) -> Path:
+    """A file with ``user.k``, made immutable or append-only (``chattr +i``/``+a``, which needs
+    CAP_LINUX_IMMUTABLE); the flag is cleared when the case ends, before the file is removed."""
+    path = _file(ctx, {"user.k": b"v"})
+    fd = ctx.open(path)
+    try:
+        (old,) = struct.unpack("i", fcntl.ioctl(fd, lib.FS_IOC_GETFLAGS, bytes(4)))
+        fcntl.ioctl(fd, lib.FS_IOC_SETFLAGS, struct.pack("i", old | flag))
+    except OSError as exc:
+        raise NotProvokable(
+            f"the scratch filesystem cannot set the flag (FS_IOC_SETFLAGS: {exc.strerror})"
+        ) from None
+    ctx.defer(fcntl.ioctl, fd, lib.FS_IOC_SETFLAGS, struct.pack("i", old))
+    return path
+
+
+def _fifo(ctx: Context, kind: str) -> Any:
+    """A FIFO: its path, or for the f variants a descriptor (opened without blocking)."""
+    path = ctx.tmp / "fifo"
+    os.mkfifo(path)
+    return ctx.open(path, os.O_RDONLY | os.O_NONBLOCK) if kind == "f" else path
+
+
+_FLAGS = {"immutable (chattr +i)": lib.FS_IMMUTABLE_FL, "append-only (chattr +a)": lib.FS_APPEND_FL}
+
+
+def _long_path(ctx: Context) -> str:
+    """A path over PATH_MAX (4096 bytes) whose every component is short."""
+    return f"{ctx.tmp}/" + "d/" * 2100 + "x"
+
+
+def _flag_cases(kind: str, what: str, flag: int) -> list[Case]:
+    """set and remove on a file with ``flag`` (immutable or append-only): EPERM even for root."""
+    put, rm = _SET[kind], _REMOVE[kind]
+
+    def target(ctx: Context) -> Any:
+        return _target(ctx, kind, _flagged_file(ctx, flag))
+
+    return [
+        Case(AREA, f"{kind}setxattr", errno.EPERM, f"user.* of an {what} file, as root",
+             lambda ctx: put(target(ctx), "user.k", b"w"), root=True),
+        Case(AREA, f"{kind}removexattr", errno.EPERM, f"user.* of an {what} file, as root",
+             lambda ctx: rm(target(ctx), "user.k"), root=True),
+    ]  # fmt: skip
+
+
+def _condition_cases(kind: str) -> list[Case]:
+    """The conditions that reach other kernel branches than the cases above."""
+    get, put, names, rm = _GET[kind], _SET[kind], _LIST[kind], _REMOVE[kind]
+    call = {op: f"{kind}{op}xattr" for op in ("get", "set", "list", "remove")}
+    cases: list[Case] = []
+    for what, flag in _FLAGS.items():
+        cases += _flag_cases(kind, what, flag)
+    cases += [
+        Case(AREA, call["get"], errno.ERANGE, "empty name ''",
+             lambda ctx: get(_target(ctx, kind, _file(ctx)), "")),
+        Case(AREA, call["set"], errno.ERANGE, "empty name ''",
+             lambda ctx: put(_target(ctx, kind, _file(ctx)), "", b"v")),
+        Case(AREA, call["remove"], errno.ERANGE, "empty name ''",
+             lambda ctx: rm(_target(ctx, kind, _file(ctx)), "")),
+        Case(AREA, call["get"], errno.ENODATA, "user.* of a FIFO",
+             lambda ctx: get(_fifo(ctx, kind), "user.k")),
+        Case(AREA, call["set"], errno.EPERM, "user.* of a FIFO",
+             lambda ctx: put(_fifo(ctx, kind), "user.k", b"v")),
+        Case(AREA, call["remove"], errno.EPERM, "user.* of a FIFO",
+             lambda ctx: rm(_fifo(ctx, kind), "user.k")),
+    ]  # fmt: skip
+    if kind != "f":
+        cases += [
+            Case(AREA, call["list"], errno.ENAMETOOLONG, "whole path over PATH_MAX",
+                 lambda ctx: names(_long_path(ctx))),
+            Case(AREA, call["get"], errno.ENAMETOOLONG, "whole path over PATH_MAX",
+                 lambda ctx: get(_long_path(ctx), "user.k")),
+        ]  # fmt: skip
+    return cases
+
+
+CASES: list[Case] = by_call(
+    [
+        *(
+            case
+            for make in (_get_cases, _set_cases, _list_cases, _remove_cases, _condition_cases)
+            for kind in ("", "l", "f")
+            for case in make(kind)
+        ),
+        *(_fault_case(call, how, shim) for call, (how, shim) in _FAULTS.items()),
+    ]
+)
