@@ -235,7 +235,7 @@ class Mallinfo2(ctypes.Structure):
 
 
 def memory() -> None:
-    out = ffi.new("struct mallinfo2 *")
+    out = ffi.new("struct sysapi_mallinfo2 *")
     libc.mallinfo2.restype = Mallinfo2
     names = [name for name, *_ in Mallinfo2._fields_]
 
