@@ -107,12 +107,15 @@ EXPORTS: Final[dict[str, str]] = {
     """,
     "process": """
         CLD_CONTINUED CLD_DUMPED CLD_EXITED CLD_KILLED CLD_STOPPED CLD_TRAPPED CldCode
-        IdType P_ALL P_PGID P_PID P_PIDFD WCONTINUED WEXITED WNOHANG WNOWAIT WSTOPPED
-        WaitidOptions WaitidResult waitid
+        IdType PIDFD_NONBLOCK PIDFD_SIGNAL_PROCESS_GROUP PIDFD_SIGNAL_THREAD
+        PIDFD_SIGNAL_THREAD_GROUP PIDFD_THREAD P_ALL P_PGID P_PID P_PIDFD PidFd PidfdFlags
+        PidfdSignalFlags WCONTINUED WEXITED WNOHANG WNOWAIT WSTOPPED WaitidOptions
+        WaitidResult pidfd_getfd pidfd_open pidfd_send_signal waitid
     """,
     "signals": """
-        SI_ASYNCIO SI_KERNEL SI_MESGQ SI_QUEUE SI_SIGIO SI_TIMER SI_TKILL SI_USER SiCode
-        SigInfo block_signals sigqueue sigtimedwait sigwaitinfo
+        SFD_CLOEXEC SFD_NONBLOCK SI_ASYNCIO SI_KERNEL SI_MESGQ SI_QUEUE SI_SIGIO SI_TIMER
+        SI_TKILL SI_USER SiCode SigInfo SignalFd SignalfdFlags block_signals signalfd
+        sigqueue sigtimedwait sigwaitinfo
     """,
     "ipc": """
         GETALL GETNCNT GETPID GETVAL GETZCNT IPC_CREAT IPC_EXCL IPC_INFO IPC_NOWAIT

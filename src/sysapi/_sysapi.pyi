@@ -358,6 +358,14 @@ class _Lib:
     SHM_NORESERVE: int
     SHM_DEST: int
     SHM_LOCKED: int
+    PIDFD_NONBLOCK: int
+    PIDFD_THREAD: int
+    PIDFD_SIGNAL_THREAD: int
+    PIDFD_SIGNAL_THREAD_GROUP: int
+    PIDFD_SIGNAL_PROCESS_GROUP: int
+    SFD_CLOEXEC: int
+    SFD_NONBLOCK: int
+    SYSAPI_SIGNALFD_BATCH: int
     def sysapi_waitid(self, idtype: int, id: int, options: int, out: cffi.FFI.CData, /) -> int: ...
     def sysapi_sigqueue(self, pid: int, sig: int, value: int, /) -> int: ...
     def sysapi_sigwaitinfo(self, lo: int, hi: int, info: cffi.FFI.CData, /) -> int: ...
@@ -371,6 +379,22 @@ class _Lib:
     ) -> int: ...
     def sysapi_shmdt(self, shmaddr: int, /) -> int: ...
     def sysapi_shmctl(self, shmid: int, cmd: int, buf: cffi.FFI.CData, /) -> int: ...
+    def sysapi_pidfd_open(self, pid: int, flags: int, /) -> int: ...
+    def sysapi_pidfd_send_signal(
+        self, pidfd: int, sig: int, queue: int, value: int, flags: int, /
+    ) -> int: ...
+    def sysapi_pidfd_getfd(self, pidfd: int, targetfd: int, flags: int, /) -> int: ...
+    def sysapi_signalfd(self, fd: int, lo: int, hi: int, flags: int, /) -> int: ...
+    def sysapi_signalfd_wait_read(
+        self,
+        fd: int,
+        wakefd: int,
+        timeout_ns: int,
+        buf: cffi.FFI.CData,
+        changed: cffi.FFI.CData,
+        woken: cffi.FFI.CData,
+        /,
+    ) -> int: ...
 
     # ---- ipc: SysV msg and sem ----
     MSG_NOERROR: int

@@ -17,7 +17,6 @@ import math
 import os
 import resource
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from itertools import repeat, starmap
@@ -28,11 +27,10 @@ from sysapi._convert import fspath
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import SysapiError, documents, kernel, man, notes, spec
-from sysapi.fd import Fd, FdLike, fileno
+from sysapi.fd import FdLike, WaitableFd, fileno
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import asyncio
     from typing import Any, Final
 
     from _typeshed import StrOrBytesPath
@@ -505,11 +503,7 @@ def _subdirs(top: str) -> list[str]:
         return []
 
 
-def _closed_while_waiting() -> ValueError:
-    return ValueError("the Inotify was closed while a reader was waiting on it")
-
-
-class Inotify(Fd):
+class Inotify(WaitableFd):
     """An owned inotify instance (close-on-exec by default).
 
     It keeps a watch table (watch descriptor → path) that drops a watch when its
@@ -523,18 +517,12 @@ class Inotify(Fd):
     """
 
     __slots__ = (
-        "_async_waiting",
         "_buf",
-        "_closing_fd",
         "_pending",
-        "_read_lock",
         "_retired",
         "_scan",
-        "_state",
         "_tree_error",
         "_trees",
-        "_users",
-        "_wake",
         "_watches",
         "_woken",
     )
@@ -542,12 +530,6 @@ class Inotify(Fd):
     @documents(INOTIFY_INIT1_SPEC)
     def __init__(self, flags: int = IN_CLOEXEC) -> None:
         """Create the instance: ``inotify_init1(flags)``."""
-        self._state = threading.Lock()  # guards _users, _closing_fd, _wake
-        self._read_lock = threading.Lock()  # one reader in the kernel at a time
-        self._users = 0
-        self._closing_fd = -1
-        self._wake = -1
-        self._async_waiting = False
         self._watches: dict[int, str] = {}
         # The watches whose IN_IGNORED the last read returned: their events in that batch
         # still resolve to a path until the next read.
@@ -560,57 +542,12 @@ class Inotify(Fd):
         self._scan = _Scan(_BUFFER_SIZE)
         super().__init__(inotify_init1(flags))
 
-    # -- lifetime: a waiter keeps the descriptor number alive until it has left --------------
-
-    def _enter(self, wake: bool = False) -> int:
-        with self._state:
-            fd = self._fd
-            if fd < 0:
-                raise ValueError("I/O operation on closed Inotify")
-            if wake and self._wake < 0:
-                self._wake = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
-            self._users += 1
-            return fd
-
-    def _leave(self) -> None:
-        with self._state:
-            self._users -= 1
-            if self._users or self._closing_fd < 0:
-                return
-            fd, self._closing_fd = self._closing_fd, -1
-            wake, self._wake = self._wake, -1
-        os.close(fd)
-        if wake >= 0:
-            os.close(wake)
+    # -- lifetime: WaitableFd (a waiter keeps the descriptor number alive until it has left) ---
 
     def close(self) -> None:
         """Close the instance and its watches. A thread or task waiting in :meth:`read` or
         ``async for`` wakes up and raises ValueError; the descriptor is closed once it has."""
-        with self._state:
-            fd, self._fd = self._fd, -1
-            if fd < 0:
-                return
-            if self._users:
-                self._closing_fd = fd
-                if self._wake >= 0:
-                    os.eventfd_write(self._wake, 1)
-                return
-            wake, self._wake = self._wake, -1
-        os.close(fd)
-        if wake >= 0:
-            os.close(wake)
-
-    def detach(self) -> int:
-        """Give up ownership: return the inotify descriptor and leave this object closed."""
-        with self._state:
-            if self._users:
-                raise RuntimeError("detach() while another thread or task uses the Inotify")
-            fd = self.fileno()
-            self._fd = -1
-            wake, self._wake = self._wake, -1
-        if wake >= 0:
-            os.close(wake)
-        return fd
+        super().close()
 
     def __enter__(self) -> Inotify:
         return self
@@ -798,7 +735,7 @@ class Inotify(Fd):
     def _read_locked(self, fd: int, deadline: float | None) -> list[InotifyEvent]:
         while True:
             if self._closing_fd >= 0:
-                raise _closed_while_waiting()
+                raise self._closed_while_waiting()
             if deadline is None:
                 ns = -1
             else:
@@ -809,7 +746,7 @@ class Inotify(Fd):
                 return self._events(n)
             if n == 0:
                 if self._woken[0]:
-                    raise _closed_while_waiting()
+                    raise self._closed_while_waiting()
                 return []
             if n == -errno.EINTR:
                 continue  # the signal handlers ran and did not raise: retry with the time left
@@ -842,44 +779,10 @@ class Inotify(Fd):
             events = list(self._pending)
             self._pending.clear()
             return events
-        # Imported here, not with the module: asyncio costs ~20 ms to import, and whoever
-        # awaits this is running it already.
-        import asyncio
+        return await self._aread_with(self._poll)
 
-        loop = asyncio.get_running_loop()
-        fd = self._enter(wake=True)
-        try:
-            if self._async_waiting:
-                raise RuntimeError("another task is already waiting on this Inotify")
-            self._async_waiting = True
-            try:
-                return await self._aread_entered(loop, fd)
-            finally:
-                self._async_waiting = False
-        finally:
-            self._leave()
-
-    async def _aread_entered(self, loop: asyncio.AbstractEventLoop, fd: int) -> list[InotifyEvent]:
-        wake = self._wake
-        while True:
-            if self._closing_fd >= 0:
-                raise _closed_while_waiting()
-            # A thread may be in read(): never block the loop waiting for it.
-            if self._read_lock.acquire(blocking=False):
-                try:
-                    events = self._read_locked(fd, 0.0)  # a deadline long past: no wait
-                finally:
-                    self._read_lock.release()
-                if events:
-                    return events
-            ready = loop.create_future()
-            loop.add_reader(fd, _wake_future, ready)
-            loop.add_reader(wake, _wake_future, ready)
-            try:
-                await ready
-            finally:
-                loop.remove_reader(fd)
-                loop.remove_reader(wake)
+    def _poll(self, fd: int) -> list[InotifyEvent]:
+        return self._read_locked(fd, 0.0)  # a deadline long past: no wait
 
     def __aiter__(self) -> AsyncIterator[InotifyEvent]:
         return self
@@ -890,8 +793,3 @@ class Inotify(Fd):
         while not self._pending:
             self._pending.extend(await self.aread())
         return self._pending.popleft()
-
-
-def _wake_future(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)

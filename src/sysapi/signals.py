@@ -1,4 +1,5 @@
-"""Queued signals with a payload: ``sigqueue``, ``sigwaitinfo``, ``sigtimedwait``.
+"""Queued signals with a payload: ``sigqueue``, ``sigwaitinfo``, ``sigtimedwait``; signals as
+a descriptor: ``signalfd``.
 
 CPython can neither send a value with a signal nor read one back: its ``struct_siginfo`` has
 no ``si_value``. Here a value sent by :func:`sigqueue` in one process is read by
@@ -8,10 +9,15 @@ The signals waited for must be **blocked first**, in every thread (a signal that
 blocked is delivered to its handler, or kills the process, instead of waiting in the queue).
 Block them with :func:`block_signals` or ``signal.pthread_sigmask(signal.SIG_BLOCK, ...)``
 before the sender can send them; a forked child inherits the mask.
+
+:func:`signalfd` turns the blocked signals into a readable descriptor (:class:`SignalFd`):
+read them in a loop, iterate over them, ``async for`` them on asyncio, or wait for the
+descriptor on any event loop and read without blocking.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import enum
 import errno
@@ -20,13 +26,14 @@ import operator
 import resource
 import signal
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 
 from sysapi import _struct, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
-from sysapi.process import CldCode
+from sysapi.fd import WaitableFd
+from sysapi.process import NEW_FD_ERRORS, CldCode, nofile_hint
 
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False
@@ -34,6 +41,8 @@ if TYPE_CHECKING:
     from typing import Any, Final
 
 __all__ = [
+    "SFD_CLOEXEC",
+    "SFD_NONBLOCK",
     "SI_ASYNCIO",
     "SI_KERNEL",
     "SI_MESGQ",
@@ -44,7 +53,10 @@ __all__ = [
     "SI_USER",
     "SiCode",
     "SigInfo",
+    "SignalFd",
+    "SignalfdFlags",
     "block_signals",
+    "signalfd",
     "sigqueue",
     "sigtimedwait",
     "sigwaitinfo",
@@ -73,6 +85,17 @@ SI_ASYNCIO: Final = SiCode.SI_ASYNCIO
 SI_SIGIO: Final = SiCode.SI_SIGIO
 SI_TKILL: Final = SiCode.SI_TKILL
 
+
+class SignalfdFlags(enum.IntFlag):
+    """The ``flags`` of :func:`signalfd`."""
+
+    SFD_CLOEXEC = lib.SFD_CLOEXEC
+    SFD_NONBLOCK = lib.SFD_NONBLOCK
+
+
+SFD_CLOEXEC: Final = SignalfdFlags.SFD_CLOEXEC
+SFD_NONBLOCK: Final = SignalfdFlags.SFD_NONBLOCK
+
 # Lookups built once: enum calls (and signal.valid_signals(), ~0.1 ms) are too slow per signal.
 _SIGCHLD_CODES: Final = {int(c): c for c in CldCode}
 _SI_CODES: Final = {int(c): c for c in SiCode}
@@ -82,14 +105,16 @@ _VALID: Final = frozenset(int(s) for s in signal.valid_signals())
 
 @record
 class SigInfo:
-    """The ``siginfo_t`` of a signal taken by :func:`sigwaitinfo` or :func:`sigtimedwait`.
+    """The ``siginfo_t`` of a signal taken by :func:`sigwaitinfo`, :func:`sigtimedwait` or read
+    from a :class:`SignalFd` (its ``struct signalfd_siginfo``, decoded alike).
 
     ``si_signo`` is a :class:`signal.Signals` where Python names the number (real-time
     signals other than SIGRTMIN/SIGRTMAX stay ``int``). ``si_code`` is a :class:`SiCode`, a
     :class:`~sysapi.process.CldCode` for SIGCHLD, or the plain ``int``.
 
     The kernel's siginfo is a union: which fields mean something depends on ``si_code``
-    (the others read whatever overlaps them).
+    (the others read whatever overlaps them after :func:`sigwaitinfo`; a :class:`SignalFd`,
+    whose kernel copies only the meaningful ones, reports them as 0).
 
     - ``SI_QUEUE`` (:func:`sigqueue`), ``SI_USER`` (``kill``), ``SI_TKILL``: ``si_pid`` and
       ``si_uid`` of the sender; ``SI_QUEUE`` also ``si_value``, the ``int`` sent
@@ -141,9 +166,44 @@ _SigInfoBuilder: Final = _struct.builder(SigInfo, [field for _, field in _SIGINF
 _SIGCHLD: Final = int(signal.SIGCHLD)
 
 
+# struct signalfd_siginfo member -> SigInfo field, in the C struct's order (ssi_trapno, of a
+# few architectures' SIGTRAP, has no SigInfo field; ssi_tid is the POSIX timer id).
+_SSI_MEMBERS: Final = (
+    ("ssi_signo", "si_signo"),
+    ("ssi_errno", "si_errno"),
+    ("ssi_code", "si_code"),
+    ("ssi_pid", "si_pid"),
+    ("ssi_uid", "si_uid"),
+    ("ssi_fd", "si_fd"),
+    ("ssi_tid", "si_timerid"),
+    ("ssi_band", "si_band"),
+    ("ssi_overrun", "si_overrun"),
+    ("ssi_status", "si_status"),
+    ("ssi_int", "si_value"),
+    ("ssi_ptr", "si_ptr"),
+    ("ssi_utime", "si_utime"),
+    ("ssi_stime", "si_stime"),
+    ("ssi_addr", "si_addr"),
+)
+_unpack_ssi: Final = _struct.unpacker(
+    "struct signalfd_siginfo", [member for member, _ in _SSI_MEMBERS]
+)
+_SsiBuilder: Final = _struct.builder(SigInfo, [field for _, field in _SSI_MEMBERS])
+_SSI_SIZE: Final = ffi.sizeof("struct signalfd_siginfo")
+
+
 def _siginfo(buffer: Any) -> SigInfo:
     """The SigInfo in ``buffer`` (the bytes of a struct sysapi_siginfo)."""
-    info = _SigInfoBuilder(*_unpack_siginfo(buffer))
+    return _decoded(_SigInfoBuilder(*_unpack_siginfo(buffer)))
+
+
+def _ssi(buffer: Any, offset: int) -> SigInfo:
+    """The SigInfo of the struct signalfd_siginfo at ``offset`` in ``buffer``."""
+    return _decoded(_SsiBuilder(*_unpack_ssi(buffer, offset)))
+
+
+def _decoded(info: Any) -> SigInfo:
+    """Name ``si_signo`` and ``si_code`` of a builder instance and make it a SigInfo."""
     signo = info.si_signo
     info.si_signo = _SIGNALS.get(signo, signo)
     # Positive codes other than SI_KERNEL are per signal (CLD_EXITED and ILL_ILLOPC are both 1).
@@ -356,3 +416,215 @@ def sigtimedwait(sigset: Iterable[int], timeout: float) -> SigInfo | None:
         # Python handlers have run by now (a raising one propagated); wait for the rest.
         if ns > 0:
             ns = max(0, deadline - _monotonic_ns())
+
+
+# ---- signalfd -------------------------------------------------------------------------------
+
+SIGNALFD_SPEC: Final = spec(
+    "signalfd",
+    [
+        man(
+            errno.EBADF,
+            "fd is not an open descriptor (only the thin layer passes one: sysapi creates a "
+            "new descriptor with fd -1)",
+        ),
+        man(
+            errno.EINVAL,
+            "flags has a bit other than SFD_CLOEXEC and SFD_NONBLOCK, or fd is not a signalfd",
+        ),
+        *NEW_FD_ERRORS,
+        man(errno.ENODEV, "the anonymous inode device could not be mounted"),
+        man(errno.ENOMEM, "out of kernel memory"),
+    ],
+    hints={errno.EMFILE: nofile_hint},
+)
+
+# SignalFd's reads: a poll-then-read in C (ppoll's errors come out as read's). The descriptor
+# is checked open before, so what remains is a number closed behind the owner's back.
+SIGNALFD_READ_SPEC: Final = spec(
+    "read(signalfd)",
+    [
+        man(
+            errno.EBADF,
+            "the SignalFd's descriptor number was closed behind its back (os.close)",
+        ),
+        man(errno.ENOMEM, "out of kernel memory (ppoll's table)"),
+    ],
+)
+
+_BATCH: Final = lib.SYSAPI_SIGNALFD_BATCH
+_MAX_WAIT: Final = 1e9  # seconds; longer waits are waits without end
+_wait_read: Final = lib.sysapi_signalfd_wait_read
+
+
+@documents(SIGNALFD_SPEC)
+def signalfd(sigset: Iterable[int], flags: int = SFD_CLOEXEC) -> SignalFd:
+    """A :class:`SignalFd` that receives the signals of ``sigset``, as ``signalfd(2)``.
+
+    **The signals must be blocked** in every thread (:func:`block_signals`, or
+    ``signal.pthread_sigmask(signal.SIG_BLOCK, ...)``) before they can be sent: one that is
+    not blocked is delivered as usual (to its handler, or it kills the process) and never
+    reaches the descriptor. SIGKILL and SIGSTOP are never received; signals already pending
+    are read too. ``sigset`` is as for :func:`sigwaitinfo` (a number outside 1..NSIG-1 raises
+    ValueError); ``flags``: :data:`SFD_CLOEXEC` (the default), :data:`SFD_NONBLOCK`.
+    """
+    return SignalFd(sigset, flags)
+
+
+class SignalFd(WaitableFd):
+    """Signals as a descriptor (:func:`signalfd`): an owned :class:`~sysapi.Fd` to read
+    :class:`SigInfo` records from.
+
+    A read takes the pending signals of the set from the *reading* process (a forked child
+    reads its own). Readers are served one at a time; another consumer of the same signals
+    (``sigwaitinfo``, a second descriptor) may take a signal between the wait and the read,
+    and a read of a descriptor without :data:`SFD_NONBLOCK` then waits for the next one.
+    """
+
+    __slots__ = ("_buf", "_built", "_changed", "_pending", "_view", "_woken")
+
+    def __init__(self, sigset: Iterable[int], flags: int = SFD_CLOEXEC) -> None:
+        mask = _sigmask(sigset)
+        fd = _syscall.call(SIGNALFD_SPEC, lib.sysapi_signalfd, -1, mask & _LOW, mask >> 64, flags)
+        super().__init__(fd)
+        self._buf = ffi.new("struct signalfd_siginfo[]", _BATCH)
+        self._view = ffi.buffer(self._buf)
+        self._changed = ffi.new("uint32_t *")
+        self._woken = ffi.new("int *")
+        # The SigInfo built from each record of _buf, reused while the record's bytes repeat.
+        self._built: list[SigInfo | None] = [None] * _BATCH
+        self._pending: collections.deque[SigInfo] = collections.deque()
+
+    def __enter__(self) -> SignalFd:
+        return self
+
+    def _infos(self, count: int) -> list[SigInfo]:
+        changed = self._changed[0]
+        built = self._built
+        if changed:
+            view = self._view
+            for i in range(count):
+                if changed >> i & 1:
+                    built[i] = _ssi(view, i * _SSI_SIZE)
+        return built[:count]  # type: ignore[return-value]
+
+    def _read_locked(self, fd: int, deadline: int | None) -> list[SigInfo]:
+        """Wait and read (the read lock held). ``deadline`` in monotonic ns; 0: do not wait
+        (a deadline long past); None: no limit."""
+        while True:
+            if self._closing_fd >= 0:
+                raise self._closed_while_waiting()
+            if deadline == 0:
+                ns, wake = 0, -1
+                count = _wait_read(fd, -1, 0, self._buf, self._changed, self._woken)
+            else:
+                ns = -1 if deadline is None else max(0, deadline - _monotonic_ns())
+                wake = self._wake if ns != 0 else -1
+                count = _wait_read(fd, wake, ns, self._buf, self._changed, self._woken)
+            if count > 0:
+                return self._infos(count)
+            if count == 0:
+                if wake >= 0 and self._woken[0]:
+                    raise self._closed_while_waiting()
+                return []
+            if count == _EAGAIN:
+                if ns == 0:
+                    return []  # another consumer took the signals
+                continue
+            if count != _EINTR:
+                _syscall.raise_errno(-count, SIGNALFD_READ_SPEC)
+            # The signal handlers ran and did not raise: retry with the time left.
+
+    def read(self, timeout: float | None = None) -> list[SigInfo]:
+        """The pending signals of the set, in order (up to 16 a call).
+
+        Blocks (the GIL released) until there is one, for at most ``timeout`` seconds
+        (``None``: no limit; 0: do not block), and returns ``[]`` when that runs out,
+        whatever :data:`SFD_NONBLOCK` says. A handler of another signal that returns lets
+        the wait go on with the time left (PEP 475); one that raises ends it. Raises
+        ValueError when the descriptor is closed, also by another thread during the wait.
+        """
+        if self._pending:
+            infos = list(self._pending)
+            self._pending.clear()
+            return infos
+        if timeout == 0:
+            # The poll of an event loop's reader, its hot path: _enter, _read_locked and
+            # _leave written out for the case of no wait.
+            users = self._users
+            users.append(None)
+            try:
+                fd = self._fd
+                if fd < 0:
+                    raise ValueError("I/O operation on closed SignalFd")
+                lock = self._read_lock
+                if not lock.acquire(False):
+                    return []  # another thread is reading: what is pending is its
+                try:
+                    count = _wait_read(fd, -1, 0, self._buf, self._changed, self._woken)
+                    if count > 0:
+                        return self._infos(count)
+                    if count == 0 or count == _EAGAIN:
+                        return []
+                    return self._read_locked(fd, 0)  # EINTR: retried there; else raised
+                finally:
+                    lock.release()
+            finally:
+                users.pop()
+                if self._closing_fd >= 0 and not users:
+                    self._finish_close()
+        if timeout is None:
+            deadline = None
+        else:
+            timeout = float(timeout)
+            if not timeout >= 0:
+                raise ValueError(f"timeout must be >= 0 or None, not {timeout!r}")
+            # Centuries (or inf): a wait without end, not an overflow.
+            deadline = None if timeout > _MAX_WAIT else _monotonic_ns() + _ceil(timeout * 1e9)
+        fd = self._enter(wake=True)
+        try:
+            wait = -1 if deadline is None else max(0.0, (deadline - _monotonic_ns()) / 1e9)
+            if not self._read_lock.acquire(timeout=wait):
+                return []
+            try:
+                return self._read_locked(fd, deadline)
+            finally:
+                self._read_lock.release()
+        finally:
+            self._leave()
+
+    def __iter__(self) -> Iterator[SigInfo]:
+        return self
+
+    def __next__(self) -> SigInfo:
+        """The next signal; blocks until there is one (see :meth:`read`)."""
+        while not self._pending:
+            self._pending.extend(self.read())
+        return self._pending.popleft()
+
+    async def aread(self) -> list[SigInfo]:
+        """Wait on the running asyncio loop (``loop.add_reader``, no thread) for signals and
+        return them.
+
+        Cancellation-safe: a cancelled wait has read nothing, so no signal is lost. Raises
+        ValueError when the descriptor is closed (also during the wait) and RuntimeError
+        when another task already waits on it.
+        """
+        if self._pending:
+            infos = list(self._pending)
+            self._pending.clear()
+            return infos
+        return await self._aread_with(self._poll)
+
+    def _poll(self, fd: int) -> list[SigInfo]:
+        return self._read_locked(fd, 0)  # a deadline long past: no wait
+
+    def __aiter__(self) -> AsyncIterator[SigInfo]:
+        return self
+
+    async def __anext__(self) -> SigInfo:
+        """The next signal (see :meth:`aread`). Signals read but not yet returned stay with
+        the descriptor, so breaking out of ``async for`` loses none."""
+        while not self._pending:
+            self._pending.extend(await self.aread())
+        return self._pending.popleft()

@@ -419,10 +419,10 @@ def clock_calls(scratch: Path, slot: int, defer: Defer) -> Op:
 # ---- process, signals, ipc --------------------------------------------------------------------
 
 
-@family("process", "waitid", "P_PID", "WNOHANG")
-def process_waitid(scratch: Path, slot: int, defer: Defer) -> Op:
+def _sleeping_child(defer: Defer) -> int:
+    """A child that waits to be killed: killed and reaped when the family's run ends."""
     pid = os.fork()
-    if pid == 0:  # a child that waits to be killed
+    if pid == 0:
         try:
             time.sleep(3600)
         finally:
@@ -434,6 +434,12 @@ def process_waitid(scratch: Path, slot: int, defer: Defer) -> Op:
             os.waitpid(pid, 0)
 
     defer(reap)
+    return pid
+
+
+@family("process", "waitid", "P_PID", "WNOHANG")
+def process_waitid(scratch: Path, slot: int, defer: Defer) -> Op:
+    pid = _sleeping_child(defer)
 
     def op() -> int:
         assert S.waitid(S.P_PID, pid, S.WEXITED | S.WNOHANG) is None
@@ -600,6 +606,43 @@ def ipc_posix_queues(scratch: Path, slot: int, defer: Defer) -> Op:
     return op
 
 
+# ---- process and signal descriptors -----------------------------------------------------------
+
+#: Above any RLIMIT_NOFILE: never an open descriptor.
+NO_SUCH_FD = 1 << 30
+
+
+@family(
+    "process",
+    "pidfd_open",
+    "pidfd_send_signal",
+    "pidfd_getfd",
+    "PidFd",
+    "PIDFD_NONBLOCK",
+)
+def process_pidfd(scratch: Path, slot: int, defer: Defer) -> Op:
+    pid = _sleeping_child(defer)
+    r, w = os.pipe()
+    defer(os.close, r)
+    defer(os.close, w)
+
+    def op() -> int:
+        with S.pidfd_open(pid, S.PIDFD_NONBLOCK) as pidfd:
+            assert pidfd.pid == pid
+            pidfd.send_signal(0)
+            S.pidfd_send_signal(pidfd, 0, slot)
+            assert pidfd.wait(S.WEXITED | S.WNOHANG) is None
+            expect(errno.EAGAIN, pidfd.wait)
+        with S.pidfd_open(os.getpid()) as me, S.pidfd_getfd(me, w) as dup:
+            os.write(dup.fileno(), b"d")
+            assert os.read(r, 1) == b"d"
+            expect(errno.EBADF, S.pidfd_getfd, me, NO_SUCH_FD)
+        expect(errno.ESRCH, S.pidfd_open, NO_SUCH_PID)
+        return 11
+
+    return op
+
+
 @family("ipc", "sem_open", "sem_unlink", "NamedSemaphore", "Semaphore")
 def ipc_posix_semaphores(scratch: Path, slot: int, defer: Defer) -> Op:
     counter = [0]
@@ -628,5 +671,36 @@ def ipc_posix_semaphores(scratch: Path, slot: int, defer: Defer) -> Op:
             view.release()
         assert unnamed.value == 1
         return 16
+
+    return op
+
+
+@family("signals", "signalfd", "SignalFd", "SFD_NONBLOCK")
+def signals_signalfd(scratch: Path, slot: int, defer: Defer) -> Op:
+    """Each slot its own real-time signal (not signals_queue's), blocked in every thread: the
+    slot's descriptor reads what its op queued, through sigqueue and through a pidfd."""
+    sig = signal.SIGRTMIN + 10 + slot
+    me = os.getpid()
+    sfd = S.signalfd({sig})
+    defer(sfd.close)
+    pidfd = S.pidfd_open(me)
+    defer(pidfd.close)
+    counter = [0]
+
+    def op() -> int:
+        counter[0] += 1
+        S.sigqueue(me, sig, counter[0])
+        pidfd.send_signal(sig, -counter[0])
+        infos = sfd.read(5.0)
+        if len(infos) == 1:  # the second was queued after the first read began
+            infos += sfd.read(5.0)
+        assert [(i.si_signo, i.si_value, i.si_pid) for i in infos] == [
+            (sig, counter[0], me),
+            (sig, -counter[0], me),
+        ], infos
+        assert sfd.read(0) == []
+        with S.signalfd({sig}, S.SFD_NONBLOCK) as other:
+            assert other.read(0) == []
+        return 7
 
     return op

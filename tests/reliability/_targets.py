@@ -400,6 +400,8 @@ def _vocabulary(area: ModuleType) -> dict[str, st.SearchStrategy[object]]:
         "event": st.one_of(st.deferred(_events), v.weird_objects),
         "retry": v.anything(),
         "timex": st.deferred(_timexes),
+        "pidfd": st.one_of(st.sampled_from(v.pidfd_tokens() or (None,)), v.fds()),
+        "targetfd": v.fds(),
         "msqid": _sysv_ids("msg", "msgget"),
         "semid": _sysv_ids("sem", "semget"),
         "msgflg": v.flags(*bits),
@@ -512,6 +514,15 @@ def _raise_pending(env: Env) -> None:
     env.raise_pending()
 
 
+def _never_block_on_a_pidfd(values: dict[str, object]) -> dict[str, object]:
+    """PidFd.wait of the child's zombie with WSTOPPED or WCONTINUED only (a state change a
+    zombie never makes) would wait for ever: always WNOHANG."""
+    options = values.get("options", int(sysapi.WEXITED))
+    if isinstance(options, int):
+        values["options"] = options | int(sysapi.WNOHANG)
+    return values
+
+
 #: Strategies for one parameter of one target: ``"area.qualname.param"``.
 OVERRIDES: dict[str, st.SearchStrategy[object]] = {
     # The scatter list: any sequence of buffers, and more than IOV_MAX of them.
@@ -586,6 +597,7 @@ CONSTRAINTS: dict[str, Callable[[dict[str, object]], dict[str, object]]] = {
     "fs.vmsplice": _never_wait_for_a_full_pipe,
     "fs.vmsplice_zero_copy": _never_wait_for_a_full_pipe,
     "fs.tee": _never_wait_for_a_full_pipe,
+    "process.PidFd.wait": _never_block_on_a_pidfd,
     "ipc.msgsnd": _nowait,
     "ipc.msgrcv": _nowait,
 }
@@ -594,6 +606,9 @@ CONSTRAINTS: dict[str, Callable[[dict[str, object]], dict[str, object]]] = {
 BEFORE: dict[str, Callable[[Env], None]] = {
     "signals.sigwaitinfo": _raise_pending,
     "signals.sigtimedwait": _raise_pending,
+    "signals.SignalFd.read": _raise_pending,
+    "signals.SignalFd.__next__": _raise_pending,
+    "signals.SignalFd.aread": _raise_pending,
     "clock.adjtimex": _never_privileged,
     "clock.clock_adjtime": _never_privileged,
 }
@@ -651,6 +666,8 @@ def _selves(cls: type) -> st.SearchStrategy[object] | None:
         "MessageQueue": list(v.mq_tokens()),
         "NamedSemaphore": [Tok("sem:named"), Tok("sem:named_closed")],
         "Semaphore": [Tok("sem:unnamed"), Tok("sem:unnamed_closed")],
+        "PidFd": list(v.pidfd_tokens()),
+        "SignalFd": list(v.signalfd_tokens()),
     }.get(name)
     if tokens is not None:
         return st.sampled_from(tokens)

@@ -48,10 +48,14 @@ PAGE = mmap.PAGESIZE
 #: Above PID_MAX_LIMIT (4 Mi): never a live pid, and its low 32 bits are not one either, so a
 #: binding that truncated a wider integer to pid_t would still miss every real process.
 NO_SUCH_PID = (1 << 22) + 17
-#: Signals the fuzzed child must never send itself: they cannot be blocked (KILL, STOP) or are
-#: left unblocked so that faulthandler reports a real crash.
+#: Signals the fuzzed child must never send itself: they cannot be blocked (KILL, STOP; 32
+#: and 33, which glibc reserves and pthread_sigmask refuses: with no handler installed yet,
+#: their default action ends the process) or are left unblocked so that faulthandler reports a
+#: real crash.
 _UNSENDABLE = frozenset(
     {
+        32,
+        33,
         signal.SIGKILL,
         signal.SIGSTOP,
         signal.SIGSEGV,
@@ -265,6 +269,8 @@ def handle_tokens() -> tuple[Tok, ...]:
         tokens += [Tok("inotify"), Tok("inotify:closed"), Tok("fd:inotify")]
     if hasattr(sysapi, "PosixTimer"):
         tokens += [Tok("timer"), Tok("timer:armed"), Tok("timer:callback"), Tok("timer:closed")]
+    if hasattr(sysapi, "PidFd"):
+        tokens += [Tok("fd:pidfd")]
     return tuple(tokens) + _shm_buffer_tokens() + mq_tokens()
 
 
@@ -274,6 +280,21 @@ def mq_tokens() -> tuple[Tok, ...]:
     if not hasattr(sysapi, "MessageQueue"):
         return ()
     return (Tok("mq"), Tok("mq:ro"), Tok("mq:wo"), Tok("mq:closed"))
+
+
+def pidfd_tokens() -> tuple[Tok, ...]:
+    """PidFds of the child itself (whatever is sent to it stays pending: the child blocks
+    every signal it may be sent), of its exited child (a zombie, reaped by a wait), closed."""
+    if not hasattr(sysapi, "PidFd"):
+        return ()
+    return (Tok("pidfd"), Tok("pidfd:zombie"), Tok("pidfd:closed"))
+
+
+def signalfd_tokens() -> tuple[Tok, ...]:
+    """SignalFds for every pendable signal (a read after raise_pending never waits), closed."""
+    if not hasattr(sysapi, "SignalFd"):
+        return ()
+    return (Tok("signalfd"), Tok("signalfd:closed"))
 
 
 def fds() -> st.SearchStrategy[object]:
@@ -744,6 +765,40 @@ class Env:
         s.close()
         return s
 
+    def _make_fd_pidfd(self, tok: Tok) -> int:
+        fd = os.pidfd_open(os.getpid())
+        self.defer(os.close, fd)
+        return fd
+
+    def _make_pidfd(self, tok: Tok) -> object:
+        pidfd = sysapi.pidfd_open(os.getpid())  # type: ignore[attr-defined,unused-ignore]
+        self.defer(pidfd.close)
+        return pidfd
+
+    def _make_pidfd_zombie(self, tok: Tok) -> object:
+        pid = os.fork()
+        if pid == 0:
+            os._exit(3)
+        pidfd = sysapi.pidfd_open(pid)  # type: ignore[attr-defined,unused-ignore]
+        self.defer(_reap_if_not_yet, pid)
+        self.defer(pidfd.close)
+        return pidfd
+
+    def _make_pidfd_closed(self, tok: Tok) -> object:
+        pidfd = sysapi.pidfd_open(os.getpid())  # type: ignore[attr-defined,unused-ignore]
+        pidfd.close()
+        return pidfd
+
+    def _make_signalfd(self, tok: Tok) -> object:
+        sfd = sysapi.signalfd(PENDABLE)  # type: ignore[attr-defined,unused-ignore]
+        self.defer(sfd.close)
+        return sfd
+
+    def _make_signalfd_closed(self, tok: Tok) -> object:
+        sfd = sysapi.signalfd(PENDABLE)  # type: ignore[attr-defined,unused-ignore]
+        sfd.close()
+        return sfd
+
     def _queue(self) -> int:
         msqid: int = sysapi.msgget(  # type: ignore[attr-defined,unused-ignore]
             sysapi.IPC_PRIVATE,  # type: ignore[attr-defined,unused-ignore]
@@ -796,6 +851,11 @@ _POSIX_NAMES = itertools.count()
 def _quietly(func: Callable[..., object], *args: object) -> None:
     with contextlib.suppress(OSError):
         func(*args)
+
+
+def _reap_if_not_yet(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
 
 
 def iter_tokens(value: object) -> Iterator[Tok]:

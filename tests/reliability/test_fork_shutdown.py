@@ -3,13 +3,17 @@ exit with live watchers, armed timers and attached segments never crashes.
 
 Documented fork behaviour: an Inotify descriptor is inherited (the child reads the shared
 queue); a PosixTimer is not (in the child it is closed: ValueError, no kernel timer, while the
-parent's keeps running); a ShmAttachment is inherited (both see each other's writes).
+parent's keeps running); a ShmAttachment is inherited (both see each other's writes); a
+SignalFd is inherited and reads the signals of the process that reads it; a PidFd is
+inherited and still refers to the same process (a sibling, for the child: it may signal it,
+not wait for it).
 """
 
 from __future__ import annotations
 
 import mmap
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -155,6 +159,102 @@ def test_posix_queues_and_semaphores_are_inherited() -> None:
     }
 
 
+def test_an_inherited_signalfd_reads_the_readers_signals() -> None:
+    def body(sandbox: Sandbox) -> dict[str, Any]:
+        sig = signal.SIGRTMIN
+        signal.pthread_sigmask(signal.SIG_BLOCK, {sig})
+        sfd = S.signalfd({sig})
+        S.sigqueue(os.getpid(), sig, 1)  # the parent's: the child does not see it
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                S.sigqueue(os.getpid(), sig, 2)
+                values = [i.si_value for i in sfd.read(timeout=5.0)]
+                code = 0 if values == [2] and sfd.read(timeout=0) == [] else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        left = [i.si_value for i in sfd.read(timeout=0)]
+        sfd.close()
+        return {"child": os.waitstatus_to_exitcode(status), "parent_left": left}
+
+    child = run_in_child(body, timeout=30.0, drop=False)
+    assert child.ok, child.describe()
+    assert child.report == {"child": 0, "parent_left": [1]}
+
+
+def test_a_child_forked_while_a_thread_reads_can_read_and_close() -> None:
+    """The parent's reader holds the read lock and the wake-up eventfd when the child is
+    forked: the child reads and closes without waiting for a thread it does not have, and its
+    close does not wake the parent's reader."""
+
+    def body(sandbox: Sandbox) -> dict[str, Any]:
+        sig = signal.SIGRTMIN
+        sfd = S.signalfd({sig})
+        got: list[int] = []
+        reader = threading.Thread(target=lambda: got.extend(i.si_value for i in sfd.read(30)))
+        reader.start()
+        while not sfd._users:  # the reader is waiting (with the read lock)
+            threading.Event().wait(0.001)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                S.sigqueue(os.getpid(), sig, 2)
+                values = [i.si_value for i in sfd.read(timeout=5.0)]
+                sfd.close()
+                code = 0 if values == [2] else 2
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        S.sigqueue(os.getpid(), sig, 1)
+        reader.join(30)
+        sfd.close()
+        return {"child": os.waitstatus_to_exitcode(status), "parent_read": got}
+
+    child = run_in_child(body, timeout=60.0, drop=False)
+    assert child.ok, child.describe()
+    assert child.report == {"child": 0, "parent_read": [1]}
+
+
+def test_an_inherited_pidfd_refers_to_the_same_process() -> None:
+    def body(sandbox: Sandbox) -> dict[str, Any]:
+        r, w = os.pipe()
+        sibling = os.fork()
+        if sibling == 0:
+            os.close(w)
+            os.read(r, 1)
+            os._exit(6)
+        os.close(r)
+        pidfd = S.pidfd_open(sibling)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                pidfd.send_signal(0)  # it may signal its sibling
+                try:
+                    pidfd.wait(S.WEXITED | S.WNOHANG)
+                    code = 2
+                except ChildProcessError:  # not its child
+                    code = 0 if pidfd.pid == sibling else 3
+                pidfd.close()  # the parent's descriptor stays open
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        os.close(w)
+        result = pidfd.wait()
+        pidfd.close()
+        return {
+            "child": os.waitstatus_to_exitcode(status),
+            "sibling_status": None if result is None else result.si_status,
+        }
+
+    child = run_in_child(body, timeout=30.0, drop=False)
+    assert child.ok, child.describe()
+    assert child.report == {"child": 0, "sibling_status": 6}
+
+
 #: A program that leaves everything open and exits in the way named by argv[1].
 PROGRAM = textwrap.dedent(
     """
@@ -198,6 +298,19 @@ PROGRAM = textwrap.dedent(
         # semaphore whose buffer stays exported.
         threading.Thread(target=s.acquire, daemon=True).start()
         keep.append(sysapi.Semaphore(bytearray(64), 1))
+    if hasattr(sysapi, "SignalFd"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGRTMIN})
+        sfd = sysapi.signalfd({signal.SIGUSR1})
+        os.kill(os.getpid(), signal.SIGUSR1)  # pending, never read
+        keep.append(sfd)
+        waiter = sysapi.signalfd({signal.SIGRTMIN})
+        keep.append(waiter)
+        threading.Thread(target=waiter.read, daemon=True).start()  # blocked in it at exit
+    if hasattr(sysapi, "PidFd"):
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        keep.append(sysapi.pidfd_open(pid))  # a zombie, never reaped by us
     threading.Event().wait(0.01)
     if how == "exit":
         sys.exit(0)

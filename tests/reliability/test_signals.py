@@ -124,6 +124,43 @@ def sigtimedwait_timeout(sandbox: Sandbox) -> Any:
     return (lambda: S.sigtimedwait({signal.SIGUSR1}, 0.3), None, None)
 
 
+def signalfd_read(sandbox: Sandbox) -> Any:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    sfd = S.signalfd({signal.SIGUSR1})
+    return (
+        lambda: [i.si_value for i in sfd.read()],
+        lambda: S.sigqueue(os.getpid(), signal.SIGUSR1, 44),
+        [44],
+    )
+
+
+def signalfd_read_timeout(sandbox: Sandbox) -> Any:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    sfd = S.signalfd({signal.SIGUSR1})
+    return (lambda: sfd.read(timeout=0.3), None, [])
+
+
+def pidfd_wait(sandbox: Sandbox) -> Any:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            time.sleep(60)
+        finally:
+            os._exit(0)
+    pidfd = S.pidfd_open(pid)
+
+    def call() -> object:
+        try:
+            info = pidfd.wait()
+            return (info.si_pid == pid, int(info.si_code) == int(S.CLD_KILLED))
+        finally:
+            with contextlib.suppress(ChildProcessError, ProcessLookupError):  # reaped already
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+
+    return (call, lambda: pidfd.send_signal(signal.SIGKILL), (True, True))
+
+
 def clock_nanosleep(sandbox: Sandbox) -> Any:
     return (lambda: S.clock_nanosleep(S.CLOCK_MONOTONIC, 0, 300_000_000), None, 0)
 
@@ -312,6 +349,9 @@ CASES: list[tuple[str, tuple[str, ...], Any]] = [
     ("sigwaitinfo", ("sigwaitinfo", "sigqueue"), sigwaitinfo),
     ("sigtimedwait", ("sigtimedwait", "sigqueue"), sigtimedwait),
     ("sigtimedwait(timeout)", ("sigtimedwait",), sigtimedwait_timeout),
+    ("SignalFd.read", ("SignalFd", "sigqueue"), signalfd_read),
+    ("SignalFd.read(timeout)", ("SignalFd",), signalfd_read_timeout),
+    ("PidFd.wait", ("PidFd",), pidfd_wait),
     ("clock_nanosleep", ("clock_nanosleep",), clock_nanosleep),
     ("clock_nanosleep(TIMER_ABSTIME)", ("clock_nanosleep",), clock_nanosleep_abstime),
     ("msgrcv", ("msgrcv", "msgsnd"), msgrcv),
@@ -387,6 +427,8 @@ def test_every_blocking_call_is_covered() -> None:
         "mq_timedreceive",
         "NamedSemaphore",
         "Semaphore",
+        "SignalFd",
+        "PidFd",
     )
     for blocking in blocking_calls:
         if hasattr(sysapi, blocking):

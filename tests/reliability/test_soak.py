@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import time
 import warnings
 from collections.abc import Callable
@@ -152,6 +153,10 @@ def _reclaim(make: Callable[[], object], count: int) -> dict[str, Any]:
 RECLAIMED: list[tuple[str, Callable[[], object]]] = []
 if hasattr(sysapi, "Inotify"):
     RECLAIMED.append(("Inotify", lambda: sysapi.Inotify()))
+if hasattr(sysapi, "PidFd"):
+    RECLAIMED.append(("PidFd", lambda: sysapi.pidfd_open(os.getpid())))
+if hasattr(sysapi, "SignalFd"):
+    RECLAIMED.append(("SignalFd", lambda: sysapi.signalfd({signal.SIGUSR1})))
 if hasattr(sysapi, "PosixTimer"):
     RECLAIMED.append(("PosixTimer", lambda: sysapi.PosixTimer()))
     RECLAIMED.append(

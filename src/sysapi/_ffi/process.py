@@ -69,9 +69,14 @@ struct sysapi_shmid_ds {
 """
 
 INCLUDES = """
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <sys/signalfd.h>
+#if __has_include(<sys/pidfd.h>)
+#include <sys/pidfd.h>
+#endif
 #include <sys/ipc.h>
 #include <sys/resource.h>
 #include <sys/shm.h>
@@ -127,6 +132,35 @@ TYPES = (
 #define SHM_DEST ...
 #define SHM_LOCKED ...
 
+#define PIDFD_NONBLOCK ...
+#define PIDFD_THREAD ...
+#define PIDFD_SIGNAL_THREAD ...
+#define PIDFD_SIGNAL_THREAD_GROUP ...
+#define PIDFD_SIGNAL_PROCESS_GROUP ...
+#define SFD_CLOEXEC ...
+#define SFD_NONBLOCK ...
+#define SYSAPI_SIGNALFD_BATCH ...
+
+/* Declared in part: cffi takes the real offsets and size from the header. */
+struct signalfd_siginfo {
+    uint32_t ssi_signo;
+    int32_t ssi_errno;
+    int32_t ssi_code;
+    uint32_t ssi_pid;
+    uint32_t ssi_uid;
+    int32_t ssi_fd;
+    uint32_t ssi_tid;
+    uint32_t ssi_band;
+    uint32_t ssi_overrun;
+    uint32_t ssi_trapno;
+    int32_t ssi_status;
+    int32_t ssi_int;
+    uint64_t ssi_ptr;
+    uint64_t ssi_utime;
+    uint64_t ssi_stime;
+    uint64_t ssi_addr;
+    ...;
+};
 """
     + _STRUCTS
 )
@@ -142,11 +176,33 @@ long sysapi_shmget(int key, size_t size, int shmflg);
 long sysapi_shmat(int shmid, uintptr_t shmaddr, int shmflg, uintptr_t *addr);
 long sysapi_shmdt(uintptr_t shmaddr);
 long sysapi_shmctl(int shmid, int cmd, struct sysapi_shmid_ds *buf);
+long sysapi_pidfd_open(int pid, unsigned int flags);
+long sysapi_pidfd_send_signal(int pidfd, int sig, int queue, int value, unsigned int flags);
+long sysapi_pidfd_getfd(int pidfd, int targetfd, unsigned int flags);
+long sysapi_signalfd(int fd, uint64_t lo, uint64_t hi, int flags);
+long sysapi_signalfd_wait_read(int fd, int wakefd, int64_t timeout_ns,
+                               struct signalfd_siginfo *buf, uint32_t *changed, int *woken);
 """
 
 CUSTOMIZATIONS = (
     _STRUCTS
     + """
+/* Headers older than Linux 6.9 (Debian 12's) lack these: the values of its <linux/pidfd.h>. */
+#ifndef PIDFD_NONBLOCK
+#define PIDFD_NONBLOCK O_NONBLOCK
+#endif
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+#ifndef PIDFD_SIGNAL_THREAD
+#define PIDFD_SIGNAL_THREAD (1UL << 0)
+#define PIDFD_SIGNAL_THREAD_GROUP (1UL << 1)
+#define PIDFD_SIGNAL_PROCESS_GROUP (1UL << 2)
+#endif
+
+/* Records read per signalfd read: the stack array below and the changed bit mask. */
+#define SYSAPI_SIGNALFD_BATCH 16
+
 static void sysapi_copy_siginfo(const siginfo_t *in, struct sysapi_siginfo *out)
 {
     /* The members overlap in the kernel's union: reading all of them is well defined in GNU C
@@ -338,6 +394,83 @@ static long sysapi_shmctl(int shmid, int cmd, struct sysapi_shmid_ds *buf)
         buf->shm_nattch = u.ds.shm_nattch;
     }
     return rc;
+}
+
+/* glibc 2.36 has wrappers, older ones do not: the raw calls work with either. */
+static long sysapi_pidfd_open(int pid, unsigned int flags)
+{
+#ifdef SYS_pidfd_open
+    SYSAPI_RET(syscall(SYS_pidfd_open, pid, flags));
+#else
+    return -ENOSYS;
+#endif
+}
+
+/* queue: send si_code SI_QUEUE with sival_int = value and the caller's pid and real uid, the
+   siginfo sigqueue() builds (pidfd_send_signal takes it as rt_sigqueueinfo does); otherwise
+   NULL, which the kernel fills as kill() does (SI_USER). */
+static long sysapi_pidfd_send_signal(int pidfd, int sig, int queue, int value, unsigned int flags)
+{
+#ifdef SYS_pidfd_send_signal
+    siginfo_t si;
+    siginfo_t *info = NULL;
+    if (queue) {
+        memset(&si, 0, sizeof si);  /* a receiver reading sival_ptr sees no stack garbage */
+        si.si_signo = sig;
+        si.si_code = SI_QUEUE;
+        si.si_pid = getpid();
+        si.si_uid = getuid();
+        si.si_value.sival_int = value;
+        info = &si;
+    }
+    SYSAPI_RET(syscall(SYS_pidfd_send_signal, pidfd, sig, info, flags));
+#else
+    return -ENOSYS;
+#endif
+}
+
+static long sysapi_pidfd_getfd(int pidfd, int targetfd, unsigned int flags)
+{
+#ifdef SYS_pidfd_getfd
+    SYSAPI_RET(syscall(SYS_pidfd_getfd, pidfd, targetfd, flags));
+#else
+    return -ENOSYS;
+#endif
+}
+
+static long sysapi_signalfd(int fd, uint64_t lo, uint64_t hi, int flags)
+{
+    sigset_t set;
+    if (sysapi_fill_sigset(&set, lo, hi) < 0)
+        return -(long)errno;
+    SYSAPI_RET(signalfd(fd, &set, flags));
+}
+
+/* Wait until fd is readable (or wakefd, when >= 0, is: the owner closed it), for at most
+   timeout_ns (< 0: forever), then read up to SYSAPI_SIGNALFD_BATCH records: the poll-then-read
+   of the inotify area (its shim, earlier in this translation unit, reads any descriptor).
+   Returns how many records were read; 0 when the time ran out or wakefd fired (*woken = 1);
+   -errno (EINTR: the caller retries with the time left; EAGAIN: another reader took the
+   signals first). Bit i of *changed is set when record i differs from what buf[i] held, so
+   that Python can reuse the SigInfo it built from the same bytes. The caller serializes
+   readers of one buf. */
+static long sysapi_signalfd_wait_read(int fd, int wakefd, int64_t timeout_ns,
+                                      struct signalfd_siginfo *buf, uint32_t *changed, int *woken)
+{
+    struct signalfd_siginfo got[SYSAPI_SIGNALFD_BATCH];
+    uint32_t bits = 0;
+    long n = sysapi_inotify_wait_read(fd, wakefd, timeout_ns, (char *)got, sizeof got, woken);
+    if (n <= 0)
+        return n;
+    long count = n / (long)sizeof got[0];
+    for (long i = 0; i < count; i++) {
+        if (memcmp(&got[i], &buf[i], sizeof got[i]) != 0) {
+            memcpy(&buf[i], &got[i], sizeof got[i]);
+            bits |= 1u << i;
+        }
+    }
+    *changed = bits;
+    return count;
 }
 """
 )

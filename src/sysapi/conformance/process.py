@@ -21,7 +21,9 @@ import mmap
 import os
 import pickle
 import resource
+import select
 import signal
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -924,4 +926,425 @@ CASES: list[Case] = [
         _shmctl_eperm_lock,
         fork=True,
     ),
+]
+
+
+# ---- process and signal descriptors: pidfd_open, pidfd_send_signal, pidfd_getfd, signalfd ------
+
+
+#: How long a helper thread or a wait of these cases lasts at most.
+CASE_SECONDS = 30.0
+
+
+def _reaped_pid() -> int:
+    """The pid of a child that has exited and been waited for."""
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return pid
+
+
+def _self_pidfd(ctx: Context) -> process.PidFd:
+    """A pidfd of this process, closed when the case ends."""
+    pidfd = process.pidfd_open(os.getpid())
+    ctx.defer(pidfd.close)
+    return pidfd
+
+
+def _reaped_pidfd(ctx: Context) -> process.PidFd:
+    """A pidfd whose process has exited and been waited for."""
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    pidfd = process.pidfd_open(pid)
+    ctx.defer(pidfd.close)
+    os.waitpid(pid, 0)
+    return pidfd
+
+
+def _no_free_descriptor() -> None:
+    """Lower RLIMIT_NOFILE (soft) to the lowest free descriptor number: the next one fails."""
+    probe = os.dup(0)
+    os.close(probe)
+    resource.setrlimit(
+        resource.RLIMIT_NOFILE, (probe, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+    )
+
+
+def _emfile(create: Callable[[], object]) -> Callable[[Context], None]:
+    """A case body: ``create`` a descriptor with no descriptor left (in a forked child)."""
+
+    def provoke(ctx: Context) -> None:
+        _no_free_descriptor()
+        create()
+
+    return provoke
+
+
+def _emfile_as_nobody(create: Callable[[], object]) -> Callable[[Context], None]:
+    def provoke(ctx: Context) -> None:
+        def as_nobody() -> None:
+            _no_free_descriptor()
+            create()
+
+        _as_nobody(ctx, as_nobody)
+
+    return provoke
+
+
+def _thread_tid(ctx: Context) -> int:
+    """The tid of a thread other than the leader, alive until the case ends."""
+    done = threading.Event()
+    tids: list[int] = []
+
+    def body() -> None:
+        tids.append(threading.get_native_id())
+        done.wait(CASE_SECONDS)
+
+    thread = threading.Thread(target=body, daemon=True)
+    thread.start()
+    ctx.defer(thread.join)
+    ctx.defer(done.set)
+    while not tids:
+        time.sleep(0.001)
+    return tids[0]
+
+
+def _pidfd_open_thread(ctx: Context) -> None:
+    process.pidfd_open(_thread_tid(ctx))
+
+
+def _send_eperm_as_nobody(ctx: Context) -> None:
+    # Opening needs no permission; signalling pid 1 (root's) does.
+    def send() -> None:
+        with process.pidfd_open(1) as init:
+            init.send_signal(0)
+
+    _as_nobody(ctx, send)
+
+
+def _send_esrch_as_nobody(ctx: Context) -> None:
+    def send() -> None:
+        _reaped_pidfd(ctx).send_signal(0, 1)
+
+    _as_nobody(ctx, send)
+
+
+def _send_einval_pid_namespace(ctx: Context) -> None:
+    # A process in a new PID namespace cannot see (so not signal) one outside it: the
+    # grandchild _as_nobody forks after the unshare is pid 1 of a new namespace.
+    libc = ctypes.CDLL(None, use_errno=True)
+    outside = _self_pidfd(ctx)
+    if libc.unshare(0x20000000) != 0:  # CLONE_NEWPID
+        raise NotProvokable(f"unshare(CLONE_NEWPID): {os.strerror(ctypes.get_errno())}")
+    _as_nobody(ctx, lambda: outside.send_signal(0))
+
+
+def _getfd_eperm_as_nobody(ctx: Context) -> None:
+    def get() -> None:
+        with process.pidfd_open(1) as init:
+            process.pidfd_getfd(init, 0).close()
+
+    _as_nobody(ctx, get)
+
+
+def _getfd_emfile(ctx: Context) -> None:
+    me = _self_pidfd(ctx)
+    _no_free_descriptor()
+    process.pidfd_getfd(me, 0)
+
+
+def _getfd_zombie(ctx: Context) -> None:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    ctx.defer(_reap, pid)
+    with process.pidfd_open(pid) as pidfd:
+        select.select([pidfd], [], [], CASE_SECONDS)  # readable once it has exited
+        process.pidfd_getfd(pidfd, 0)
+
+
+def _waitid_eagain(ctx: Context) -> None:
+    pid = _child(ctx, 10)
+    with process.pidfd_open(pid, process.PIDFD_NONBLOCK) as pidfd:
+        pidfd.wait()
+
+
+def _signalfd_raw(fd: int, flags: int = 0) -> None:
+    _syscall.check(lib.sysapi_signalfd(fd, 1 << signal.SIGUSR2, 0, flags), signals.SIGNALFD_SPEC)
+
+
+def _signalfd_read_closed_behind(ctx: Context) -> None:
+    sfd = signals.signalfd({signal.SIGUSR2})
+    ctx.defer(sfd.detach)  # its number is closed already
+    os.close(sfd.fileno())
+    sfd.read(0)
+
+
+_NOT_HERE = "the whole system would have to run out of open files (fs.file-max)"
+_NO_ANON = "the anonymous inode filesystem is built into every kernel that has these calls"
+_NO_MEM = "no reliable way to exhaust kernel memory for one small allocation"
+
+CASES += [
+    # pidfd_open
+    Case(
+        PROC,
+        "pidfd_open",
+        errno.EINVAL,
+        "flags 1 (not PIDFD_NONBLOCK or PIDFD_THREAD)",
+        lambda ctx: process.pidfd_open(os.getpid(), 1),
+    ),
+    Case(PROC, "pidfd_open", errno.EINVAL, "pid 0", lambda ctx: process.pidfd_open(0)),
+    Case(PROC, "pidfd_open", errno.EINVAL, "pid -1", lambda ctx: process.pidfd_open(-1)),
+    Case(
+        PROC,
+        "pidfd_open",
+        errno.EINVAL,
+        "a thread that is not its process's leader, without PIDFD_THREAD (the man page's "
+        "EINVAL: Linux 6.18 says ENOENT)",
+        _pidfd_open_thread,
+        expect=errno.ENOENT,
+        fork=True,
+    ),
+    Case(
+        PROC,
+        "pidfd_open",
+        errno.ENOENT,
+        "a thread that is not its process's leader, without PIDFD_THREAD",
+        _pidfd_open_thread,
+        fork=True,
+    ),
+    Case(
+        PROC,
+        "pidfd_open",
+        errno.EMFILE,
+        "RLIMIT_NOFILE lowered to the lowest free descriptor",
+        _emfile(lambda: process.pidfd_open(os.getpid())),
+        fork=True,
+    ),
+    Case(
+        PROC,
+        "pidfd_open",
+        errno.EMFILE,
+        "uid 65534, RLIMIT_NOFILE lowered to the lowest free descriptor",
+        _emfile_as_nobody(lambda: process.pidfd_open(os.getpid())),
+        fork=True,
+    ),
+    Case(PROC, "pidfd_open", errno.ENFILE, "system-wide file table full", reason=_NOT_HERE),
+    Case(PROC, "pidfd_open", errno.ENODEV, "no anonymous inode filesystem", reason=_NO_ANON),
+    Case(PROC, "pidfd_open", errno.ENOMEM, "out of kernel memory", reason=_NO_MEM),
+    Case(
+        PROC,
+        "pidfd_open",
+        errno.ESRCH,
+        "pid above kernel.pid_max",
+        lambda ctx: process.pidfd_open(_pid_above_max()),
+    ),
+    Case(
+        PROC,
+        "pidfd_open",
+        errno.ESRCH,
+        "a child that exited and was waited for",
+        lambda ctx: process.pidfd_open(_reaped_pid()),
+        fork=True,
+    ),
+    Case(
+        PROC,
+        "pidfd_open",
+        errno.ESRCH,
+        "uid 65534: its child that exited and was waited for",
+        lambda ctx: _as_nobody(ctx, lambda: process.pidfd_open(_reaped_pid())),
+        fork=True,
+    ),
+    # pidfd_send_signal
+    Case(
+        PROC,
+        "pidfd_send_signal",
+        errno.EBADF,
+        "closed descriptor",
+        lambda ctx: process.pidfd_send_signal(ctx.closed_fd(), 0),
+    ),
+    Case(
+        PROC,
+        "pidfd_send_signal",
+        errno.EBADF,
+        "a regular file",
+        lambda ctx: process.pidfd_send_signal(ctx.open(ctx.file()), 0),
+    ),
+    Case(
+        PROC,
+        "pidfd_send_signal",
+        errno.EINVAL,
+        "signal 999",
+        lambda ctx: _self_pidfd(ctx).send_signal(999),
+    ),
+    Case(
+        PROC,
+        "pidfd_send_signal",
+        errno.EINVAL,
+        "unknown flag 0x100",
+        lambda ctx: _self_pidfd(ctx).send_signal(0, flags=0x100),
+    ),
+    Case(
+        PROC,
+        "pidfd_send_signal",
+        errno.EINVAL,
+        "two scopes, PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP",
+        lambda ctx: _self_pidfd(ctx).send_signal(
+            0, flags=process.PIDFD_SIGNAL_THREAD | process.PIDFD_SIGNAL_THREAD_GROUP
+        ),
+    ),
+    Case(
+        PROC,
+        "pidfd_send_signal",
+        errno.EINVAL,
+        "uid 65534 in a new PID namespace signals a process outside it",
+        _send_einval_pid_namespace,
+        fork=True,
+        root=True,
+    ),
+    Case(
+        PROC,
+        "pidfd_send_signal",
+        errno.EPERM,
+        "uid 65534 signals pid 1 (signal 0)",
+        _send_eperm_as_nobody,
+        fork=True,
+    ),
+    Case(
+        PROC,
+        "pidfd_send_signal",
+        errno.ESRCH,
+        "a child that exited and was waited for",
+        lambda ctx: _reaped_pidfd(ctx).send_signal(0),
+        fork=True,
+    ),
+    Case(
+        PROC,
+        "pidfd_send_signal",
+        errno.ESRCH,
+        "uid 65534: its child that exited and was waited for, with a payload",
+        _send_esrch_as_nobody,
+        fork=True,
+    ),
+    # pidfd_getfd
+    Case(
+        PROC,
+        "pidfd_getfd",
+        errno.EBADF,
+        "pidfd is a regular file",
+        lambda ctx: process.pidfd_getfd(ctx.open(ctx.file()), 0),
+    ),
+    Case(
+        PROC,
+        "pidfd_getfd",
+        errno.EBADF,
+        "targetfd not open in the process",
+        lambda ctx: process.pidfd_getfd(_self_pidfd(ctx), ctx.closed_fd()),
+    ),
+    Case(
+        PROC,
+        "pidfd_getfd",
+        errno.EINVAL,
+        "flags 1",
+        lambda ctx: process.pidfd_getfd(_self_pidfd(ctx), 0, 1),
+    ),
+    Case(
+        PROC,
+        "pidfd_getfd",
+        errno.EMFILE,
+        "RLIMIT_NOFILE lowered to the lowest free descriptor",
+        _getfd_emfile,
+        fork=True,
+    ),
+    Case(PROC, "pidfd_getfd", errno.ENFILE, "system-wide file table full", reason=_NOT_HERE),
+    Case(
+        PROC,
+        "pidfd_getfd",
+        errno.EPERM,
+        "uid 65534 takes descriptor 0 of pid 1",
+        _getfd_eperm_as_nobody,
+        fork=True,
+    ),
+    Case(
+        PROC,
+        "pidfd_getfd",
+        errno.ESRCH,
+        "a child that exited and was waited for",
+        lambda ctx: process.pidfd_getfd(_reaped_pidfd(ctx), 0),
+        fork=True,
+    ),
+    Case(
+        PROC,
+        "pidfd_getfd",
+        errno.ESRCH,
+        "a zombie child (exited, not waited for)",
+        _getfd_zombie,
+        fork=True,
+    ),
+    # waitid on a pidfd
+    Case(
+        PROC,
+        "waitid",
+        errno.EAGAIN,
+        "P_PIDFD of a running child, PIDFD_NONBLOCK, no WNOHANG",
+        _waitid_eagain,
+        fork=True,
+    ),
+    # signalfd
+    Case(
+        SIG,
+        "signalfd",
+        errno.EBADF,
+        "thin layer: fd closed (sysapi's signalfd always creates a new descriptor)",
+        lambda ctx: _signalfd_raw(ctx.closed_fd()),
+    ),
+    Case(
+        SIG,
+        "signalfd",
+        errno.EINVAL,
+        "flags 1",
+        lambda ctx: signals.signalfd({signal.SIGUSR2}, 1),
+    ),
+    Case(
+        SIG,
+        "signalfd",
+        errno.EINVAL,
+        "thin layer: fd is a regular file, not a signalfd",
+        lambda ctx: _signalfd_raw(ctx.open(ctx.file())),
+    ),
+    Case(
+        SIG,
+        "signalfd",
+        errno.EMFILE,
+        "RLIMIT_NOFILE lowered to the lowest free descriptor",
+        _emfile(lambda: signals.signalfd({signal.SIGUSR2})),
+        fork=True,
+    ),
+    Case(
+        SIG,
+        "signalfd",
+        errno.EMFILE,
+        "uid 65534, RLIMIT_NOFILE lowered to the lowest free descriptor",
+        _emfile_as_nobody(lambda: signals.signalfd({signal.SIGUSR2})),
+        fork=True,
+    ),
+    Case(
+        SIG,
+        "read(signalfd)",
+        errno.EBADF,
+        "SignalFd.read(0) after os.close of its descriptor",
+        _signalfd_read_closed_behind,
+    ),
+    Case(
+        SIG,
+        "read(signalfd)",
+        errno.ENOMEM,
+        "out of kernel memory for ppoll's table",
+        reason=_NO_MEM,
+    ),
+    Case(SIG, "signalfd", errno.ENFILE, "system-wide file table full", reason=_NOT_HERE),
+    Case(SIG, "signalfd", errno.ENODEV, "no anonymous inode device", reason=_NO_ANON),
+    Case(SIG, "signalfd", errno.ENOMEM, "out of kernel memory", reason=_NO_MEM),
 ]
