@@ -264,6 +264,9 @@ PROGRAM = textwrap.dedent(
     how = sys.argv[1]
     tmp = tempfile.mkdtemp()
     keep = []
+    # The signalfd signals, blocked before any thread starts: a thread inherits the mask it is
+    # created with, and a process-directed SIGUSR1 would kill any thread that lets it in.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGRTMIN})
     if hasattr(sysapi, "Inotify"):
         for _ in range(4):
             ino = sysapi.Inotify()
@@ -299,7 +302,6 @@ PROGRAM = textwrap.dedent(
         threading.Thread(target=s.acquire, daemon=True).start()
         keep.append(sysapi.Semaphore(bytearray(64), 1))
     if hasattr(sysapi, "SignalFd"):
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGRTMIN})
         sfd = sysapi.signalfd({signal.SIGUSR1})
         os.kill(os.getpid(), signal.SIGUSR1)  # pending, never read
         keep.append(sfd)
