@@ -16,7 +16,7 @@ from collections.abc import Callable
 from sysapi import _syscall, errors, ipc
 from sysapi._sysapi import ffi, lib
 from sysapi.conformance import NOBODY, Case, Context, NotProvokable
-from sysapi.conformance._support import bad, shim_in_child
+from sysapi.conformance._support import bad, by_call, shim_in_child
 from sysapi.conformance.process import _alarm, _as_nobody, _key, _new_ipc_namespace
 
 # typing costs milliseconds to import: only type checkers read these names.
@@ -1772,4 +1772,47 @@ POSIX_CASES: list[Case] = [
     ),
 ]
 
-CASES += POSIX_CASES
+
+# ---- bad pointers, through the mq shims (EFAULT) --------------------------------------------
+
+
+def _mq_fault(call: str) -> Callable[[Context], None]:
+    """``call`` with msg_ptr (char *)-1: sends on an empty queue, receives from a full one."""
+
+    def provoke(ctx: Context) -> None:
+        fd = _mq(ctx, full="receive" in call).fileno()
+        msg, size = bad("char *"), _SMALL.mq_msgsize
+        prio = ffi.new("unsigned int *")
+        sec = int(time.time()) + 3600  # a deadline the call never waits for
+        shims: dict[str, tuple[errors.ErrorSpec, Callable[[], int]]] = {
+            "mq_send": (ipc.MQ_SEND_SPEC, lambda: lib.sysapi_mq_send(fd, msg, 1, 0)),
+            "mq_timedsend": (
+                ipc.MQ_TIMEDSEND_SPEC,
+                lambda: lib.sysapi_mq_timedsend(fd, msg, 1, 0, sec, 0),
+            ),
+            "mq_receive": (
+                ipc.MQ_RECEIVE_SPEC,
+                lambda: lib.sysapi_mq_receive(fd, msg, size, prio),
+            ),
+            "mq_timedreceive": (
+                ipc.MQ_TIMEDRECEIVE_SPEC,
+                lambda: lib.sysapi_mq_timedreceive(fd, msg, size, prio, sec, 0),
+            ),
+        }
+        shim_in_child(*shims[call])
+
+    return provoke
+
+
+_MQ_FAULT_CASES = [
+    Case(
+        IPC,
+        call,
+        errno.EFAULT,
+        "msg_ptr (char *)-1, to the shim in a forked child",
+        _mq_fault(call),
+    )
+    for call in ("mq_send", "mq_timedsend", "mq_receive", "mq_timedreceive")
+]
+
+CASES += by_call(POSIX_CASES + _MQ_FAULT_CASES)
