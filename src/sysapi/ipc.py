@@ -1438,6 +1438,11 @@ def _send_spec(syscall: str) -> ErrorSpec:
             "EINVAL only for an invalid abs_timeout of a call that would block",
         ),
         man(errno.EMSGSIZE, "the message is longer than the queue's mq_msgsize"),
+        kernel(
+            errno.EFAULT,
+            "msg_ptr points outside the address space",
+            f"nothing: neither the notes nor {syscall}(3) list it",
+        ),
     ]
     if syscall == "mq_timedsend":
         entries.append(
@@ -1452,6 +1457,11 @@ def _receive_spec(syscall: str) -> ErrorSpec:
         man(errno.EBADF, "the descriptor is not a queue open for reading"),
         man(errno.EINTR, _EINTR_RETRIED if syscall == "mq_receive" else _EINTR_TIMED),
         man(errno.EMSGSIZE, "msg_len is smaller than the queue's mq_msgsize"),
+        kernel(
+            errno.EFAULT,
+            "msg_ptr (or msg_prio) points outside the address space",
+            f"nothing: neither the notes nor {syscall}(3) list it",
+        ),
     ]
     if syscall == "mq_timedreceive":
         entries.append(man(errno.EINVAL, _TIMEOUT_INVALID))
