@@ -324,6 +324,7 @@ _unpack_shmid_ds: Final = _struct.unpacker(
 )
 _IpcPermBuilder: Final = _record.builder(IpcPerm, _PERM_FIELDS)
 _ShmidDsBuilder: Final = _record.builder(ShmidDs, ["shm_perm", *_SHMID_DS_FIELDS])
+_new: Final = object.__new__
 _shmctl: Final = lib.sysapi_shmctl
 # Stat buffers, one per concurrent caller (list.pop and append are atomic).
 _stat_bufs: list[tuple[Any, Any]] = []
@@ -338,11 +339,27 @@ def _stat(shmid: int, cmd: int = lib.IPC_STAT) -> ShmidDs:
     result = _shmctl(shmid, cmd, buf)
     if result < 0:
         _syscall.retry(result, SHMCTL_SPEC, _shmctl, shmid, cmd, buf)
-    values = _unpack_shmid_ds(data)
+    # Slot stores of one tuple assignment each: no __init__ frames.
+    perm, ds = _new(_IpcPermBuilder), _new(_ShmidDsBuilder)
+    (
+        perm.key,
+        perm.uid,
+        perm.gid,
+        perm.cuid,
+        perm.cgid,
+        perm.mode,
+        perm.seq,
+        ds.shm_segsz,
+        ds.shm_atime,
+        ds.shm_dtime,
+        ds.shm_ctime,
+        ds.shm_cpid,
+        ds.shm_lpid,
+        ds.shm_nattch,
+    ) = _unpack_shmid_ds(data)
     _stat_bufs.append((buf, data))
-    perm = _IpcPermBuilder(*values[:7])
     perm.__class__ = IpcPerm
-    ds = _ShmidDsBuilder(perm, *values[7:])
+    ds.shm_perm = perm
     ds.__class__ = ShmidDs
     return ds  # type: ignore[no-any-return]
 
@@ -1424,6 +1441,11 @@ def _send_spec(syscall: str) -> ErrorSpec:
             "EINVAL only for an invalid abs_timeout of a call that would block",
         ),
         man(errno.EMSGSIZE, "the message is longer than the queue's mq_msgsize"),
+        kernel(
+            errno.EFAULT,
+            "msg_ptr points outside the address space",
+            f"nothing: neither the notes nor {syscall}(3) list it",
+        ),
     ]
     if syscall == "mq_timedsend":
         entries.append(
@@ -1438,6 +1460,11 @@ def _receive_spec(syscall: str) -> ErrorSpec:
         man(errno.EBADF, "the descriptor is not a queue open for reading"),
         man(errno.EINTR, _EINTR_RETRIED if syscall == "mq_receive" else _EINTR_TIMED),
         man(errno.EMSGSIZE, "msg_len is smaller than the queue's mq_msgsize"),
+        kernel(
+            errno.EFAULT,
+            "msg_ptr (or msg_prio) points outside the address space",
+            f"nothing: neither the notes nor {syscall}(3) list it",
+        ),
     ]
     if syscall == "mq_timedreceive":
         entries.append(man(errno.EINVAL, _TIMEOUT_INVALID))

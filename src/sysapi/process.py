@@ -531,11 +531,19 @@ class PidFd(WaitableFd):
         process is not a child of the caller (or was reaped already); EAGAIN, instead of
         blocking, while it runs on a :data:`PIDFD_NONBLOCK` descriptor.
         """
-        fd = self._enter()
+        # _enter and _leave written out (a hot path): a close() from another thread cannot
+        # free the number mid-call, so the wait never reaps a process whose pidfd reused it.
+        users = self._users
+        users.append(None)
         try:
+            fd = self._fd
+            if fd < 0:
+                raise ValueError("I/O operation on closed PidFd")
             return waitid(P_PIDFD, fd, options, rusage=rusage)
         finally:
-            self._leave()
+            users.pop()
+            if self._closing_fd >= 0 and not users:
+                self._finish_close()
 
     async def await_exit(self, *, rusage: bool = False) -> WaitidResult:
         """Wait on the running asyncio loop until the process exits, then reap it and return

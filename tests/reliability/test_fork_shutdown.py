@@ -265,8 +265,8 @@ PROGRAM = textwrap.dedent(
     how = sys.argv[1]
     tmp = tempfile.mkdtemp()
     keep = []
-    # Blocked before any thread starts (the timers' and the waiters'): a thread that does not
-    # block them would take the pending SIGUSR1 below and die of it.
+    # The signalfd signals, blocked before any thread starts: a thread inherits the mask it is
+    # created with, and a process-directed SIGUSR1 would kill any thread that lets it in.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGRTMIN})
     if hasattr(sysapi, "Inotify"):
         for _ in range(4):
