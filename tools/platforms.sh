@@ -53,11 +53,10 @@ git diff --quiet HEAD -- src build_ffi.py setup.py pyproject.toml tests || commi
 echo "== wheels (tools/build_wheels.sh)"
 bash tools/build_wheels.sh "$run/dist" | sed 's/^/   /'
 
-# The tests and the files they read, without the package: the installed wheel is what runs
-# (src/sysapi/_ffi is only read, by build_ffi.py, as cibuildwheel's test-sources also has it).
+# The checkout: the tests and the files they read. src/ is not on sys.path (src layout), so the
+# installed wheel is what the tests import; a few tests read the sources.
 mkdir -p "$run/tree"
-git ls-files -z -- . ':!src' | xargs -0 cp --parents -t "$run/tree"
-git ls-files -z -- src/sysapi/_ffi | xargs -0 cp --parents -t "$run/tree"
+git ls-files -z | xargs -0 cp --parents -t "$run/tree"
 shared=""
 for parent in "$repo"/..{,/..,/../..}; do
   [ -d "$parent/shared/spec" ] && shared=$(realpath "$parent/shared") && break
