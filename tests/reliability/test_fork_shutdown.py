@@ -301,7 +301,9 @@ PROGRAM = textwrap.dedent(
     if hasattr(sysapi, "SignalFd"):
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGRTMIN})
         sfd = sysapi.signalfd({signal.SIGUSR1})
-        os.kill(os.getpid(), signal.SIGUSR1)  # pending, never read
+        # Pending, never read; sent to this thread: the semaphore's thread above does not
+        # block it and would take a process-wide one (its default action ends the process).
+        signal.pthread_kill(threading.get_ident(), signal.SIGUSR1)
         keep.append(sfd)
         waiter = sysapi.signalfd({signal.SIGRTMIN})
         keep.append(waiter)
