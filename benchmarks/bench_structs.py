@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from typing import Any
 
 sys.path.insert(0, os.path.dirname(__file__))
 
@@ -190,7 +191,7 @@ def sched() -> None:
     cattr = SchedAttr()
     cref = ctypes.byref(cattr)
     size = ctypes.sizeof(SchedAttr)
-    names = [name for name, _ in SchedAttr._fields_][1:]
+    names = [name for name, *_ in SchedAttr._fields_][1:]
 
     def with_ctypes() -> list[int]:
         libc.syscall(SYS_sched_getattr, 0, cref, size, 0)
@@ -234,9 +235,9 @@ class Mallinfo2(ctypes.Structure):
 
 
 def memory() -> None:
-    out = ffi.new("struct mallinfo2 *")
+    out = ffi.new("struct sysapi_mallinfo2 *")
     libc.mallinfo2.restype = Mallinfo2
-    names = [name for name, _ in Mallinfo2._fields_]
+    names = [name for name, *_ in Mallinfo2._fields_]
 
     def mallinfo_ctypes() -> list[int]:
         info = libc.mallinfo2()
@@ -335,10 +336,10 @@ class Timex(ctypes.Structure):
 
 
 def clock() -> None:
-    tx = ffi.new("struct sysapi_timex *")
+    tx: Any = ffi.new("struct sysapi_timex *")
     ctx = Timex()
     cref = ctypes.byref(ctx)
-    names = [n for n, _ in Timex._fields_ if n not in ("modes", "_pad", "time")]
+    names = [n for n, *_ in Timex._fields_ if n not in ("modes", "_pad", "time")]
 
     def with_ctypes() -> tuple[int, list[int]]:
         ctx.modes = 0
@@ -388,7 +389,7 @@ def ipc() -> None:
             raw = ffi.new("struct sysapi_shmid_ds *")
             cds = ShmidDs()
             cref = ctypes.byref(cds)
-            names = [n for n, _ in ShmidDs._fields_ if not n.startswith("_")]
+            names = [n for n, *_ in ShmidDs._fields_ if not n.startswith("_")]
 
             def with_ctypes() -> list[int]:
                 libc.shmctl(shmid, sysapi.IPC_STAT, cref)

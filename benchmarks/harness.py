@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,7 +94,7 @@ def per_call_ns(func: Callable[[], object], number: int = 20000, repeat: int = 7
 
 
 def interleaved_ns(
-    funcs: dict[str, Callable[[], object]], number: int = 20000, rounds: int = 9
+    funcs: Mapping[str, Callable[[], object]], number: int = 20000, rounds: int = 9
 ) -> dict[str, float]:
     """Time several callables in alternation (round-robin, the median round of each), so that a
     busy machine slows every row alike instead of whichever happened to run during the noise."""
@@ -178,7 +178,7 @@ class Table:
     def add(self, label: str, ns: float) -> None:
         self.rows[label] = ns
 
-    def measure(self, funcs: dict[str, Callable[[], object]], number: int = 20000) -> None:
+    def measure(self, funcs: Mapping[str, Callable[[], object]], number: int = 20000) -> None:
         """Add one row per callable, timed in alternation (:func:`interleaved_ns`)."""
         self.rows.update(interleaved_ns(funcs, number))
 

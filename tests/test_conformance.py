@@ -330,3 +330,28 @@ def test_check_writes_through_no_planted_symlink(area: str, tmp_path: Path) -> N
     assert os.listxattr(target) == []
     assert not [link for link in planted if link.exists() and not link.is_symlink()]
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_condition_on_the_glibc_version() -> None:
+    cond = Condition(errno.EINVAL, "older glibc", glibc_below=(2, 38))
+    assert cond.applies(Environment("6.1.0", "ext4", glibc="2.36"))
+    assert not cond.applies(Environment("6.1.0", "ext4", glibc="2.41"))
+    assert not cond.applies(Environment("6.1.0", "ext4", glibc=""))  # musl, say
+    assert cond.describe() == "on glibc < 2.38"
+    assert conformance.environment().glibc  # this test suite runs on glibc
+
+
+def test_a_condition_that_brings_back_the_documented_errno_is_as_documented() -> None:
+    cond = Condition(errno.EBADF, "old kernels give the documented errno", below=(6, 15))
+    case = Case(
+        "fs",
+        "readahead",
+        errno.EBADF,
+        "closed fd; new kernels differ",
+        lambda ctx: sysapi.readahead(ctx.closed_fd(), 0, 1),
+        expect=errno.EINVAL,
+        conditions=(cond,),
+    )
+    result = conformance.run_case(case, Environment("6.12.0", "ext4"))
+    assert result.verdict is Verdict.AS_DOCUMENTED and result.condition is cond
+    assert conformance.run_case(case, Environment("6.18.0", "ext4")).verdict is Verdict.UNEXPECTED

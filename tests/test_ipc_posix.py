@@ -42,7 +42,9 @@ MS_REC, MS_PRIVATE = 0x4000, 1 << 18
 
 
 def unique(kind: str = "t") -> str:
-    return f"/sysapi-{kind}-{os.getpid()}-{next(_COUNTER)}"
+    # The random part: several tests open with O_CREAT alone, and a name another user can
+    # predict could be planted (a /dev/shm/sem.* file of theirs) before the test runs.
+    return f"/sysapi-{kind}-{os.getpid()}-{os.urandom(6).hex()}-{next(_COUNTER)}"
 
 
 def _in_child(func: Callable[[], object]) -> Any:

@@ -324,6 +324,7 @@ _unpack_shmid_ds: Final = _struct.unpacker(
 )
 _IpcPermBuilder: Final = _record.builder(IpcPerm, _PERM_FIELDS)
 _ShmidDsBuilder: Final = _record.builder(ShmidDs, ["shm_perm", *_SHMID_DS_FIELDS])
+_new: Final = object.__new__
 _shmctl: Final = lib.sysapi_shmctl
 # Stat buffers, one per concurrent caller (list.pop and append are atomic).
 _stat_bufs: list[tuple[Any, Any]] = []
@@ -338,11 +339,27 @@ def _stat(shmid: int, cmd: int = lib.IPC_STAT) -> ShmidDs:
     result = _shmctl(shmid, cmd, buf)
     if result < 0:
         _syscall.retry(result, SHMCTL_SPEC, _shmctl, shmid, cmd, buf)
-    values = _unpack_shmid_ds(data)
+    # Slot stores of one tuple assignment each: no __init__ frames.
+    perm, ds = _new(_IpcPermBuilder), _new(_ShmidDsBuilder)
+    (
+        perm.key,
+        perm.uid,
+        perm.gid,
+        perm.cuid,
+        perm.cgid,
+        perm.mode,
+        perm.seq,
+        ds.shm_segsz,
+        ds.shm_atime,
+        ds.shm_dtime,
+        ds.shm_ctime,
+        ds.shm_cpid,
+        ds.shm_lpid,
+        ds.shm_nattch,
+    ) = _unpack_shmid_ds(data)
     _stat_bufs.append((buf, data))
-    perm = _IpcPermBuilder(*values[:7])
     perm.__class__ = IpcPerm
-    ds = _ShmidDsBuilder(perm, *values[7:])
+    ds.shm_perm = perm
     ds.__class__ = ShmidDs
     return ds  # type: ignore[no-any-return]
 
@@ -649,10 +666,11 @@ if ffi.sizeof("struct sembuf") != _SEMBUF.size or (
 ) != (2, 4):
     raise ImportError("struct sembuf is not the Linux layout (unsigned short, short, short)")
 _SEMBUF_SIZE: Final = _SEMBUF.size
+_SHORT_BITS: Final = 8 * ffi.sizeof("short")
 _SEMBUF_RANGES: Final = (
-    ("sem_num", 0, 0xFFFF),
-    ("sem_op", -0x8000, 0x7FFF),
-    ("sem_flg", -0x8000, 0x7FFF),
+    ("sem_num", 0, (1 << _SHORT_BITS) - 1),
+    ("sem_op", -(1 << (_SHORT_BITS - 1)), (1 << (_SHORT_BITS - 1)) - 1),
+    ("sem_flg", -(1 << (_SHORT_BITS - 1)), (1 << (_SHORT_BITS - 1)) - 1),
 )
 
 
@@ -1124,7 +1142,9 @@ def semop(semid: int, sops: Iterable[SemBuf]) -> None:
 
 
 def _timeout_ns(timeout: float) -> int:
-    """A relative timeout in seconds as ns; ValueError when negative or NaN."""
+    """A relative timeout in seconds as ns: TypeError for a non-number, ValueError when
+    negative or NaN; waits beyond _MAX_WAIT_NS (or inf) are capped there, an int64 ns
+    deadline still holds them."""
     if type(timeout) is int:
         if timeout < 0:
             raise ValueError(f"timeout must be >= 0 or None, not {timeout!r}")
@@ -1421,6 +1441,11 @@ def _send_spec(syscall: str) -> ErrorSpec:
             "EINVAL only for an invalid abs_timeout of a call that would block",
         ),
         man(errno.EMSGSIZE, "the message is longer than the queue's mq_msgsize"),
+        kernel(
+            errno.EFAULT,
+            "msg_ptr points outside the address space",
+            f"nothing: neither the notes nor {syscall}(3) list it",
+        ),
     ]
     if syscall == "mq_timedsend":
         entries.append(
@@ -1435,6 +1460,11 @@ def _receive_spec(syscall: str) -> ErrorSpec:
         man(errno.EBADF, "the descriptor is not a queue open for reading"),
         man(errno.EINTR, _EINTR_RETRIED if syscall == "mq_receive" else _EINTR_TIMED),
         man(errno.EMSGSIZE, "msg_len is smaller than the queue's mq_msgsize"),
+        kernel(
+            errno.EFAULT,
+            "msg_ptr (or msg_prio) points outside the address space",
+            f"nothing: neither the notes nor {syscall}(3) list it",
+        ),
     ]
     if syscall == "mq_timedreceive":
         entries.append(man(errno.EINVAL, _TIMEOUT_INVALID))
@@ -1559,8 +1589,6 @@ SEM_INIT_SPEC: Final = spec(
 SEM_CLOSE_SPEC: Final = spec("sem_close", [man(errno.EINVAL, _SEM_INVALID)])
 SEM_DESTROY_SPEC: Final = spec("sem_destroy", [man(errno.EINVAL, _SEM_INVALID)])
 
-#: Waits longer than this (136 years, or inf) are capped: int64 ns hold the deadline.
-_MAX_WAIT: Final = 2.0**32
 _ceil: Final = math.ceil
 _ETIMEDOUT: Final = -errno.ETIMEDOUT
 _mq_send: Final = lib.sysapi_mq_send
@@ -1572,11 +1600,9 @@ _unpack: Final[Callable[[Any, int], bytes]] = ffi.unpack  # type: ignore[assignm
 
 
 def _deadline(timeout: float) -> int:
-    """The CLOCK_MONOTONIC deadline (ns) of a wait of ``timeout`` seconds."""
-    seconds = float(timeout)
-    if not seconds >= 0:
-        raise ValueError(f"timeout must be >= 0 or None, not {timeout!r}")
-    return _monotonic_ns() + _ceil(min(seconds, _MAX_WAIT) * 1e9)
+    """The CLOCK_MONOTONIC deadline (ns) of a wait of ``timeout`` seconds (validated and
+    capped as for semtimedop)."""
+    return _monotonic_ns() + _timeout_ns(timeout)
 
 
 def _abs_timespec(abs_timeout: float) -> tuple[int, int]:

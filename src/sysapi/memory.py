@@ -650,7 +650,20 @@ def mallinfo2() -> Mallinfo2:
     if _mallinfo2(out) < 0:  # ENOSYS: a C library without mallinfo2
         _mallinfo2_outs.append((out, data))
         _syscall.raise_errno(errno.ENOSYS, MALLINFO2_SPEC)
-    info = _Mallinfo2Builder(*_unpack_mallinfo2(data))
+    # Slot stores of one tuple assignment: no __init__ frame.
+    info = _new(_Mallinfo2Builder)
+    (
+        info.arena,
+        info.ordblks,
+        info.smblks,
+        info.hblks,
+        info.hblkhd,
+        info.usmblks,
+        info.fsmblks,
+        info.uordblks,
+        info.fordblks,
+        info.keepcost,
+    ) = _unpack_mallinfo2(data)
     _mallinfo2_outs.append((out, data))
     info.__class__ = Mallinfo2
     return info  # type: ignore[no-any-return]

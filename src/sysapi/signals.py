@@ -535,6 +535,7 @@ class SignalFd(WaitableFd):
                 _syscall.raise_errno(-count, SIGNALFD_READ_SPEC)
             # The signal handlers ran and did not raise: retry with the time left.
 
+    @documents(SIGNALFD_READ_SPEC)
     def read(self, timeout: float | None = None) -> list[SigInfo]:
         """The pending signals of the set, in order (up to 16 a call).
 

@@ -133,7 +133,9 @@ static long sysapi_vmsplice_copy(int fd, const char **bases, const size_t *lens,
     else if (capacity > 0 && want > (size_t)capacity)
         want = (size_t)capacity;
     size = (want + page - 1) / page * page;
-    pages = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* MAP_POPULATE: one batch of page allocations instead of a fault per page of the copy. */
+    pages = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                 -1, 0);
     if (pages == MAP_FAILED)
         return -(long)errno;
     for (size_t i = 0; i < count && done < want; i++) {

@@ -161,10 +161,16 @@ class Environment:
     mount: tuple[str, str] = ("", "")
     #: uid 65534 may search every directory down to ``directory`` (the children look in).
     reachable: bool = True
+    #: glibc's version ("2.36"); "" with another C library.
+    glibc: str = ""
 
     @property
     def kernel(self) -> tuple[int, int]:
         return _kernel_version(self.release)
+
+    @property
+    def glibc_version(self) -> tuple[int, int] | None:
+        return _kernel_version(self.glibc) if self.glibc else None
 
     @classmethod
     def probe(cls, directory: str | os.PathLike[str] | None = None) -> Environment:
@@ -175,7 +181,12 @@ class Environment:
             lsm = tuple(Path("/sys/kernel/security/lsm").read_text().strip().split(","))
         except OSError:
             lsm = None
-        return cls(platform.release(), fstype, lsm, base, (source, point), _searchable(base))
+        try:
+            libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+        except (OSError, ValueError):
+            libc = ""
+        glibc = libc.split()[1] if libc.startswith("glibc ") else ""
+        return cls(platform.release(), fstype, lsm, base, (source, point), _searchable(base), glibc)
 
     def describe(self) -> str:
         source, point = self.mount
@@ -188,8 +199,9 @@ class Condition:
     """Where Linux answers a case differently, and since or until which kernel.
 
     It applies when every given part matches: the kernel is older than ``below``, the scratch
-    filesystem is one of ``filesystems``, the LSM ``lsm`` is active. There the case expects
-    ``expect`` (an errno, 0 for success) and the report explains it with ``why``.
+    filesystem is one of ``filesystems``, the LSM ``lsm`` is active, the C library is a glibc
+    older than ``glibc_below``. There the case expects ``expect`` (an errno, 0 for success) and
+    the report explains it with ``why``.
     """
 
     expect: int
@@ -197,13 +209,16 @@ class Condition:
     below: tuple[int, int] | None = None
     filesystems: tuple[str, ...] = ()
     lsm: str | None = None
+    glibc_below: tuple[int, int] | None = None
 
     def applies(self, env: Environment) -> bool:
         """Whether it applies in ``env``; where the active LSMs are unknown, whether it may."""
+        glibc = env.glibc_version
         return (
             (self.below is None or env.kernel < self.below)
             and (not self.filesystems or env.filesystem in self.filesystems)
             and (self.lsm is None or env.lsm is None or self.lsm in env.lsm)
+            and (self.glibc_below is None or (glibc is not None and glibc < self.glibc_below))
         )
 
     def certain(self, env: Environment) -> bool:
@@ -218,6 +233,8 @@ class Condition:
             parts.append(" or ".join(self.filesystems))
         if self.lsm is not None:
             parts.append(f"the {self.lsm} LSM active")
+        if self.glibc_below is not None:
+            parts.append(f"glibc < {self.glibc_below[0]}.{self.glibc_below[1]}")
         return "on " + ", ".join(parts) if parts else "always"
 
 
@@ -540,7 +557,9 @@ def _judge(
         return Verdict.UNEXPECTED, None
     cond = case.condition(env)
     if cond is not None and observed == cond.expect:
-        return Verdict.KNOWN_DIFFERENCE, cond
+        # Where the condition brings back the documented errno, it is as documented there.
+        known = observed != case.errno
+        return (Verdict.KNOWN_DIFFERENCE if known else Verdict.AS_DOCUMENTED), cond
     if observed == case.expected and (cond is None or not cond.certain(env)):
         verdict = Verdict.AS_DOCUMENTED if observed == case.errno else Verdict.KNOWN_DIFFERENCE
         return verdict, None

@@ -15,7 +15,8 @@ from collections.abc import Callable
 
 from sysapi import _syscall, errors, ipc
 from sysapi._sysapi import ffi, lib
-from sysapi.conformance import NOBODY, Case, Context, NotProvokable
+from sysapi.conformance import NOBODY, Case, Condition, Context, NotProvokable
+from sysapi.conformance._support import bad, by_call, shim_in_child
 from sysapi.conformance.process import _alarm, _as_nobody, _key, _new_ipc_namespace
 
 # typing costs milliseconds to import: only type checkers read these names.
@@ -39,7 +40,6 @@ _SYSV_RACE = (
     "lookup and the check (a race inside the kernel); a removed id gives EINVAL"
 )
 _NOMEM = "needs the kernel to fail a small allocation (no fault injection here)"
-_FAULT = "sysapi passes buffers of its own; no Python argument becomes that pointer"
 
 
 def _queue(ctx: Context, mode: int = 0o600, key: int = ipc.IPC_PRIVATE) -> int:
@@ -299,6 +299,50 @@ def _semget_enospc(ctx: Context, sem: str, nsems: int, unprivileged: bool) -> No
         create()
 
 
+# ---- bad pointers, through the shims (EFAULT) -----------------------------------------------
+
+
+def _msgsnd_fault(ctx: Context) -> None:
+    q = _queue(ctx)
+    shim_in_child(
+        ipc.MSGSND_SPEC,
+        lambda: lib.sysapi_msgsnd(q, 1, bad("char *"), 8, ipc.IPC_NOWAIT),
+        crashes="the shim copies the text after mtype into a struct msgbuf of its own first",
+    )
+
+
+def _msgrcv_fault(ctx: Context) -> None:
+    q = _queue(ctx)
+    ipc.msgsnd(q, 1, b"message")  # something to copy out
+    shim_in_child(
+        ipc.MSGRCV_SPEC, lambda: lib.sysapi_msgrcv(q, bad("char *"), 64, 0, ipc.IPC_NOWAIT)
+    )
+
+
+def _msgctl_fault(ctx: Context) -> None:
+    q = _queue(ctx)
+    shim_in_child(
+        ipc.MSGCTL_SPEC,
+        lambda: lib.sysapi_msgctl(q, ipc.IPC_STAT, bad("struct sysapi_msqid_ds *")),
+        crashes="the shim reads uid, gid, mode and msg_qbytes from buf into its own msqid_ds first",
+    )
+
+
+def _semop_fault(ctx: Context, timed: bool) -> None:
+    s = _set(ctx)
+    sops = bad("char *")
+    if timed:
+        shim_in_child(ipc.SEMTIMEDOP_SPEC, lambda: lib.sysapi_semtimedop(s, sops, 1, -1))
+    else:
+        shim_in_child(ipc.SEMOP_SPEC, lambda: lib.sysapi_semop(s, sops, 1))
+
+
+def _semctl_fault(ctx: Context) -> None:
+    s = _set(ctx)
+    array = bad("unsigned short *")
+    shim_in_child(ipc.SEMCTL_SPEC, lambda: lib.sysapi_semctl(s, 0, ipc.GETALL, 0, array, ffi.NULL))
+
+
 # ---- semop / semtimedop ------------------------------------------------------------------------
 # The two calls share their cases: ``timed`` runs them through semtimedop (timeout None).
 
@@ -408,7 +452,13 @@ def _semop_cases(call: str, timed: bool) -> list[Case]:
             lambda ctx: _semop_as_nobody(ctx, timed, 0o666, -1),
             fork=True,
         ),
-        Case(IPC, call, errno.EFAULT, "bad sops pointer", reason=_FAULT),
+        Case(
+            IPC,
+            call,
+            errno.EFAULT,
+            "sops (char *)-1, to the shim in a forked child",
+            lambda ctx: _semop_fault(ctx, timed),
+        ),
         Case(
             IPC,
             call,
@@ -526,7 +576,13 @@ CASES += [
         _msgsnd_eagain_nobody,
         fork=True,
     ),
-    Case(IPC, "msgsnd", errno.EFAULT, "bad msgp pointer", reason=_FAULT),
+    Case(
+        IPC,
+        "msgsnd",
+        errno.EFAULT,
+        "message text (char *)-1, to the shim in a forked child",
+        _msgsnd_fault,
+    ),
     Case(
         IPC,
         "msgsnd",
@@ -577,7 +633,13 @@ CASES += [
         _msgrcv_eacces,
         fork=True,
     ),
-    Case(IPC, "msgrcv", errno.EFAULT, "bad msgp pointer", reason=_FAULT),
+    Case(
+        IPC,
+        "msgrcv",
+        errno.EFAULT,
+        "msgp (char *)-1 with a message queued, to the shim in a forked child",
+        _msgrcv_fault,
+    ),
     Case(
         IPC,
         "msgrcv",
@@ -650,7 +712,13 @@ CASES += [
         _msgctl_msg_stat_eacces,
         fork=True,
     ),
-    Case(IPC, "msgctl", errno.EFAULT, "bad buf pointer", reason=_FAULT),
+    Case(
+        IPC,
+        "msgctl",
+        errno.EFAULT,
+        "IPC_STAT with buf (struct sysapi_msqid_ds *)-1, to the shim in a forked child",
+        _msgctl_fault,
+    ),
     Case(IPC, "msgctl", errno.EIDRM, "queue being removed", reason=_SYSV_RACE),
     Case(
         IPC,
@@ -786,7 +854,13 @@ CASES += [
         lambda ctx: _semctl_as_nobody(ctx, 0o644, lambda s: ipc.semctl(s, 0, ipc.SETVAL, 1)),
         fork=True,
     ),
-    Case(IPC, "semctl", errno.EFAULT, "bad arg.buf pointer", reason=_FAULT),
+    Case(
+        IPC,
+        "semctl",
+        errno.EFAULT,
+        "GETALL with arg.array (unsigned short *)-1, to the shim in a forked child",
+        _semctl_fault,
+    ),
     Case(IPC, "semctl", errno.EIDRM, "set being removed", reason=_SYSV_RACE),
     Case(
         IPC,
@@ -844,7 +918,9 @@ _SMALL = ipc.MqAttr(mq_maxmsg=1, mq_msgsize=16)
 
 
 def _name() -> str:
-    return f"/sysapi-check-{os.getpid()}-{next(_NAMES)}"
+    # Unpredictable (not a pid), and every creation below is O_EXCL: no other user can have
+    # made a queue, or a semaphore's /dev/shm/sem.* file, under the name first.
+    return f"/sysapi-check-{os.urandom(8).hex()}-{next(_NAMES)}"
 
 
 def _quietly(func: Callable[..., object], *args: Any) -> None:
@@ -893,7 +969,7 @@ def _msgqueue_exhausted(ctx: Context, nobody: bool) -> None:
     ctx.defer(_quietly, ipc.mq_unlink, name)
 
     def create() -> None:
-        ipc.mq_open(name, os.O_CREAT | os.O_RDWR, 0o600, _SMALL).close()
+        ipc.mq_open(name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600, _SMALL).close()
 
     limits = {resource.RLIMIT_MSGQUEUE: 1}
     if nobody:
@@ -908,7 +984,9 @@ def _mq_enospc(ctx: Context) -> None:
     with open("/proc/sys/fs/mqueue/queues_max", "w") as f:
         f.write("0")
     name = _name()
-    _as_nobody(ctx, lambda: ipc.mq_open(name, os.O_CREAT | os.O_RDWR, 0o600, _SMALL).close())
+    _as_nobody(
+        ctx, lambda: ipc.mq_open(name, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600, _SMALL).close()
+    )
 
 
 def _as_nobody_on_queue(ctx: Context, use: Callable[[str], object], mode: int = 0o600) -> None:
@@ -1512,9 +1590,17 @@ POSIX_CASES: list[Case] = [
         IPC,
         "sem_open",
         errno.ENAMETOOLONG,
-        "a 256-character name: glibc's own check answers EINVAL",
+        "a 256-character name: glibc's own name check",
         lambda ctx: ipc.sem_open("/" + "x" * 256, O_CREAT).close(),
-        expect=errno.EINVAL,
+        conditions=(
+            Condition(
+                errno.EINVAL,
+                "glibc's name check answered EINVAL for every bad name; 2.38 answers "
+                "ENAMETOOLONG for a long one ('rt: fix shm_open not set ENAMETOOLONG when name "
+                "exceeds {_POSIX_PATH_MAX}')",
+                glibc_below=(2, 38),
+            ),
+        ),
     ),
     Case(IPC, "sem_open", errno.ENFILE, "system-wide file limit", reason=_NO_ENFILE),
     Case(
@@ -1698,4 +1784,47 @@ POSIX_CASES: list[Case] = [
     ),
 ]
 
-CASES += POSIX_CASES
+
+# ---- bad pointers, through the mq shims (EFAULT) --------------------------------------------
+
+
+def _mq_fault(call: str) -> Callable[[Context], None]:
+    """``call`` with msg_ptr (char *)-1: sends on an empty queue, receives from a full one."""
+
+    def provoke(ctx: Context) -> None:
+        fd = _mq(ctx, full="receive" in call).fileno()
+        msg, size = bad("char *"), _SMALL.mq_msgsize
+        prio = ffi.new("unsigned int *")
+        sec = int(time.time()) + 3600  # a deadline the call never waits for
+        shims: dict[str, tuple[errors.ErrorSpec, Callable[[], int]]] = {
+            "mq_send": (ipc.MQ_SEND_SPEC, lambda: lib.sysapi_mq_send(fd, msg, 1, 0)),
+            "mq_timedsend": (
+                ipc.MQ_TIMEDSEND_SPEC,
+                lambda: lib.sysapi_mq_timedsend(fd, msg, 1, 0, sec, 0),
+            ),
+            "mq_receive": (
+                ipc.MQ_RECEIVE_SPEC,
+                lambda: lib.sysapi_mq_receive(fd, msg, size, prio),
+            ),
+            "mq_timedreceive": (
+                ipc.MQ_TIMEDRECEIVE_SPEC,
+                lambda: lib.sysapi_mq_timedreceive(fd, msg, size, prio, sec, 0),
+            ),
+        }
+        shim_in_child(*shims[call])
+
+    return provoke
+
+
+_MQ_FAULT_CASES = [
+    Case(
+        IPC,
+        call,
+        errno.EFAULT,
+        "msg_ptr (char *)-1, to the shim in a forked child",
+        _mq_fault(call),
+    )
+    for call in ("mq_send", "mq_timedsend", "mq_receive", "mq_timedreceive")
+]
+
+CASES += by_call(POSIX_CASES + _MQ_FAULT_CASES)
