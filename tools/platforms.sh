@@ -9,6 +9,7 @@
 #
 # Usage, as root on Linux x86_64 with debootstrap, qemu-user-static and binfmt-support:
 #   tools/platforms.sh [PLATFORM...]      # default: all; names as in PLATFORMS below
+#   SYSAPI_DIST=DIR tools/platforms.sh    # reuse the output of tools/build_wheels.sh DIR
 # Roots are kept under $SYSAPI_PLATFORMS (default /var/tmp/sysapi-platforms) and reused when
 # complete; delete a root to rebuild it. Every mount is made in a private mount namespace
 # (unshare), so nothing is left mounted, even when a run is interrupted; each suite runs in an
@@ -50,14 +51,18 @@ trap 'rm -rf "$run"' EXIT
 commit=$(git rev-parse --short HEAD)
 git diff --quiet HEAD -- src build_ffi.py setup.py pyproject.toml tests || commit="$commit+changes"
 
-echo "== wheels (tools/build_wheels.sh)"
-bash tools/build_wheels.sh "$run/dist" | sed 's/^/   /'
+if [ -n "${SYSAPI_DIST:-}" ]; then # wheels built already by tools/build_wheels.sh (same commit)
+  echo "== wheels from $SYSAPI_DIST"
+  cp -r "$SYSAPI_DIST" "$run/dist"
+else
+  echo "== wheels (tools/build_wheels.sh)"
+  bash tools/build_wheels.sh "$run/dist" | sed 's/^/   /'
+fi
 
-# The tests and the files they read, without the package: the installed wheel is what runs
-# (src/sysapi/_ffi is only read, by build_ffi.py, as cibuildwheel's test-sources also has it).
+# The checkout: the tests and the files they read. src/ is not on sys.path (src layout), so the
+# installed wheel is what the tests import; a few tests read the sources.
 mkdir -p "$run/tree"
-git ls-files -z -- . ':!src' | xargs -0 cp --parents -t "$run/tree"
-git ls-files -z -- src/sysapi/_ffi | xargs -0 cp --parents -t "$run/tree"
+git ls-files -z | xargs -0 cp --parents -t "$run/tree"
 shared=""
 for parent in "$repo"/..{,/..,/../..}; do
   [ -d "$parent/shared/spec" ] && shared=$(realpath "$parent/shared") && break

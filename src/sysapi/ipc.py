@@ -666,10 +666,11 @@ if ffi.sizeof("struct sembuf") != _SEMBUF.size or (
 ) != (2, 4):
     raise ImportError("struct sembuf is not the Linux layout (unsigned short, short, short)")
 _SEMBUF_SIZE: Final = _SEMBUF.size
+_SHORT_BITS: Final = 8 * ffi.sizeof("short")
 _SEMBUF_RANGES: Final = (
-    ("sem_num", 0, 0xFFFF),
-    ("sem_op", -0x8000, 0x7FFF),
-    ("sem_flg", -0x8000, 0x7FFF),
+    ("sem_num", 0, (1 << _SHORT_BITS) - 1),
+    ("sem_op", -(1 << (_SHORT_BITS - 1)), (1 << (_SHORT_BITS - 1)) - 1),
+    ("sem_flg", -(1 << (_SHORT_BITS - 1)), (1 << (_SHORT_BITS - 1)) - 1),
 )
 
 
@@ -1141,7 +1142,9 @@ def semop(semid: int, sops: Iterable[SemBuf]) -> None:
 
 
 def _timeout_ns(timeout: float) -> int:
-    """A relative timeout in seconds as ns; ValueError when negative or NaN."""
+    """A relative timeout in seconds as ns: TypeError for a non-number, ValueError when
+    negative or NaN; waits beyond _MAX_WAIT_NS (or inf) are capped there, an int64 ns
+    deadline still holds them."""
     if type(timeout) is int:
         if timeout < 0:
             raise ValueError(f"timeout must be >= 0 or None, not {timeout!r}")
@@ -1586,8 +1589,6 @@ SEM_INIT_SPEC: Final = spec(
 SEM_CLOSE_SPEC: Final = spec("sem_close", [man(errno.EINVAL, _SEM_INVALID)])
 SEM_DESTROY_SPEC: Final = spec("sem_destroy", [man(errno.EINVAL, _SEM_INVALID)])
 
-#: Waits longer than this (136 years, or inf) are capped: int64 ns hold the deadline.
-_MAX_WAIT: Final = 2.0**32
 _ceil: Final = math.ceil
 _ETIMEDOUT: Final = -errno.ETIMEDOUT
 _mq_send: Final = lib.sysapi_mq_send
@@ -1599,11 +1600,9 @@ _unpack: Final[Callable[[Any, int], bytes]] = ffi.unpack  # type: ignore[assignm
 
 
 def _deadline(timeout: float) -> int:
-    """The CLOCK_MONOTONIC deadline (ns) of a wait of ``timeout`` seconds."""
-    seconds = float(timeout)
-    if not seconds >= 0:
-        raise ValueError(f"timeout must be >= 0 or None, not {timeout!r}")
-    return _monotonic_ns() + _ceil(min(seconds, _MAX_WAIT) * 1e9)
+    """The CLOCK_MONOTONIC deadline (ns) of a wait of ``timeout`` seconds (validated and
+    capped as for semtimedop)."""
+    return _monotonic_ns() + _timeout_ns(timeout)
 
 
 def _abs_timespec(abs_timeout: float) -> tuple[int, int]:

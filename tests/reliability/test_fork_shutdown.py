@@ -6,7 +6,8 @@ queue); a PosixTimer is not (in the child it is closed: ValueError, no kernel ti
 parent's keeps running); a ShmAttachment is inherited (both see each other's writes); a
 SignalFd is inherited and reads the signals of the process that reads it; a PidFd is
 inherited and still refers to the same process (a sibling, for the child: it may signal it,
-not wait for it).
+not wait for it); SysV queue and set ids work in both, while SEM_UNDO adjustments stay with
+the process that made them.
 """
 
 from __future__ import annotations
@@ -340,3 +341,77 @@ def test_interpreter_exit_with_everything_live_never_crashes(how: str) -> None:
             failures.append((attempt, done.returncode, done.stderr[-2000:]))
     _budget.record("shutdown", **{how: {"runs": REPEAT, "failures": len(failures)}})
     assert not failures, failures
+
+
+def test_sysv_ids_are_shared_and_sem_undo_is_per_process() -> None:
+    """A forked child uses the parent's queue and set by id (they are kernel objects, not
+    handles); its SEM_UNDO adjustments are its own and undone at its exit, never the
+    parent's (semop(2): undo entries are not inherited across fork)."""
+
+    def body(sandbox: Sandbox) -> dict[str, Any]:
+        msqid = S.msgget(S.IPC_PRIVATE, S.IPC_CREAT | 0o600)
+        semid = S.semget(S.IPC_PRIVATE, 1, S.IPC_CREAT | 0o600)
+        try:
+            S.semop(semid, [S.SemBuf(0, 5, S.SEM_UNDO)])
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    S.msgsnd(msqid, 1, S.msgrcv(msqid, 100, 2)[1] + b" back")
+                    S.semop(semid, [S.SemBuf(0, -2, S.SEM_UNDO)])
+                    code = 0
+                finally:
+                    os._exit(code)
+            S.msgsnd(msqid, 2, b"there and")
+            reply = S.msgrcv(msqid, 100, 1)
+            _, status = os.waitpid(pid, 0)
+            return {
+                "child": os.waitstatus_to_exitcode(status),
+                "reply": reply,
+                "value_after_child": S.semctl(semid, 0, S.GETVAL),
+            }
+        finally:
+            S.msgctl(msqid, S.IPC_RMID)
+            S.semctl(semid, 0, S.IPC_RMID)
+
+    child = run_in_child(body, timeout=30.0, drop=False)
+    assert child.ok, child.describe()
+    # The child's -2 was undone when it exited; the parent's +5 stands.
+    assert child.report == {"child": 0, "reply": (1, b"there and back"), "value_after_child": 5}
+
+
+#: Threads blocked in msgrcv and semop while the interpreter exits; atexit removes the objects.
+BLOCKED = textwrap.dedent(
+    """
+    import atexit, sys, threading
+    import sysapi
+
+    msqid = sysapi.msgget(sysapi.IPC_PRIVATE, sysapi.IPC_CREAT | 0o600)
+    semid = sysapi.semget(sysapi.IPC_PRIVATE, 1, sysapi.IPC_CREAT | 0o600)
+    atexit.register(sysapi.semctl, semid, 0, sysapi.IPC_RMID)
+    atexit.register(sysapi.msgctl, msqid, sysapi.IPC_RMID)
+    print(msqid, semid, flush=True)
+    waits = [(sysapi.msgrcv, (msqid, 100)), (sysapi.semop, (semid, [sysapi.SemBuf(0, -1)]))]
+    for target, args in waits:
+        threading.Thread(target=target, args=args, daemon=True).start()
+    threading.Event().wait(0.05)
+    if sys.argv[1] == "exit":
+        sys.exit(0)
+    """
+)
+
+
+@pytest.mark.parametrize("how", ["fall-off", "exit"])
+def test_exit_with_threads_blocked_in_msgrcv_and_semop(how: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-X", "dev", "-c", BLOCKED, how],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Fatal Python error" not in done.stderr and "Segmentation" not in done.stderr
+    msqid, semid = (int(word) for word in done.stdout.split())
+    for kind, ident in (("msg", msqid), ("sem", semid)):
+        with open(f"/proc/sysvipc/{kind}") as f:
+            assert all(int(line.split()[1]) != ident for line in list(f)[1:]), (kind, ident)

@@ -129,23 +129,18 @@ def _file_owner(st: os.stat_result) -> dict[str, Any]:
 def _queue_messages(name: str) -> int | None:
     """``mq_curmsgs`` of queue ``name``, or None when it cannot be opened (opening for reading
     changes nothing; nothing is received)."""
-    mq_open = getattr(ipc, "mq_open", None)  # the POSIX calls, where this build has them
-    if mq_open is None:
-        return None
     try:
-        with mq_open(name, os.O_RDONLY | os.O_NONBLOCK) as mq:
-            return int(mq.attr.mq_curmsgs)
+        with ipc.mq_open(name, os.O_RDONLY | os.O_NONBLOCK) as mq:
+            return mq.attr.mq_curmsgs
     except OSError:
         return None
 
 
 def _semaphore_value(name: str) -> int | None:
-    sem_open = getattr(ipc, "sem_open", None)
-    if sem_open is None:
-        return None
+    """The value of named semaphore ``name``, or None when it cannot be opened."""
     try:
-        with sem_open(name) as sem:
-            return int(sem.value)
+        with ipc.sem_open(name) as sem:
+            return sem.value
     except OSError:
         return None
 
@@ -185,9 +180,11 @@ def posix_semaphores() -> list[dict[str, Any]]:
             continue
         with contextlib.suppress(OSError):
             name = "/" + entry.name[len(SEM_PREFIX) :]
-            rows.append(
-                {"name": name, **_file_owner(entry.stat()), "value": _semaphore_value(name)}
-            )
+            st = entry.stat()
+            # sem_open maps the file: reading a file shorter than a sem_t (something else
+            # named sem.*, or one being made) would be a SIGBUS, not an error.
+            value = _semaphore_value(name) if st.st_size >= ipc.SEM_SIZE else None
+            rows.append({"name": name, **_file_owner(st), "value": value})
     return rows
 
 
