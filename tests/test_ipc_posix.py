@@ -616,6 +616,32 @@ def test_eoverflow_at_sem_value_max() -> None:
             ipc.sem_unlink(name)
 
 
+@pytest.mark.parametrize("size", [0, SEM_SIZE - 1])
+@pytest.mark.parametrize("oflag", [0, os.O_CREAT])
+def test_sem_open_refuses_a_file_shorter_than_a_sem_t(size: int, oflag: int) -> None:
+    # A sem.* file another user planted (or one truncated): glibc maps it all the same, and
+    # the first use past its end is SIGBUS. In a child, so a regression is reported, not fatal.
+    name = unique("short")
+    path = f"/dev/shm/sem.{name[1:]}"
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    try:
+        os.ftruncate(fd, size)
+        os.close(fd)
+
+        def opened() -> object:
+            try:
+                s = ipc.sem_open(name, oflag)
+            except errors.SysapiError as exc:
+                return (exc.errno, exc.syscall, exc.documented, exc.filename)
+            with s:
+                return ("opened", s.value)
+
+        assert _in_child(opened) == (errno.EINVAL, "sem_open", True, name)
+        assert os.stat(path).st_size == size  # refused, not repaired or replaced
+    finally:
+        os.unlink(path)
+
+
 def test_sem_open_errors() -> None:
     name = unique("sem")
     with pytest.raises(errors.EINVAL) as info:

@@ -19,6 +19,7 @@ import mmap
 import operator
 import os
 import resource
+import stat
 import struct
 import time
 import warnings
@@ -1513,7 +1514,9 @@ SEM_OPEN_SPEC: Final = spec(
         kernel(
             errno.EINVAL,
             "value is above SEM_VALUE_MAX, the name is '/' alone, has a '/' after its first "
-            "character ('/a/b'), or is 256 characters or longer (glibc's own check)",
+            "character ('/a/b'), or is 256 characters or longer (glibc's own check); or "
+            "(sysapi's check) the semaphore's file is shorter than a sem_t: glibc maps it all "
+            "the same, and the first use would die of SIGBUS",
             "ENOENT for a name with a second '/'",
         ),
         man(errno.EMFILE, "the process's descriptor limit is reached"),
@@ -1524,7 +1527,11 @@ SEM_OPEN_SPEC: Final = spec(
             "ENAMETOOLONG for any name longer than NAME_MAX",
         ),
         man(errno.ENFILE, "the system-wide limit of open files is reached"),
-        man(errno.ENOENT, "no semaphore has that name and O_CREAT is not given"),
+        man(
+            errno.ENOENT,
+            "no semaphore has that name and O_CREAT is not given (or, for sysapi's size check, "
+            "it was removed as it was opened)",
+        ),
         man(errno.ENOMEM, "not enough memory"),
     ],
     hints={errno.EMFILE: _nofile_hint},
@@ -2133,6 +2140,32 @@ class _SemaphoreBase:
             self.close()
 
 
+# glibc's named semaphores: sem_open("/NAME") maps the file /dev/shm/sem.NAME.
+_SEM_FILE_PREFIX: Final = b"/dev/shm/sem."
+
+
+def _sem_file_size(name: bytes) -> int:
+    """The size of the file ``sem_open(name)`` mapped (glibc closed its descriptor; OSError
+    when it is gone or is not a regular file any more).
+
+    glibc maps ``sizeof(sem_t)`` bytes of /dev/shm/sem.NAME whatever the file's size, and a
+    use of a mapping past the end of the file is SIGBUS. This catches a file that was short
+    when opened (planted by another user, or truncated). What remains: the owner (or anyone
+    who may write the file) can still truncate it after this check, or swap another file in
+    under the name between glibc's open and this one; guarding that would need every use to
+    survive SIGBUS. Whoever can do that can corrupt the semaphore anyway.
+    """
+    path = _SEM_FILE_PREFIX + name.lstrip(b"/")  # glibc strips the leading slashes too
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    try:
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
+    return st.st_size
+
+
 class NamedSemaphore(_SemaphoreBase):
     """A named POSIX semaphore (glibc's /dev/shm/sem.NAME): see :func:`sem_open`.
 
@@ -2155,6 +2188,15 @@ class NamedSemaphore(_SemaphoreBase):
         _syscall.call(
             SEM_OPEN_SPEC, lib.sysapi_sem_open, h, encoded, oflag, mode, value, filename=name
         )
+        try:
+            size = _sem_file_size(encoded)
+        except OSError as exc:
+            self.close()
+            _syscall.raise_errno(exc.errno or errno.ENOENT, SEM_OPEN_SPEC, filename=name)
+        if size < SEM_SIZE:
+            # sem_close only unmaps: nothing has read the semaphore yet.
+            self.close()
+            _syscall.raise_errno(errno.EINVAL, SEM_OPEN_SPEC, filename=name)
 
     def __enter__(self) -> NamedSemaphore:
         return self

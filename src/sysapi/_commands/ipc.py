@@ -181,10 +181,9 @@ def posix_semaphores() -> list[dict[str, Any]]:
         with contextlib.suppress(OSError):
             name = "/" + entry.name[len(SEM_PREFIX) :]
             st = entry.stat()
-            # sem_open maps the file: reading a file shorter than a sem_t (something else
-            # named sem.*, or one being made) would be a SIGBUS, not an error.
-            value = _semaphore_value(name) if st.st_size >= ipc.SEM_SIZE else None
-            rows.append({"name": name, **_file_owner(st), "value": value})
+            # sem_open refuses a file shorter than a sem_t (something else named sem.*, or
+            # one being made), which would otherwise be a SIGBUS on reading the value.
+            rows.append({"name": name, **_file_owner(st), "value": _semaphore_value(name)})
     return rows
 
 
