@@ -33,7 +33,7 @@ import pytest
 
 import sysapi
 from sysapi import errors, ipc
-from sysapi._sysapi import lib
+from sysapi._sysapi import ffi, lib
 from sysapi.ipc import MQ_PRIO_MAX, SEM_SIZE, SEM_VALUE_MAX, MessageQueue, MqAttr
 
 _COUNTER = itertools.count()
@@ -640,6 +640,22 @@ def test_sem_open_refuses_a_file_shorter_than_a_sem_t(size: int, oflag: int) -> 
         assert os.stat(path).st_size == size  # refused, not repaired or replaced
     finally:
         os.unlink(path)
+
+
+def test_the_size_check_refuses_a_file_that_is_not_the_mapped_one() -> None:
+    # A file swapped in under the name after glibc's open: its inode is not the mapping's.
+    name, other = unique("a"), unique("b")
+    with ipc.sem_open(name, os.O_CREAT) as a, ipc.sem_open(other, os.O_CREAT) as b:
+        try:
+            address = int(ffi.cast("uintptr_t", a._h.sem))
+            assert ipc._sem_file_size(name.encode(), address) == SEM_SIZE
+            with pytest.raises(OSError) as info:
+                ipc._sem_file_size(other.encode(), address)
+            assert info.value.errno == errno.EINVAL
+            assert b.value == 0
+        finally:
+            ipc.sem_unlink(name)
+            ipc.sem_unlink(other)
 
 
 def test_sem_open_errors() -> None:

@@ -2144,16 +2144,33 @@ class _SemaphoreBase:
 _SEM_FILE_PREFIX: Final = b"/dev/shm/sem."
 
 
-def _sem_file_size(name: bytes) -> int:
-    """The size of the file ``sem_open(name)`` mapped (glibc closed its descriptor; OSError
-    when it is gone or is not a regular file any more).
+def _mapped_file(address: int) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of the file mapped at ``address`` (a mapping's start), from
+    /proc/self/maps; None when /proc is not there or no mapping starts there."""
+    start = f"{address:08x}-"
+    try:
+        with open("/proc/self/maps", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith(start):
+                    # start-end perms offset major:minor inode path
+                    fields = line.split()
+                    major, minor = fields[3].split(":")
+                    return os.makedev(int(major, 16), int(minor, 16)), int(fields[4])
+    except OSError:
+        pass
+    return None
+
+
+def _sem_file_size(name: bytes, address: int) -> int:
+    """The size of the file ``sem_open(name)`` mapped at ``address`` (glibc closed its
+    descriptor); OSError when the name is gone, or is not that file any more.
 
     glibc maps ``sizeof(sem_t)`` bytes of /dev/shm/sem.NAME whatever the file's size, and a
     use of a mapping past the end of the file is SIGBUS. This catches a file that was short
-    when opened (planted by another user, or truncated). What remains: the owner (or anyone
-    who may write the file) can still truncate it after this check, or swap another file in
-    under the name between glibc's open and this one; guarding that would need every use to
-    survive SIGBUS. Whoever can do that can corrupt the semaphore anyway.
+    when opened (planted by another user, or truncated), and, where /proc is mounted, a file
+    swapped in under the name after glibc's open (its device and inode are not the mapping's).
+    What remains: whoever may write the file can still truncate it after this check; guarding
+    that would need every use to survive SIGBUS, and they can corrupt the semaphore anyway.
     """
     path = _SEM_FILE_PREFIX + name.lstrip(b"/")  # glibc strips the leading slashes too
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
@@ -2161,7 +2178,8 @@ def _sem_file_size(name: bytes) -> int:
         st = os.fstat(fd)
     finally:
         os.close(fd)
-    if not stat.S_ISREG(st.st_mode):
+    mapped = _mapped_file(address)
+    if not stat.S_ISREG(st.st_mode) or mapped not in (None, (st.st_dev, st.st_ino)):
         raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
     return st.st_size
 
@@ -2189,7 +2207,7 @@ class NamedSemaphore(_SemaphoreBase):
             SEM_OPEN_SPEC, lib.sysapi_sem_open, h, encoded, oflag, mode, value, filename=name
         )
         try:
-            size = _sem_file_size(encoded)
+            size = _sem_file_size(encoded, int(ffi.cast("uintptr_t", h.sem)))
         except OSError as exc:
             self.close()
             _syscall.raise_errno(exc.errno or errno.ENOENT, SEM_OPEN_SPEC, filename=name)
