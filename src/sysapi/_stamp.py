@@ -17,7 +17,6 @@ and gets the full comparison (which still accepts it when its content is unchang
 from __future__ import annotations
 
 import os
-import zlib
 from collections.abc import Iterable
 
 _FFI_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ffi")
@@ -25,6 +24,8 @@ _FFI_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ffi")
 
 def digest(ffi_dir: str, areas: Iterable[str]) -> int:
     """CRC-32 of the declaration modules the build joins, in the build's order."""
+    import zlib  # here: an up-to-date build never needs it at import
+
     crc = 0
     for name in ("base", *areas):
         path = os.path.join(ffi_dir, f"{name}.py")
