@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import enum
 import errno
-import mmap
 import os
 import resource
 
@@ -70,8 +69,9 @@ __all__ = [
     "munlockall",
 ]
 
-#: The size of a page, the unit of every range here (``mmap.PAGESIZE``).
-PAGE_SIZE: Final = mmap.PAGESIZE
+#: The size of a page, the unit of every range here (``mmap.PAGESIZE``; read as mmap reads it,
+#: without importing mmap for it).
+PAGE_SIZE: Final = os.sysconf("SC_PAGESIZE")
 
 
 class Mlock2Flags(enum.IntFlag):
