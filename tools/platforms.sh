@@ -10,6 +10,7 @@
 # Usage, as root on Linux x86_64 with debootstrap, qemu-user-static and binfmt-support:
 #   tools/platforms.sh [PLATFORM...]      # default: all; names as in PLATFORMS below
 #   SYSAPI_DIST=DIR tools/platforms.sh    # reuse the output of tools/build_wheels.sh DIR
+#   SYSAPI_PYTHONS=python3.15 tools/platforms.sh debian-sid-amd64   # one of a root's Pythons
 # Roots are kept under $SYSAPI_PLATFORMS (default /var/tmp/sysapi-platforms) and reused when
 # complete; delete a root to rebuild it. Every mount is made in a private mount namespace
 # (unshare), so nothing is left mounted, even when a run is interrupted; each suite runs in an
@@ -24,12 +25,12 @@ mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 results=$repo/docs/platforms.json
 
 # name | debootstrap suite | Debian arch | Pythons to test | packages | extra pytest arguments
-# Under emulation the tests marked slow (seconds each natively) are left out: see the log for
-# how long they take there.
+# Under emulation the tests marked slow (seconds each natively) and the stress tests of
+# tests/reliability (minutes natively) are left out: the docs' platforms page says why.
 PLATFORMS="
 debian13-amd64|trixie|amd64|python3|python3,python3-venv|
 debian-sid-amd64|sid|amd64|python3.14 python3.15|python3.14,python3.14-venv,python3.15,python3.15-venv|
-debian13-arm64|trixie|arm64|python3|python3,python3-venv|-m 'not slow'
+debian13-arm64|trixie|arm64|python3|python3,python3-venv|-m 'not slow' --ignore=tests/reliability
 "
 
 [ "$(id -u)" = 0 ] || {
@@ -145,13 +146,14 @@ run_in_root() { # dir python pyver arch pytest-arguments
   local dir=$1 py=$2 pyver=$3 arch=$4 args=$5
   local wheels=$base/wheels/cp${pyver/./}-$arch
   download "$pyver" "$arch" "$wheels"
-  rm -rf "$dir/opt/sysapi"
-  mkdir -p "$dir/opt/sysapi/wheels"
-  cp "$wheels"/*.whl "$dir/opt/sysapi/wheels/"
-  cp "$run"/dist/linux_sysapi-*"$arch".whl "$dir/opt/sysapi/wheels/"
-  cp -r "$run/tree" "$dir/opt/sysapi/tree"
-  [ -z "$shared" ] || cp -r "$shared" "$dir/opt/sysapi/shared"
-  inner "$py" "$args" >"$dir/opt/sysapi/run.sh"
+  local opt=/opt/sysapi-$py # one per Python: two runs may share a root
+  rm -rf "$dir$opt"
+  mkdir -p "$dir$opt/wheels"
+  cp "$wheels"/*.whl "$dir$opt/wheels/"
+  cp "$run"/dist/linux_sysapi-*"$arch".whl "$dir$opt/wheels/"
+  cp -r "$run/tree" "$dir$opt/tree"
+  [ -z "$shared" ] || cp -r "$shared" "$dir$opt/shared"
+  inner "$py" "$args" >"$dir$opt/run.sh"
   unshare --mount --ipc --propagation private sh -c '
     dir=$1
     mount -t proc proc "$dir/proc"
@@ -160,8 +162,8 @@ run_in_root() { # dir python pyver arch pytest-arguments
     mount -t tmpfs -o mode=1777 tmpfs "$dir/dev/shm"
     mkdir -p "$dir/dev/mqueue" && mount -t mqueue mqueue "$dir/dev/mqueue" 2>/dev/null || true
     mount -t tmpfs -o mode=1777 tmpfs "$dir/tmp"
-    HOME=/root LC_ALL=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-      "$(command -v chroot)" "$dir" /bin/sh /opt/sysapi/run.sh' sh "$dir" "$py" | tail -n 1
+    SYSAPI_OPT=$3 HOME=/root LC_ALL=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+      "$(command -v chroot)" "$dir" /bin/sh "$3/run.sh"' sh "$dir" "$py" "$opt" | tail -n 1
 }
 
 record() { # platform json-from-inner: merge into docs/platforms.json
@@ -211,7 +213,7 @@ for name in $wanted; do
   echo "== $name: root ($suite, $arch)"
   build_root "$dir" "$suite" "$arch" "$packages"
   qarch=$([ "$arch" = arm64 ] && echo aarch64 || echo x86_64)
-  for py in $pythons; do
+  for py in ${SYSAPI_PYTHONS:-$pythons}; do
     pyver=$(chroot "$dir" "$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
     echo "== $name: $py ($pyver): sysapi check and the test suite"
     out=$(run_in_root "$dir" "$py" "$pyver" "$qarch" "$args")

@@ -304,7 +304,9 @@ PROGRAM = textwrap.dedent(
         keep.append(sysapi.Semaphore(bytearray(64), 1))
     if hasattr(sysapi, "SignalFd"):
         sfd = sysapi.signalfd({signal.SIGUSR1})
-        os.kill(os.getpid(), signal.SIGUSR1)  # pending, never read
+        # Pending, never read; sent to this thread: the semaphore's thread above does not
+        # block it and would take a process-wide one (its default action ends the process).
+        signal.pthread_kill(threading.get_ident(), signal.SIGUSR1)
         keep.append(sfd)
         waiter = sysapi.signalfd({signal.SIGRTMIN})
         keep.append(waiter)
