@@ -82,7 +82,7 @@ def test_the_platform_table_rows_are_complete() -> None:
     # says what ran where and on which commit; what could not run says why.
     data = json.loads((ROOT / "docs" / "platforms.json").read_text())
     for run in data["runs"]:
-        assert run["result"] in ("passed", "failed")
+        assert run["result"] in ("passed", "failed", "incomplete")
         for key in ("platform", "python", "libc", "arch", "kernel", "tests", "commit", "date"):
             assert run[key], (run, key)
     assert {r["python"] for r in data["not_run"] if r["why"]} >= {"3.14t"}
