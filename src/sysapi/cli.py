@@ -107,7 +107,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         otherwise import shutil for it (and with it zlib, bz2 and lzma) on the first add_argument,
         a good part of the start-up of a short command."""
 
-        def _get_formatter(self) -> argparse.HelpFormatter:
+        def _get_formatter(self, *args: Any, **kwargs: Any) -> argparse.HelpFormatter:
+            # Python 3.14 passes file= to colour the help for that stream: the help stays plain
+            # text here (the formatter's own default), so the arguments are not needed.
             # Every argparse formatter takes width; typeshed's protocol for the class omits it.
             make: Any = self.formatter_class
             formatter: argparse.HelpFormatter = make(prog=self.prog, width=_columns() - 2)

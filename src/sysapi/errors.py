@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import errno as _errno
+import os as _os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 
@@ -521,6 +522,18 @@ else:
     _ERRNO_CLASSES["EDEADLOCK"] = ("File locking deadlock error.", None)
 
 _NAME_BY_ERRNO: dict[int, str] = {_errno_number(name): name for name in _ERRNO_CLASSES}
+
+
+def _add_unlisted() -> None:
+    """An errno that the running Python knows and the table does not (EFTYPE, 134, in Python
+    3.14 with newer kernels) gets its class too, named after it, with the C library's message."""
+    for number, name in _errno.errorcode.items():
+        if number not in _NAME_BY_ERRNO and name not in _ALIASES:
+            _ERRNO_CLASSES[name] = (f"{_os.strerror(number)}.", None)
+            _NAME_BY_ERRNO[number] = name
+
+
+_add_unlisted()
 _BY_ERRNO: dict[int, type[SysapiError]] = {}
 
 
