@@ -124,3 +124,53 @@ def test_a_test_needing_a_missing_tool_is_skipped_with_a_reason(
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(pytest.skip.Exception, match="needs the fincore command"):
         conftest.pytest_runtest_setup(Item())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["fincore", "a"],
+        ["fincore", "a", "b", ""],
+        ["fincore", "-J", "a", "--json"],
+        ["fincore", "a", "-b", "--noheadings"],
+        ["fincore", "--bytes", "-n", "a"],
+    ],
+)
+def test_fincore_quick_path_parses_as_argparse(argv: list[str]) -> None:
+    """`fincore FILE...` skips argparse (a third of its start-up): its arguments must be the
+    ones argparse would have produced."""
+    quick = cli._quick_args(argv)
+    assert quick is not None
+    assert vars(quick) == vars(cli.build_parser(argv).parse_args(argv))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["fincore"],
+        ["fincore", "-h"],
+        ["fincore", "--help"],
+        ["fincore", "-o", "RES", "a"],
+        ["fincore", "-bn", "a"],
+        ["fincore", "--js", "a"],
+        ["fincore", "--", "-a"],
+        ["fincore", "-"],
+        ["fincore", "a", "--output=RES"],
+        ["fincore", "a", "-x"],
+        ["xattr", "a"],
+        [],
+    ],
+)
+def test_fincore_quick_path_leaves_the_rest_to_argparse(argv: list[str]) -> None:
+    assert cli._quick_args(argv) is None
+
+
+def test_fincore_command_imports_no_argparse(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from sysapi import cli\n"
+        f"status = cli.main(['fincore', '-b', {str(tmp_path)!r}])\n"
+        "print(status, ' '.join(m for m in ('argparse', 're', 'gettext') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.split() == ["0"], out.stdout

@@ -7,6 +7,8 @@ import os
 import pathlib
 import pickle
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -260,3 +262,18 @@ def test_every_spec_with_entries_is_documented_by_a_function() -> None:
 )
 def test_cleandoc_is_inspects(doc: str) -> None:
     assert errors._cleandoc(doc) == inspect.cleandoc(doc)
+
+
+def test_an_errno_this_python_knows_and_the_table_lacks_gets_a_class() -> None:
+    """Python 3.14 on newer kernels knows EFTYPE (134); 0.2's table did not. Simulated here
+    by teaching this Python's errno module a name before sysapi.errors is imported."""
+    code = (
+        "import errno\n"
+        "errno.errorcode[134] = 'EFTYPE'\n"
+        "errno.EFTYPE = 134\n"
+        "from sysapi import errors\n"
+        "cls = errors.from_errno(134)\n"
+        "print(cls.__name__, issubclass(cls, errors.SysapiError), cls.code)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.split() == ["EFTYPE", "True", "134"]

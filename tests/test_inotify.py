@@ -80,6 +80,7 @@ def run_in_child(body: Callable[[], object]) -> list[Any]:
 # ---- constants ------------------------------------------------------------------------------
 
 
+@pytest.mark.skipif(not Path(HEADER).exists(), reason=f"needs the C header {HEADER}")
 def test_every_in_constant_of_the_header_is_exported() -> None:
     names = set(re.findall(r"#define\s+(IN_[A-Z_]+)\s", Path(HEADER).read_text()))
     names |= {"IN_CLOEXEC", "IN_NONBLOCK"}
@@ -738,6 +739,8 @@ def test_enospc_note_names_max_user_watches(tmp_path: Path) -> None:
         return None
 
     kind, name, message, notes = run_in_child(body)
+    if (kind, name) == ("error", "NotProvokable"):
+        pytest.skip(message)  # no user namespaces here (a chroot, a locked-down container)
     assert (kind, name) == ("error", "ENOSPC"), message
     assert any("max_user_watches" in n and "max_inotify_watches = 1" in n for n in notes)
 

@@ -739,7 +739,13 @@ def test_malloc_trim_releases_a_freed_heap_top() -> None:
 
 @requires_glibc
 def test_mallopt_rejects_and_ignores() -> None:
-    with pytest.raises(ValueError):
+    # Measured: glibc 2.36 and 2.41 reject an M_MXFAST above 160; 2.43 accepts and ignores it.
+    assert GLIBC is not None
+    version = tuple(int(part) for part in GLIBC.split()[1].split(".")[:2])
+    if version < (2, 42):
+        with pytest.raises(ValueError):
+            memory.mallopt(memory.M_MXFAST, 1000)
+    elif version >= (2, 43):
         memory.mallopt(memory.M_MXFAST, 1000)
 
     def child() -> bool:

@@ -156,12 +156,16 @@ run_in_root() { # dir python pyver arch pytest-arguments
   inner "$py" "$args" >"$dir$opt/run.sh"
   unshare --mount --ipc --propagation private sh -c '
     dir=$1
+    # The root a mount point of its own, as / is on a real system: tests that make their own
+    # mount namespace (mount --make-rprivate /) need it.
+    mount --bind "$dir" "$dir"
     mount -t proc proc "$dir/proc"
     mount -t sysfs sysfs "$dir/sys"
     mount --bind /dev "$dir/dev"
     mount -t tmpfs -o mode=1777 tmpfs "$dir/dev/shm"
     mkdir -p "$dir/dev/mqueue" && mount -t mqueue mqueue "$dir/dev/mqueue" 2>/dev/null || true
-    mount -t tmpfs -o mode=1777 tmpfs "$dir/tmp"
+    # /tmp stays on the disk filesystem of the root, as on the host: FIBMAP and fincore tests need a
+    # filesystem with blocks (tmpfs has none).
     SYSAPI_OPT=$3 HOME=/root LC_ALL=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
       "$(command -v chroot)" "$dir" /bin/sh "$3/run.sh"' sh "$dir" "$py" "$opt" | tail -n 1
 }

@@ -375,7 +375,9 @@ class Platforms(SphinxDirective):
                 run["arch"],
                 run["kernel"],
                 f"**{run['result']}**",
-                f"{run['tests']} ({run['minutes']} min); check: {run['check']}",
+                f"{run['tests']}"
+                + (f" ({run['minutes']} min)" if run.get("minutes") else "")
+                + f"; check: {run['check']}",
                 f"{run['date']} (``{run['commit']}``)",
             ]
             for run in data["runs"]

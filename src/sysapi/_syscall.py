@@ -12,12 +12,12 @@ import errno as _errno
 import os
 from collections.abc import Callable
 
-from sysapi import _areas, _stamp
+from sysapi import _areas, _stamp, _sysapi
 from sysapi._sysapi import lib
 from sysapi.errors import ErrorSpec, SysapiError, from_errno
 
 # Every area imports this module before it uses the extension: refuse a stale one here.
-_stamp.check(lib.SYSAPI_FFI_STAMP, _areas.AREAS)
+_stamp.check(lib.SYSAPI_FFI_STAMP, _areas.AREAS, extension=_sysapi.__file__)
 
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
 
 from sysapi import _areas
 
+# argparse (with re, gettext and locale) is imported only when a command line needs it: see
+# _quick_args.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
+    from types import SimpleNamespace
     from typing import Any
 
     from sysapi.conformance import Result
@@ -92,22 +95,25 @@ def _columns() -> int:
     return columns
 
 
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose help formatters get their width from here: argparse would
-    otherwise import shutil for it (and with it zlib, bz2 and lzma) on the first add_argument,
-    a good part of the start-up of a short command."""
-
-    def _get_formatter(self) -> argparse.HelpFormatter:
-        # Every argparse formatter takes width; typeshed's protocol for the class omits it.
-        make: Any = self.formatter_class
-        formatter: argparse.HelpFormatter = make(prog=self.prog, width=_columns() - 2)
-        return formatter
-
-
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser of every subcommand; with the command line ``argv`` that names one, only the
     parser of that one, so that the command imports its own area and nothing else."""
+    import argparse
+
     from sysapi._commands import plain
+
+    class _Parser(argparse.ArgumentParser):
+        """An ArgumentParser whose help formatters get their width from here: argparse would
+        otherwise import shutil for it (and with it zlib, bz2 and lzma) on the first add_argument,
+        a good part of the start-up of a short command."""
+
+        def _get_formatter(self, *args: Any, **kwargs: Any) -> argparse.HelpFormatter:
+            # Python 3.14 passes file= to colour the help for that stream: the help stays plain
+            # text here (the formatter's own default), so the arguments are not needed.
+            # Every argparse formatter takes width; typeshed's protocol for the class omits it.
+            make: Any = self.formatter_class
+            formatter: argparse.HelpFormatter = make(prog=self.prog, width=_columns() - 2)
+            return formatter
 
     parser = _Parser(prog="python -m sysapi", description=plain(__doc__))
     sub = parser.add_subparsers(dest="command", required=True)
@@ -132,10 +138,20 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _quick_args(argv: Sequence[str]) -> SimpleNamespace | None:
+    """The parsed arguments of a command line in one of the common forms of a command whose
+    start-up is most of its run (``fincore FILE...``), without argparse; None otherwise."""
+    if argv[:1] == ["fincore"]:
+        from sysapi._commands import memory
+
+        return memory.quick_args(argv[1:])
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
-    args = build_parser(argv).parse_args(argv)
+    args = _quick_args(argv) or build_parser(argv).parse_args(argv)
     try:
         status: int = args.func(args)
         sys.stdout.flush()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import errno as _errno
+import os as _os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 
@@ -103,828 +104,484 @@ def _errno_number(name: str) -> int:
     return int(number)
 
 
-# One class per errno. Each number is the platform's, from the errno module: they differ
-# between architectures (mips, sparc, alpha, parisc; EDEADLOCK on powerpc).
+# One class per errno, named after it, subclassing the PEP 3151 builtin where there is one.
+# Creating 131 exception classes cost every import 2 ms: each is made on its first use
+# (``errors.EBADF``, ``from sysapi.errors import EBADF``, :func:`from_errno`) by the module's
+# ``__getattr__`` (PEP 562). Type checkers read the static view below instead.
+if TYPE_CHECKING:
 
+    class EPERM(SysapiError, PermissionError): ...
 
-class EPERM(SysapiError, PermissionError):
-    """Operation not permitted."""
+    class ENOENT(SysapiError, FileNotFoundError): ...
 
-    code = _errno.EPERM
+    class ESRCH(SysapiError, ProcessLookupError): ...
 
+    class EINTR(SysapiError, InterruptedError): ...
 
-class ENOENT(SysapiError, FileNotFoundError):
-    """No such file or directory."""
+    class EIO(SysapiError): ...
 
-    code = _errno.ENOENT
+    class ENXIO(SysapiError): ...
 
+    class E2BIG(SysapiError): ...
 
-class ESRCH(SysapiError, ProcessLookupError):
-    """No such process."""
+    class ENOEXEC(SysapiError): ...
 
-    code = _errno.ESRCH
+    class EBADF(SysapiError): ...
 
+    class ECHILD(SysapiError, ChildProcessError): ...
 
-class EINTR(SysapiError, InterruptedError):
-    """Interrupted system call."""
+    class EAGAIN(SysapiError, BlockingIOError): ...
 
-    code = _errno.EINTR
+    class ENOMEM(SysapiError): ...
 
+    class EACCES(SysapiError, PermissionError): ...
 
-class EIO(SysapiError):
-    """Input/output error."""
+    class EFAULT(SysapiError): ...
 
-    code = _errno.EIO
+    class ENOTBLK(SysapiError): ...
 
+    class EBUSY(SysapiError): ...
 
-class ENXIO(SysapiError):
-    """No such device or address."""
+    class EEXIST(SysapiError, FileExistsError): ...
 
-    code = _errno.ENXIO
+    class EXDEV(SysapiError): ...
 
+    class ENODEV(SysapiError): ...
 
-class E2BIG(SysapiError):
-    """Argument list too long."""
+    class ENOTDIR(SysapiError, NotADirectoryError): ...
 
-    code = _errno.E2BIG
+    class EISDIR(SysapiError, IsADirectoryError): ...
 
+    class EINVAL(SysapiError): ...
 
-class ENOEXEC(SysapiError):
-    """Exec format error."""
+    class ENFILE(SysapiError): ...
 
-    code = _errno.ENOEXEC
+    class EMFILE(SysapiError): ...
 
+    class ENOTTY(SysapiError): ...
 
-class EBADF(SysapiError):
-    """Bad file descriptor."""
+    class ETXTBSY(SysapiError): ...
 
-    code = _errno.EBADF
+    class EFBIG(SysapiError): ...
 
+    class ENOSPC(SysapiError): ...
 
-class ECHILD(SysapiError, ChildProcessError):
-    """No child processes."""
+    class ESPIPE(SysapiError): ...
 
-    code = _errno.ECHILD
+    class EROFS(SysapiError): ...
 
+    class EMLINK(SysapiError): ...
 
-class EAGAIN(SysapiError, BlockingIOError):
-    """Resource temporarily unavailable."""
+    class EPIPE(SysapiError, BrokenPipeError): ...
 
-    code = _errno.EAGAIN
+    class EDOM(SysapiError): ...
 
+    class ERANGE(SysapiError): ...
 
-class ENOMEM(SysapiError):
-    """Cannot allocate memory."""
+    class EDEADLK(SysapiError): ...
 
-    code = _errno.ENOMEM
+    class ENAMETOOLONG(SysapiError): ...
 
+    class ENOLCK(SysapiError): ...
 
-class EACCES(SysapiError, PermissionError):
-    """Permission denied."""
+    class ENOSYS(SysapiError): ...
 
-    code = _errno.EACCES
+    class ENOTEMPTY(SysapiError): ...
 
+    class ELOOP(SysapiError): ...
 
-class EFAULT(SysapiError):
-    """Bad address."""
+    class ENOMSG(SysapiError): ...
 
-    code = _errno.EFAULT
+    class EIDRM(SysapiError): ...
 
+    class ECHRNG(SysapiError): ...
 
-class ENOTBLK(SysapiError):
-    """Block device required."""
+    class EL2NSYNC(SysapiError): ...
 
-    code = _errno.ENOTBLK
+    class EL3HLT(SysapiError): ...
 
+    class EL3RST(SysapiError): ...
 
-class EBUSY(SysapiError):
-    """Device or resource busy."""
+    class ELNRNG(SysapiError): ...
 
-    code = _errno.EBUSY
+    class EUNATCH(SysapiError): ...
 
+    class ENOCSI(SysapiError): ...
 
-class EEXIST(SysapiError, FileExistsError):
-    """File exists."""
+    class EL2HLT(SysapiError): ...
 
-    code = _errno.EEXIST
+    class EBADE(SysapiError): ...
 
+    class EBADR(SysapiError): ...
 
-class EXDEV(SysapiError):
-    """Invalid cross-device link."""
+    class EXFULL(SysapiError): ...
 
-    code = _errno.EXDEV
+    class ENOANO(SysapiError): ...
 
+    class EBADRQC(SysapiError): ...
 
-class ENODEV(SysapiError):
-    """No such device."""
+    class EBADSLT(SysapiError): ...
 
-    code = _errno.ENODEV
+    class EBFONT(SysapiError): ...
 
+    class ENOSTR(SysapiError): ...
 
-class ENOTDIR(SysapiError, NotADirectoryError):
-    """Not a directory."""
+    class ENODATA(SysapiError): ...
 
-    code = _errno.ENOTDIR
+    class ETIME(SysapiError): ...
 
+    class ENOSR(SysapiError): ...
 
-class EISDIR(SysapiError, IsADirectoryError):
-    """Is a directory."""
+    class ENONET(SysapiError): ...
 
-    code = _errno.EISDIR
+    class ENOPKG(SysapiError): ...
 
+    class EREMOTE(SysapiError): ...
 
-class EINVAL(SysapiError):
-    """Invalid argument."""
+    class ENOLINK(SysapiError): ...
 
-    code = _errno.EINVAL
+    class EADV(SysapiError): ...
 
+    class ESRMNT(SysapiError): ...
 
-class ENFILE(SysapiError):
-    """Too many open files in system."""
+    class ECOMM(SysapiError): ...
 
-    code = _errno.ENFILE
+    class EPROTO(SysapiError): ...
 
+    class EMULTIHOP(SysapiError): ...
 
-class EMFILE(SysapiError):
-    """Too many open files."""
+    class EDOTDOT(SysapiError): ...
 
-    code = _errno.EMFILE
+    class EBADMSG(SysapiError): ...
 
+    class EOVERFLOW(SysapiError): ...
 
-class ENOTTY(SysapiError):
-    """Inappropriate ioctl for device."""
+    class ENOTUNIQ(SysapiError): ...
 
-    code = _errno.ENOTTY
+    class EBADFD(SysapiError): ...
 
+    class EREMCHG(SysapiError): ...
 
-class ETXTBSY(SysapiError):
-    """Text file busy."""
+    class ELIBACC(SysapiError): ...
 
-    code = _errno.ETXTBSY
+    class ELIBBAD(SysapiError): ...
 
+    class ELIBSCN(SysapiError): ...
 
-class EFBIG(SysapiError):
-    """File too large."""
+    class ELIBMAX(SysapiError): ...
 
-    code = _errno.EFBIG
+    class ELIBEXEC(SysapiError): ...
 
+    class EILSEQ(SysapiError): ...
 
-class ENOSPC(SysapiError):
-    """No space left on device."""
+    class ERESTART(SysapiError): ...
 
-    code = _errno.ENOSPC
+    class ESTRPIPE(SysapiError): ...
 
+    class EUSERS(SysapiError): ...
 
-class ESPIPE(SysapiError):
-    """Illegal seek."""
+    class ENOTSOCK(SysapiError): ...
 
-    code = _errno.ESPIPE
+    class EDESTADDRREQ(SysapiError): ...
 
+    class EMSGSIZE(SysapiError): ...
 
-class EROFS(SysapiError):
-    """Read-only file system."""
+    class EPROTOTYPE(SysapiError): ...
 
-    code = _errno.EROFS
+    class ENOPROTOOPT(SysapiError): ...
 
+    class EPROTONOSUPPORT(SysapiError): ...
 
-class EMLINK(SysapiError):
-    """Too many links."""
+    class ESOCKTNOSUPPORT(SysapiError): ...
 
-    code = _errno.EMLINK
+    class EOPNOTSUPP(SysapiError): ...
 
+    class EPFNOSUPPORT(SysapiError): ...
 
-class EPIPE(SysapiError, BrokenPipeError):
-    """Broken pipe."""
+    class EAFNOSUPPORT(SysapiError): ...
 
-    code = _errno.EPIPE
+    class EADDRINUSE(SysapiError): ...
 
+    class EADDRNOTAVAIL(SysapiError): ...
 
-class EDOM(SysapiError):
-    """Numerical argument out of domain."""
+    class ENETDOWN(SysapiError): ...
 
-    code = _errno.EDOM
+    class ENETUNREACH(SysapiError): ...
 
+    class ENETRESET(SysapiError): ...
 
-class ERANGE(SysapiError):
-    """Numerical result out of range."""
+    class ECONNABORTED(SysapiError, ConnectionAbortedError): ...
 
-    code = _errno.ERANGE
+    class ECONNRESET(SysapiError, ConnectionResetError): ...
 
+    class ENOBUFS(SysapiError): ...
 
-class EDEADLK(SysapiError):
-    """Resource deadlock avoided."""
+    class EISCONN(SysapiError): ...
 
-    code = _errno.EDEADLK
+    class ENOTCONN(SysapiError): ...
 
+    class ESHUTDOWN(SysapiError, BrokenPipeError): ...
 
-class ENAMETOOLONG(SysapiError):
-    """File name too long."""
+    class ETOOMANYREFS(SysapiError): ...
 
-    code = _errno.ENAMETOOLONG
+    class ETIMEDOUT(SysapiError, TimeoutError): ...
 
+    class ECONNREFUSED(SysapiError, ConnectionRefusedError): ...
 
-class ENOLCK(SysapiError):
-    """No locks available."""
+    class EHOSTDOWN(SysapiError): ...
 
-    code = _errno.ENOLCK
+    class EHOSTUNREACH(SysapiError): ...
 
+    class EALREADY(SysapiError, BlockingIOError): ...
 
-class ENOSYS(SysapiError):
-    """Function not implemented."""
+    class EINPROGRESS(SysapiError, BlockingIOError): ...
 
-    code = _errno.ENOSYS
+    class ESTALE(SysapiError): ...
 
+    class EUCLEAN(SysapiError): ...
 
-class ENOTEMPTY(SysapiError):
-    """Directory not empty."""
+    class ENOTNAM(SysapiError): ...
 
-    code = _errno.ENOTEMPTY
+    class ENAVAIL(SysapiError): ...
 
+    class EISNAM(SysapiError): ...
 
-class ELOOP(SysapiError):
-    """Too many levels of symbolic links."""
+    class EREMOTEIO(SysapiError): ...
 
-    code = _errno.ELOOP
+    class EDQUOT(SysapiError): ...
 
+    class ENOMEDIUM(SysapiError): ...
 
-class ENOMSG(SysapiError):
-    """No message of desired type."""
+    class EMEDIUMTYPE(SysapiError): ...
 
-    code = _errno.ENOMSG
+    class ECANCELED(SysapiError): ...
 
+    class ENOKEY(SysapiError): ...
 
-class EIDRM(SysapiError):
-    """Identifier removed."""
+    class EKEYEXPIRED(SysapiError): ...
 
-    code = _errno.EIDRM
+    class EKEYREVOKED(SysapiError): ...
 
+    class EKEYREJECTED(SysapiError): ...
 
-class ECHRNG(SysapiError):
-    """Channel number out of range."""
+    class EOWNERDEAD(SysapiError): ...
 
-    code = _errno.ECHRNG
+    class ENOTRECOVERABLE(SysapiError): ...
 
+    class ERFKILL(SysapiError): ...
 
-class EL2NSYNC(SysapiError):
-    """Level 2 not synchronized."""
+    class EHWPOISON(SysapiError): ...
 
-    code = _errno.EL2NSYNC
+    # Two C names for one errno number on every Linux architecture.
+    EWOULDBLOCK = EAGAIN
+    ENOTSUP = EOPNOTSUPP
+    # EDEADLOCK is EDEADLK except on powerpc, where it is an errno of its own (58).
+    EDEADLOCK: type[SysapiError]
 
+# C name -> (the meaning, the PEP 3151 builtin it also subclasses). Each number is the
+# platform's, from the errno module: they differ between architectures (mips, sparc, alpha,
+# parisc; EDEADLOCK on powerpc).
+_ERRNO_CLASSES: dict[str, tuple[str, type[OSError] | None]] = {
+    "EPERM": ("Operation not permitted.", PermissionError),
+    "ENOENT": ("No such file or directory.", FileNotFoundError),
+    "ESRCH": ("No such process.", ProcessLookupError),
+    "EINTR": ("Interrupted system call.", InterruptedError),
+    "EIO": ("Input/output error.", None),
+    "ENXIO": ("No such device or address.", None),
+    "E2BIG": ("Argument list too long.", None),
+    "ENOEXEC": ("Exec format error.", None),
+    "EBADF": ("Bad file descriptor.", None),
+    "ECHILD": ("No child processes.", ChildProcessError),
+    "EAGAIN": ("Resource temporarily unavailable.", BlockingIOError),
+    "ENOMEM": ("Cannot allocate memory.", None),
+    "EACCES": ("Permission denied.", PermissionError),
+    "EFAULT": ("Bad address.", None),
+    "ENOTBLK": ("Block device required.", None),
+    "EBUSY": ("Device or resource busy.", None),
+    "EEXIST": ("File exists.", FileExistsError),
+    "EXDEV": ("Invalid cross-device link.", None),
+    "ENODEV": ("No such device.", None),
+    "ENOTDIR": ("Not a directory.", NotADirectoryError),
+    "EISDIR": ("Is a directory.", IsADirectoryError),
+    "EINVAL": ("Invalid argument.", None),
+    "ENFILE": ("Too many open files in system.", None),
+    "EMFILE": ("Too many open files.", None),
+    "ENOTTY": ("Inappropriate ioctl for device.", None),
+    "ETXTBSY": ("Text file busy.", None),
+    "EFBIG": ("File too large.", None),
+    "ENOSPC": ("No space left on device.", None),
+    "ESPIPE": ("Illegal seek.", None),
+    "EROFS": ("Read-only file system.", None),
+    "EMLINK": ("Too many links.", None),
+    "EPIPE": ("Broken pipe.", BrokenPipeError),
+    "EDOM": ("Numerical argument out of domain.", None),
+    "ERANGE": ("Numerical result out of range.", None),
+    "EDEADLK": ("Resource deadlock avoided.", None),
+    "ENAMETOOLONG": ("File name too long.", None),
+    "ENOLCK": ("No locks available.", None),
+    "ENOSYS": ("Function not implemented.", None),
+    "ENOTEMPTY": ("Directory not empty.", None),
+    "ELOOP": ("Too many levels of symbolic links.", None),
+    "ENOMSG": ("No message of desired type.", None),
+    "EIDRM": ("Identifier removed.", None),
+    "ECHRNG": ("Channel number out of range.", None),
+    "EL2NSYNC": ("Level 2 not synchronized.", None),
+    "EL3HLT": ("Level 3 halted.", None),
+    "EL3RST": ("Level 3 reset.", None),
+    "ELNRNG": ("Link number out of range.", None),
+    "EUNATCH": ("Protocol driver not attached.", None),
+    "ENOCSI": ("No CSI structure available.", None),
+    "EL2HLT": ("Level 2 halted.", None),
+    "EBADE": ("Invalid exchange.", None),
+    "EBADR": ("Invalid request descriptor.", None),
+    "EXFULL": ("Exchange full.", None),
+    "ENOANO": ("No anode.", None),
+    "EBADRQC": ("Invalid request code.", None),
+    "EBADSLT": ("Invalid slot.", None),
+    "EBFONT": ("Bad font file format.", None),
+    "ENOSTR": ("Device not a stream.", None),
+    "ENODATA": ("No data available.", None),
+    "ETIME": ("Timer expired.", None),
+    "ENOSR": ("Out of streams resources.", None),
+    "ENONET": ("Machine is not on the network.", None),
+    "ENOPKG": ("Package not installed.", None),
+    "EREMOTE": ("Object is remote.", None),
+    "ENOLINK": ("Link has been severed.", None),
+    "EADV": ("Advertise error.", None),
+    "ESRMNT": ("Srmount error.", None),
+    "ECOMM": ("Communication error on send.", None),
+    "EPROTO": ("Protocol error.", None),
+    "EMULTIHOP": ("Multihop attempted.", None),
+    "EDOTDOT": ("RFS specific error.", None),
+    "EBADMSG": ("Bad message.", None),
+    "EOVERFLOW": ("Value too large for defined data type.", None),
+    "ENOTUNIQ": ("Name not unique on network.", None),
+    "EBADFD": ("File descriptor in bad state.", None),
+    "EREMCHG": ("Remote address changed.", None),
+    "ELIBACC": ("Can not access a needed shared library.", None),
+    "ELIBBAD": ("Accessing a corrupted shared library.", None),
+    "ELIBSCN": (".lib section in a.out corrupted.", None),
+    "ELIBMAX": ("Attempting to link in too many shared libraries.", None),
+    "ELIBEXEC": ("Cannot exec a shared library directly.", None),
+    "EILSEQ": ("Invalid or incomplete multibyte or wide character.", None),
+    "ERESTART": ("Interrupted system call should be restarted.", None),
+    "ESTRPIPE": ("Streams pipe error.", None),
+    "EUSERS": ("Too many users.", None),
+    "ENOTSOCK": ("Socket operation on non-socket.", None),
+    "EDESTADDRREQ": ("Destination address required.", None),
+    "EMSGSIZE": ("Message too long.", None),
+    "EPROTOTYPE": ("Protocol wrong type for socket.", None),
+    "ENOPROTOOPT": ("Protocol not available.", None),
+    "EPROTONOSUPPORT": ("Protocol not supported.", None),
+    "ESOCKTNOSUPPORT": ("Socket type not supported.", None),
+    "EOPNOTSUPP": ("Operation not supported.", None),
+    "EPFNOSUPPORT": ("Protocol family not supported.", None),
+    "EAFNOSUPPORT": ("Address family not supported by protocol.", None),
+    "EADDRINUSE": ("Address already in use.", None),
+    "EADDRNOTAVAIL": ("Cannot assign requested address.", None),
+    "ENETDOWN": ("Network is down.", None),
+    "ENETUNREACH": ("Network is unreachable.", None),
+    "ENETRESET": ("Network dropped connection on reset.", None),
+    "ECONNABORTED": ("Software caused connection abort.", ConnectionAbortedError),
+    "ECONNRESET": ("Connection reset by peer.", ConnectionResetError),
+    "ENOBUFS": ("No buffer space available.", None),
+    "EISCONN": ("Transport endpoint is already connected.", None),
+    "ENOTCONN": ("Transport endpoint is not connected.", None),
+    "ESHUTDOWN": ("Cannot send after transport endpoint shutdown.", BrokenPipeError),
+    "ETOOMANYREFS": ("Too many references: cannot splice.", None),
+    "ETIMEDOUT": ("Connection timed out.", TimeoutError),
+    "ECONNREFUSED": ("Connection refused.", ConnectionRefusedError),
+    "EHOSTDOWN": ("Host is down.", None),
+    "EHOSTUNREACH": ("No route to host.", None),
+    "EALREADY": ("Operation already in progress.", BlockingIOError),
+    "EINPROGRESS": ("Operation now in progress.", BlockingIOError),
+    "ESTALE": ("Stale file handle.", None),
+    "EUCLEAN": ("Structure needs cleaning.", None),
+    "ENOTNAM": ("Not a XENIX named type file.", None),
+    "ENAVAIL": ("No XENIX semaphores available.", None),
+    "EISNAM": ("Is a named type file.", None),
+    "EREMOTEIO": ("Remote I/O error.", None),
+    "EDQUOT": ("Disk quota exceeded.", None),
+    "ENOMEDIUM": ("No medium found.", None),
+    "EMEDIUMTYPE": ("Wrong medium type.", None),
+    "ECANCELED": ("Operation canceled.", None),
+    "ENOKEY": ("Required key not available.", None),
+    "EKEYEXPIRED": ("Key has expired.", None),
+    "EKEYREVOKED": ("Key has been revoked.", None),
+    "EKEYREJECTED": ("Key was rejected by service.", None),
+    "EOWNERDEAD": ("Owner died.", None),
+    "ENOTRECOVERABLE": ("State not recoverable.", None),
+    "ERFKILL": ("Operation not possible due to RF-kill.", None),
+    "EHWPOISON": ("Memory page has hardware error.", None),
+}
+# Other names of those classes.
+_ALIASES = {"EWOULDBLOCK": "EAGAIN", "ENOTSUP": "EOPNOTSUPP"}
+if _errno.EDEADLOCK == _errno.EDEADLK:
+    _ALIASES["EDEADLOCK"] = "EDEADLK"
+else:
+    _ERRNO_CLASSES["EDEADLOCK"] = ("File locking deadlock error.", None)
 
-class EL3HLT(SysapiError):
-    """Level 3 halted."""
+_NAME_BY_ERRNO: dict[int, str] = {_errno_number(name): name for name in _ERRNO_CLASSES}
 
-    code = _errno.EL3HLT
 
+def _add_unlisted() -> None:
+    """An errno that the running Python knows and the table does not (EFTYPE, 134, in Python
+    3.14 with newer kernels) gets its class too, named after it, with the C library's message."""
+    for number, name in _errno.errorcode.items():
+        if number not in _NAME_BY_ERRNO and name not in _ALIASES:
+            _ERRNO_CLASSES[name] = (f"{_os.strerror(number)}.", None)
+            _NAME_BY_ERRNO[number] = name
 
-class EL3RST(SysapiError):
-    """Level 3 reset."""
 
-    code = _errno.EL3RST
+_add_unlisted()
+_BY_ERRNO: dict[int, type[SysapiError]] = {}
 
 
-class ELNRNG(SysapiError):
-    """Link number out of range."""
+def _errno_class(name: str) -> type[SysapiError]:
+    """The class of the C name (or alias) ``name``, made on its first use. Concurrent first
+    uses keep one class: the first one stored."""
+    target = _ALIASES.get(name, name)
+    found = globals().get(target)
+    if found is None:
+        meaning, builtin = _ERRNO_CLASSES[target]
+        code = _errno_number(target)
+        bases = (SysapiError,) if builtin is None else (SysapiError, builtin)
+        made = type(target, bases, {"__doc__": meaning, "__module__": __name__, "code": code})
+        found = globals().setdefault(target, made)
+        _BY_ERRNO.setdefault(code, found)
+    cls: type[SysapiError] = found
+    return cls
 
-    code = _errno.ELNRNG
 
+if not TYPE_CHECKING:  # type checkers read the static view above, and flag a misspelled name
 
-class EUNATCH(SysapiError):
-    """Protocol driver not attached."""
+    def __getattr__(name: str) -> type[SysapiError]:
+        if name in _ERRNO_CLASSES or name in _ALIASES:
+            cls = _errno_class(name)
+            globals()[name] = cls
+            return cls
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    code = _errno.EUNATCH
-
-
-class ENOCSI(SysapiError):
-    """No CSI structure available."""
-
-    code = _errno.ENOCSI
-
-
-class EL2HLT(SysapiError):
-    """Level 2 halted."""
-
-    code = _errno.EL2HLT
-
-
-class EBADE(SysapiError):
-    """Invalid exchange."""
-
-    code = _errno.EBADE
-
-
-class EBADR(SysapiError):
-    """Invalid request descriptor."""
-
-    code = _errno.EBADR
-
-
-class EXFULL(SysapiError):
-    """Exchange full."""
-
-    code = _errno.EXFULL
-
-
-class ENOANO(SysapiError):
-    """No anode."""
-
-    code = _errno.ENOANO
-
-
-class EBADRQC(SysapiError):
-    """Invalid request code."""
-
-    code = _errno.EBADRQC
-
-
-class EBADSLT(SysapiError):
-    """Invalid slot."""
-
-    code = _errno.EBADSLT
-
-
-class EBFONT(SysapiError):
-    """Bad font file format."""
-
-    code = _errno.EBFONT
-
-
-class ENOSTR(SysapiError):
-    """Device not a stream."""
-
-    code = _errno.ENOSTR
-
-
-class ENODATA(SysapiError):
-    """No data available."""
-
-    code = _errno.ENODATA
-
-
-class ETIME(SysapiError):
-    """Timer expired."""
-
-    code = _errno.ETIME
-
-
-class ENOSR(SysapiError):
-    """Out of streams resources."""
-
-    code = _errno.ENOSR
-
-
-class ENONET(SysapiError):
-    """Machine is not on the network."""
-
-    code = _errno.ENONET
-
-
-class ENOPKG(SysapiError):
-    """Package not installed."""
-
-    code = _errno.ENOPKG
-
-
-class EREMOTE(SysapiError):
-    """Object is remote."""
-
-    code = _errno.EREMOTE
-
-
-class ENOLINK(SysapiError):
-    """Link has been severed."""
-
-    code = _errno.ENOLINK
-
-
-class EADV(SysapiError):
-    """Advertise error."""
-
-    code = _errno.EADV
-
-
-class ESRMNT(SysapiError):
-    """Srmount error."""
-
-    code = _errno.ESRMNT
-
-
-class ECOMM(SysapiError):
-    """Communication error on send."""
-
-    code = _errno.ECOMM
-
-
-class EPROTO(SysapiError):
-    """Protocol error."""
-
-    code = _errno.EPROTO
-
-
-class EMULTIHOP(SysapiError):
-    """Multihop attempted."""
-
-    code = _errno.EMULTIHOP
-
-
-class EDOTDOT(SysapiError):
-    """RFS specific error."""
-
-    code = _errno.EDOTDOT
-
-
-class EBADMSG(SysapiError):
-    """Bad message."""
-
-    code = _errno.EBADMSG
-
-
-class EOVERFLOW(SysapiError):
-    """Value too large for defined data type."""
-
-    code = _errno.EOVERFLOW
-
-
-class ENOTUNIQ(SysapiError):
-    """Name not unique on network."""
-
-    code = _errno.ENOTUNIQ
-
-
-class EBADFD(SysapiError):
-    """File descriptor in bad state."""
-
-    code = _errno.EBADFD
-
-
-class EREMCHG(SysapiError):
-    """Remote address changed."""
-
-    code = _errno.EREMCHG
-
-
-class ELIBACC(SysapiError):
-    """Can not access a needed shared library."""
-
-    code = _errno.ELIBACC
-
-
-class ELIBBAD(SysapiError):
-    """Accessing a corrupted shared library."""
-
-    code = _errno.ELIBBAD
-
-
-class ELIBSCN(SysapiError):
-    """.lib section in a.out corrupted."""
-
-    code = _errno.ELIBSCN
-
-
-class ELIBMAX(SysapiError):
-    """Attempting to link in too many shared libraries."""
-
-    code = _errno.ELIBMAX
-
-
-class ELIBEXEC(SysapiError):
-    """Cannot exec a shared library directly."""
-
-    code = _errno.ELIBEXEC
-
-
-class EILSEQ(SysapiError):
-    """Invalid or incomplete multibyte or wide character."""
-
-    code = _errno.EILSEQ
-
-
-class ERESTART(SysapiError):
-    """Interrupted system call should be restarted."""
-
-    code = _errno.ERESTART
-
-
-class ESTRPIPE(SysapiError):
-    """Streams pipe error."""
-
-    code = _errno.ESTRPIPE
-
-
-class EUSERS(SysapiError):
-    """Too many users."""
-
-    code = _errno.EUSERS
-
-
-class ENOTSOCK(SysapiError):
-    """Socket operation on non-socket."""
-
-    code = _errno.ENOTSOCK
-
-
-class EDESTADDRREQ(SysapiError):
-    """Destination address required."""
-
-    code = _errno.EDESTADDRREQ
-
-
-class EMSGSIZE(SysapiError):
-    """Message too long."""
-
-    code = _errno.EMSGSIZE
-
-
-class EPROTOTYPE(SysapiError):
-    """Protocol wrong type for socket."""
-
-    code = _errno.EPROTOTYPE
-
-
-class ENOPROTOOPT(SysapiError):
-    """Protocol not available."""
-
-    code = _errno.ENOPROTOOPT
-
-
-class EPROTONOSUPPORT(SysapiError):
-    """Protocol not supported."""
-
-    code = _errno.EPROTONOSUPPORT
-
-
-class ESOCKTNOSUPPORT(SysapiError):
-    """Socket type not supported."""
-
-    code = _errno.ESOCKTNOSUPPORT
-
-
-class EOPNOTSUPP(SysapiError):
-    """Operation not supported."""
-
-    code = _errno.EOPNOTSUPP
-
-
-class EPFNOSUPPORT(SysapiError):
-    """Protocol family not supported."""
-
-    code = _errno.EPFNOSUPPORT
-
-
-class EAFNOSUPPORT(SysapiError):
-    """Address family not supported by protocol."""
-
-    code = _errno.EAFNOSUPPORT
-
-
-class EADDRINUSE(SysapiError):
-    """Address already in use."""
-
-    code = _errno.EADDRINUSE
-
-
-class EADDRNOTAVAIL(SysapiError):
-    """Cannot assign requested address."""
-
-    code = _errno.EADDRNOTAVAIL
-
-
-class ENETDOWN(SysapiError):
-    """Network is down."""
-
-    code = _errno.ENETDOWN
-
-
-class ENETUNREACH(SysapiError):
-    """Network is unreachable."""
-
-    code = _errno.ENETUNREACH
-
-
-class ENETRESET(SysapiError):
-    """Network dropped connection on reset."""
-
-    code = _errno.ENETRESET
-
-
-class ECONNABORTED(SysapiError, ConnectionAbortedError):
-    """Software caused connection abort."""
-
-    code = _errno.ECONNABORTED
-
-
-class ECONNRESET(SysapiError, ConnectionResetError):
-    """Connection reset by peer."""
-
-    code = _errno.ECONNRESET
-
-
-class ENOBUFS(SysapiError):
-    """No buffer space available."""
-
-    code = _errno.ENOBUFS
-
-
-class EISCONN(SysapiError):
-    """Transport endpoint is already connected."""
-
-    code = _errno.EISCONN
-
-
-class ENOTCONN(SysapiError):
-    """Transport endpoint is not connected."""
-
-    code = _errno.ENOTCONN
-
-
-class ESHUTDOWN(SysapiError, BrokenPipeError):
-    """Cannot send after transport endpoint shutdown."""
-
-    code = _errno.ESHUTDOWN
-
-
-class ETOOMANYREFS(SysapiError):
-    """Too many references: cannot splice."""
-
-    code = _errno.ETOOMANYREFS
-
-
-class ETIMEDOUT(SysapiError, TimeoutError):
-    """Connection timed out."""
-
-    code = _errno.ETIMEDOUT
-
-
-class ECONNREFUSED(SysapiError, ConnectionRefusedError):
-    """Connection refused."""
-
-    code = _errno.ECONNREFUSED
-
-
-class EHOSTDOWN(SysapiError):
-    """Host is down."""
-
-    code = _errno.EHOSTDOWN
-
-
-class EHOSTUNREACH(SysapiError):
-    """No route to host."""
-
-    code = _errno.EHOSTUNREACH
-
-
-class EALREADY(SysapiError, BlockingIOError):
-    """Operation already in progress."""
-
-    code = _errno.EALREADY
-
-
-class EINPROGRESS(SysapiError, BlockingIOError):
-    """Operation now in progress."""
-
-    code = _errno.EINPROGRESS
-
-
-class ESTALE(SysapiError):
-    """Stale file handle."""
-
-    code = _errno.ESTALE
-
-
-class EUCLEAN(SysapiError):
-    """Structure needs cleaning."""
-
-    code = _errno.EUCLEAN
-
-
-class ENOTNAM(SysapiError):
-    """Not a XENIX named type file."""
-
-    code = _errno.ENOTNAM
-
-
-class ENAVAIL(SysapiError):
-    """No XENIX semaphores available."""
-
-    code = _errno.ENAVAIL
-
-
-class EISNAM(SysapiError):
-    """Is a named type file."""
-
-    code = _errno.EISNAM
-
-
-class EREMOTEIO(SysapiError):
-    """Remote I/O error."""
-
-    code = _errno.EREMOTEIO
-
-
-class EDQUOT(SysapiError):
-    """Disk quota exceeded."""
-
-    code = _errno.EDQUOT
-
-
-class ENOMEDIUM(SysapiError):
-    """No medium found."""
-
-    code = _errno.ENOMEDIUM
-
-
-class EMEDIUMTYPE(SysapiError):
-    """Wrong medium type."""
-
-    code = _errno.EMEDIUMTYPE
-
-
-class ECANCELED(SysapiError):
-    """Operation canceled."""
-
-    code = _errno.ECANCELED
-
-
-class ENOKEY(SysapiError):
-    """Required key not available."""
-
-    code = _errno.ENOKEY
-
-
-class EKEYEXPIRED(SysapiError):
-    """Key has expired."""
-
-    code = _errno.EKEYEXPIRED
-
-
-class EKEYREVOKED(SysapiError):
-    """Key has been revoked."""
-
-    code = _errno.EKEYREVOKED
-
-
-class EKEYREJECTED(SysapiError):
-    """Key was rejected by service."""
-
-    code = _errno.EKEYREJECTED
-
-
-class EOWNERDEAD(SysapiError):
-    """Owner died."""
-
-    code = _errno.EOWNERDEAD
-
-
-class ENOTRECOVERABLE(SysapiError):
-    """State not recoverable."""
-
-    code = _errno.ENOTRECOVERABLE
-
-
-class ERFKILL(SysapiError):
-    """Operation not possible due to RF-kill."""
-
-    code = _errno.ERFKILL
-
-
-class EHWPOISON(SysapiError):
-    """Memory page has hardware error."""
-
-    code = _errno_number("EHWPOISON")
-
-
-# Two C names for one errno number on every Linux architecture.
-EWOULDBLOCK = EAGAIN
-ENOTSUP = EOPNOTSUPP
-# EDEADLOCK is EDEADLK except on powerpc, where it is an errno of its own (58).
-EDEADLOCK: type[SysapiError] = (
-    EDEADLK
-    if _errno.EDEADLOCK == _errno.EDEADLK
-    else type(
-        "EDEADLOCK",
-        (SysapiError,),
-        {
-            "code": _errno.EDEADLOCK,
-            "__doc__": "File locking deadlock error.",
-            "__module__": __name__,
-        },
-    )
-)
-
-
-_BY_ERRNO: dict[int, type[SysapiError]] = {cls.code: cls for cls in SysapiError.__subclasses__()}
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_ERRNO_CLASSES, *_ALIASES})
 
 
 def from_errno(errno: int) -> type[SysapiError]:
     """The exception class for ``errno``; :class:`SysapiError` for an errno sysapi does not know."""
-    return _BY_ERRNO.get(errno, SysapiError)
+    cls = _BY_ERRNO.get(errno)
+    if cls is None:
+        name = _NAME_BY_ERRNO.get(errno)
+        if name is None:
+            return SysapiError
+        cls = _errno_class(name)
+    return cls
 
 
 def errno_name(errno: int) -> str:
     """The C name of ``errno`` (``"ENOENT"``), or ``"errno N"`` when it has none."""
-    cls = _BY_ERRNO.get(errno)
-    if cls is not None:
-        return cls.__name__
+    name = _NAME_BY_ERRNO.get(errno)
+    if name is not None:
+        return name
     return _errno.errorcode.get(errno, f"errno {errno}")
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import _thread  # threading.Lock is _thread.allocate_lock; importing threading costs 0.6 ms
 import os
-import threading
 import warnings
 import weakref
 
@@ -127,8 +127,8 @@ class WaitableFd(Fd):
 
     def __init__(self, fd: int) -> None:
         super().__init__(fd)
-        self._state = threading.Lock()  # guards _closing_fd, _wake and the final close
-        self._read_lock = threading.Lock()  # one reader in the kernel at a time
+        self._state = _thread.allocate_lock()  # guards _closing_fd, _wake and the final close
+        self._read_lock = _thread.allocate_lock()  # one reader in the kernel at a time
         self._users: list[None] = []
         self._closing_fd = -1
         self._wake = -1
@@ -136,8 +136,8 @@ class WaitableFd(Fd):
         _LIVE.add(self)
 
     def _after_fork_in_child(self) -> None:
-        self._state = threading.Lock()
-        self._read_lock = threading.Lock()
+        self._state = _thread.allocate_lock()
+        self._read_lock = _thread.allocate_lock()
         self._users = []
         self._async_waiting = False
         # A close the parent left to its waiters applies here too; the wake-up eventfd is the

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import enum
 import errno
-import mmap
 import os
 import resource
 
@@ -70,8 +69,9 @@ __all__ = [
     "munlockall",
 ]
 
-#: The size of a page, the unit of every range here (``mmap.PAGESIZE``).
-PAGE_SIZE: Final = mmap.PAGESIZE
+#: The size of a page, the unit of every range here (``mmap.PAGESIZE``; read as mmap reads it,
+#: without importing mmap for it).
+PAGE_SIZE: Final = os.sysconf("SC_PAGESIZE")
 
 
 class Mlock2Flags(enum.IntFlag):
@@ -674,8 +674,8 @@ def mallopt(param: int, value: int) -> None:
     ``mallopt(M_TRIM_THRESHOLD, 128 * 1024)``. It affects the whole process.
 
     glibc answers only success or failure and never sets errno, so a rejected value (say
-    ``M_MXFAST`` above 160 on 64-bit) raises :class:`ValueError`. glibc ignores parameters it
-    does not know. The notes' rule "call it before the first malloc" cannot hold in Python,
+    ``M_MXFAST`` above 160 on 64-bit, up to glibc 2.41 at least; glibc 2.43 accepts and ignores
+    it) raises :class:`ValueError`. glibc ignores parameters it does not know. The notes' rule "call it before the first malloc" cannot hold in Python,
     which has long since allocated; glibc applies most parameters from then on.
 
     Raises:

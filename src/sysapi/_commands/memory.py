@@ -3,18 +3,20 @@ files, printed as util-linux ``fincore`` prints it (same columns, sizes and widt
 
 from __future__ import annotations
 
-import argparse
 import os
 import stat
 import sys
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 from sysapi import memory
 from sysapi._commands import dumps
 
-# typing costs milliseconds to import: only type checkers read these names.
+# typing costs milliseconds to import, argparse (with re, gettext and locale) a third of the
+# start-up of `fincore FILE`, which quick_args parses without it: only type checkers read these.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
 
 # Column name -> (width hint, right-aligned), as util-linux fincore declares its columns for
@@ -107,7 +109,7 @@ def _measure(name: str) -> memory.FileResidency | None:
         os.close(fd)
 
 
-def _fincore(args: argparse.Namespace) -> int:
+def _fincore(args: argparse.Namespace | SimpleNamespace) -> int:
     try:
         columns = _columns(args.output)
     except ValueError as exc:
@@ -133,6 +135,42 @@ def _fincore(args: argparse.Namespace) -> int:
         table = [[str(_cell(c, name, res, args.bytes)) for c in columns] for name, res in results]
         sys.stdout.write(format_table(table, columns, not args.noheadings))
     return status
+
+
+# The flags quick_args takes, each the exact spelling argparse would take for it.
+_QUICK_FLAGS = {
+    "-J": "json",
+    "--json": "json",
+    "-b": "bytes",
+    "--bytes": "bytes",
+    "-n": "noheadings",
+    "--noheadings": "noheadings",
+}
+
+
+def quick_args(argv: Sequence[str]) -> SimpleNamespace | None:
+    """The arguments of ``fincore`` as ``register``'s parser would parse them, for the common
+    forms only (files and the on/off flags, spelled out in full); None for anything else
+    (``--help``, ``-o``, bundled or abbreviated options, no file, a name starting with ``-``),
+    which goes to argparse with its messages and exit statuses."""
+    args = SimpleNamespace(
+        command="fincore",
+        files=[],
+        json=False,
+        bytes=False,
+        noheadings=False,
+        output=None,
+        func=_fincore,
+    )
+    for arg in argv:
+        if arg.startswith("-"):
+            flag = _QUICK_FLAGS.get(arg)
+            if flag is None:
+                return None
+            setattr(args, flag, True)
+        else:
+            args.files.append(arg)
+    return args if args.files else None
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
