@@ -2147,14 +2147,15 @@ _SEM_FILE_PREFIX: Final = b"/dev/shm/sem."
 def _mapped_file(address: int) -> tuple[int, int] | None:
     """(st_dev, st_ino) of the file mapped at ``address`` (a mapping's start), from
     /proc/self/maps; None when /proc is not there or no mapping starts there."""
-    start = f"{address:08x}-"
+    start = b"%08x-" % address
     try:
-        with open("/proc/self/maps", encoding="ascii", errors="replace") as f:
+        # Binary: a child that dropped privileges may not be able to import a codec.
+        with open("/proc/self/maps", "rb") as f:
             for line in f:
                 if line.startswith(start):
                     # start-end perms offset major:minor inode path
                     fields = line.split()
-                    major, minor = fields[3].split(":")
+                    major, minor = fields[3].split(b":")
                     return os.makedev(int(major, 16), int(minor, 16)), int(fields[4])
     except OSError:
         pass
