@@ -675,8 +675,9 @@ def mallopt(param: int, value: int) -> None:
 
     glibc answers only success or failure and never sets errno, so a rejected value (say
     ``M_MXFAST`` above 160 on 64-bit, up to glibc 2.41 at least; glibc 2.43 accepts and ignores
-    it) raises :class:`ValueError`. glibc ignores parameters it does not know. The notes' rule "call it before the first malloc" cannot hold in Python,
-    which has long since allocated; glibc applies most parameters from then on.
+    it) raises :class:`ValueError`. glibc ignores parameters it does not know. The notes' rule
+    "call it before the first malloc" cannot hold in Python, which has long since allocated;
+    glibc applies most parameters from then on.
 
     Raises:
         ValueError: glibc rejected ``value`` for ``param``.
