@@ -181,14 +181,27 @@ def _lazy_init(cls: Any, names: tuple[str, ...], defaults: tuple[Any, ...]) -> C
     return __init__
 
 
+def _own_field_names(cls: type) -> tuple[str, ...]:
+    """The names the class body annotates, in order (inspect.get_annotations would import
+    inspect). Python 3.14 evaluates annotations lazily (PEP 649, 749): a body compiled without
+    ``from __future__ import annotations`` has no ``__annotations__`` entry, only a function
+    that annotationlib calls; FORWARDREF reads names not defined yet without failing."""
+    if "__annotations__" in cls.__dict__:
+        return tuple(cls.__dict__["__annotations__"])  # noqa: RUF063
+    try:
+        annotationlib: Any = __import__("annotationlib")
+    except ImportError:  # Python < 3.14: no annotations at all
+        return ()
+    return tuple(annotationlib.get_annotations(cls, format=annotationlib.Format.FORWARDREF))
+
+
 @dataclass_transform(frozen_default=True)
 def record(cls: type[_T]) -> type[_T]:
     """Make ``cls`` (a class body of annotated fields, with defaults, properties and methods)
     an immutable slotted record; see the module docstring."""
     if cls.__bases__ != (object,):
         raise TypeError(f"record {cls.__name__} cannot have base classes")
-    # The class's own annotations, in order (inspect.get_annotations would import inspect).
-    names = tuple(cls.__dict__.get("__annotations__", {}))  # noqa: RUF063
+    names = _own_field_names(cls)
     defaults = tuple(cls.__dict__.get(n, _NO_DEFAULT) for n in names)
     namespace = {
         k: v
