@@ -544,18 +544,16 @@ static void sysapi_sem_clockwait_disable(int disable)
     __atomic_store_n(&sysapi_sem_clockwait_disabled, disable, __ATOMIC_RELEASE);
 }
 
+/* sem_clockwait is glibc 2.30, above the wheels' floor: bound at run time (SYSAPI_LIBC_BIND). */
+static sysapi_sem_clockwait_fn sysapi_libc_sem_clockwait;
+
 static sysapi_sem_clockwait_fn sysapi_sem_clockwait_lookup(void)
 {
-    static sysapi_sem_clockwait_fn fn;
-    static int looked;
     if (__atomic_load_n(&sysapi_sem_clockwait_disabled, __ATOMIC_ACQUIRE))
         return NULL;
-    if (!__atomic_load_n(&looked, __ATOMIC_ACQUIRE)) {
-        __atomic_store_n(&fn, (sysapi_sem_clockwait_fn)dlsym(RTLD_DEFAULT, "sem_clockwait"),
-                         __ATOMIC_RELEASE);
-        __atomic_store_n(&looked, 1, __ATOMIC_RELEASE);
-    }
-    return __atomic_load_n(&fn, __ATOMIC_ACQUIRE);
+    if (!SYSAPI_LIBC_BIND(sysapi_libc_sem_clockwait, "sem_clockwait"))
+        return NULL;
+    return sysapi_libc_sem_clockwait;
 }
 
 static int sysapi_sem_clockwait_available(void) { return sysapi_sem_clockwait_lookup() != NULL; }
