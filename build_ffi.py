@@ -7,6 +7,7 @@ package itself is never imported at build time.
 from __future__ import annotations
 
 import runpy
+import sysconfig
 from pathlib import Path
 
 from cffi import FFI
@@ -29,6 +30,25 @@ def _stamp() -> int:
     return int(runpy.run_path(str(PACKAGE / "_stamp.py"))["digest"](str(FFI_DIR), areas))
 
 
+def _native_tables(modules: list[dict[str, object]]) -> str:
+    """The C list of the areas' native function tables (each module's ``NATIVE``: the name of a
+    ``PyMethodDef`` array in its ``CUSTOMIZATIONS``), which ``sysapi_native_install`` attaches."""
+    tables = [str(m["NATIVE"]) for m in modules if "NATIVE" in m]
+    return (
+        "\nstatic PyMethodDef *const *sysapi_native_tables(void)\n{\n"
+        f"    static PyMethodDef *const tables[] = {{{', '.join([*tables, 'NULL'])}}};\n"
+        "    return tables;\n}\n"
+    )
+
+
+def _limited_api() -> list[tuple[str, str]]:
+    """The native functions use the limited API of 3.11 (PyObject_GetBuffer, METH_FASTCALL):
+    cffi alone would set the 3.2 one. A free-threaded interpreter has no stable ABI."""
+    if sysconfig.get_config_var("Py_GIL_DISABLED"):
+        return []
+    return [("Py_LIMITED_API", "0x030B0000")]
+
+
 def build() -> FFI:
     ffibuilder = FFI()
     modules = _area_modules()
@@ -37,6 +57,7 @@ def build() -> FFI:
     source = "\n".join(str(m["INCLUDES"]) for m in modules) + "\n".join(
         str(m["CUSTOMIZATIONS"]) for m in modules
     )
+    source += _native_tables(modules)
     source += f"\n#define SYSAPI_FFI_STAMP {_stamp()}UL\n"
     ffibuilder.set_source(
         "sysapi._sysapi",
@@ -45,6 +66,7 @@ def build() -> FFI:
         # libc: named so that a build for an older glibc binds their symbol versions (dl also
         # serves sem_clockwait, looked up at run time).
         libraries=["rt", "pthread", "dl"],
+        define_macros=_limited_api(),
         # A missing declaration is an error, not an implicit int function; -Wextra stays clean.
         extra_compile_args=[
             "-O2",

@@ -3,6 +3,8 @@
 # module.
 # Shims return a non-negative result or -errno.
 
+from typing import Any
+
 import cffi
 
 ffi: cffi.FFI
@@ -12,6 +14,7 @@ class _Lib:
     EHWPOISON: int
     SYSAPI_FFI_STAMP: int
     def sysapi_libc_has(self, name: bytes, /) -> int: ...
+    def sysapi_native_install(self) -> int: ...
     # ---- fs ----
     FIBMAP: int
     FIGETBSZ: int
@@ -161,6 +164,8 @@ class _Lib:
     M_PERTURB: int
     M_ARENA_TEST: int
     M_ARENA_MAX: int
+    SYSAPI_MINCORE_NATIVE_PAGES: int
+    SYSAPI_FINCORE_NATIVE_PAGES: int
     def sysapi_mlock(self, addr: int, len: int, /) -> int: ...
     def sysapi_mlock2(self, addr: int, len: int, flags: int, /) -> int: ...
     def sysapi_munlock(self, addr: int, len: int, /) -> int: ...
@@ -492,3 +497,18 @@ class _Lib:
     def sysapi_sem_clockwait_disable(self, disable: int, /) -> None: ...
 
 lib: _Lib
+
+# ---- native functions: module functions that sysapi._native installs (see _ffi/base.py) ----
+# A failed call returns its errno (an int result: -errno). Any: an instance of the record class
+# the area bound, or the errno; the area annotates the function it keeps with the precise type
+# (this stub imports no area: the areas import it).
+
+# memory
+def memory_bind(file_residency: type, /) -> None: ...
+def mincore(addr: object, length: object, /) -> bytes | int | None: ...
+def fincore(fd: int, size: int, /) -> Any: ...
+
+# timers
+def timers_bind(itimerspec: type, /) -> None: ...
+def timer_gettime(timerid: int, /) -> Any: ...
+def timer_getoverrun(timerid: int, /) -> int: ...

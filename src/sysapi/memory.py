@@ -16,8 +16,9 @@ import enum
 import errno
 import os
 import resource
+from collections.abc import Callable
 
-from sysapi import _record, _struct, _syscall
+from sysapi import _native, _record, _struct, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
@@ -430,21 +431,11 @@ def munlockall() -> None:
 # Below this many pages the vector is allocated at once; above, the range is first walked
 # with a fixed-size vector so an unmapped or absurd range fails before a huge allocation.
 _DIRECT_PAGES: Final = 1 << 22
-# Ranges up to this many pages take the fast path: an int address and a pooled vector (one per
-# concurrent caller: list.pop and append are atomic), read back in one slice.
-_POOLED_PAGES: Final = 64
-_POOLED_BYTES: Final = _POOLED_PAGES * PAGE_SIZE
-_PAGE_MASK: Final = PAGE_SIZE - 1
-_vectors: list[tuple[Any, Any]] = []
-_mincore: Final = lib.sysapi_mincore
+_native_mincore: Final = _native.mincore
+_native_fincore: Final[Callable[[int, int], FileResidency | int]] = _native.fincore
 _fincore: Final = lib.sysapi_fincore
 _mallinfo2: Final = lib.sysapi_mallinfo2
 _new: Final = object.__new__
-
-
-def _new_vector() -> tuple[Any, Any]:
-    vec = ffi.new("unsigned char[]", _POOLED_PAGES)
-    return vec, ffi.buffer(vec)
 
 
 @documents(MINCORE_SPEC)
@@ -456,22 +447,15 @@ def mincore(addr: int | ReadableBuffer, length: int | None = None) -> bytes:
     page-cache residency only to a caller that could write the file (or owns it); others see
     every page as resident.
     """
-    if (
-        type(addr) is int
-        and type(length) is int
-        and 0 <= addr <= _UINTPTR_MAX
-        and 0 < length <= _POOLED_BYTES
-    ):
-        try:
-            vec, data = _vectors.pop()
-        except IndexError:
-            vec, data = _new_vector()
-        result = _mincore(addr, length, vec)
-        if result < 0:
-            _syscall.retry(result, MINCORE_SPEC, _mincore, addr, length, vec)
-        residency: bytes = data[: (length + _PAGE_MASK) // PAGE_SIZE]
-        _vectors.append((vec, data))
+    # Explicit ranges up to a cap go native (None for anything else, checked below).
+    residency = _native_mincore(addr, length)
+    if type(residency) is bytes:
         return residency
+    if isinstance(residency, int):
+        retried: bytes = _syscall.retry_native(
+            residency, MINCORE_SPEC, _native_mincore, addr, length
+        )
+        return retried
     start, size, view = _resolve(addr, length, "mincore")
     try:
         pages = size // PAGE_SIZE + (size % PAGE_SIZE != 0)
@@ -518,9 +502,9 @@ class FileResidency:
         return self.resident_pages * PAGE_SIZE
 
 
-_FileResidencyBuilder: Final = _record.builder(
-    FileResidency, ["size", "pages", "resident_pages", "vector"]
-)
+_native.memory_bind(FileResidency)
+# Files up to this size are measured by the native call (with the GIL held: one short mapping).
+_NATIVE_FILE_BYTES: Final = lib.SYSAPI_FINCORE_NATIVE_PAGES * PAGE_SIZE
 
 
 def _open_for_fincore(path: StrOrBytesPath) -> int:
@@ -550,17 +534,17 @@ def fincore(file: FdLike | StrOrBytesPath) -> FileResidency:
             size = os.fstat(fd).st_size
         except OSError as exc:
             raise _syscall.error(exc.errno or errno.EIO, FINCORE_SPEC, name) from None
+        if size <= _NATIVE_FILE_BYTES:
+            # A small file: mapped, measured and built into a FileResidency in C.
+            residency = _native_fincore(fd, size)
+            if isinstance(residency, int):
+                retried: FileResidency = _syscall.retry_native(
+                    residency, FINCORE_SPEC, _native_fincore, fd, size, filename=name
+                )
+                return retried
+            return residency
         pages = size // PAGE_SIZE + (size % PAGE_SIZE != 0)
-        if pages <= _POOLED_PAGES:
-            try:
-                pooled = _vectors.pop()
-            except IndexError:
-                pooled = _new_vector()
-            vec, data = pooled
-        else:
-            pooled = None
-            vec = ffi.new("unsigned char[]", pages)
-            data = ffi.buffer(vec)
+        vec = ffi.new("unsigned char[]", pages)
         resident = _fincore(fd, size, vec, pages)
         if resident < 0:
             resident = _syscall.retry(
@@ -569,15 +553,7 @@ def fincore(file: FdLike | StrOrBytesPath) -> FileResidency:
     finally:
         if owned:
             os.close(fd)
-    residency = _new(_FileResidencyBuilder)
-    residency.size = size
-    residency.pages = pages
-    residency.resident_pages = resident
-    residency.vector = data[:pages]
-    residency.__class__ = FileResidency
-    if pooled is not None:
-        _vectors.append(pooled)
-    return residency  # type: ignore[no-any-return]
+    return FileResidency(size, pages, resident, ffi.buffer(vec)[:])
 
 
 def malloc_trim(pad: int = 0) -> bool:

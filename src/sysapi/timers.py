@@ -31,7 +31,7 @@ import warnings
 import weakref
 from collections.abc import Callable
 
-from sysapi import _record, _syscall
+from sysapi import _native, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.clock import CLOCK_MONOTONIC, TIMER_ABSTIME, _split_ns
@@ -262,9 +262,20 @@ class PosixTimer:
     The timer is created disarmed; :meth:`settime` arms it. Thread-safe.
     """
 
-    __slots__ = ("__weakref__", "_cur", "_id", "_key", "_lock", "_view", "clockid", "notify")
+    __slots__ = (
+        "__weakref__",
+        "_cur",
+        "_handle",
+        "_id",
+        "_key",
+        "_lock",
+        "_view",
+        "clockid",
+        "notify",
+    )
 
     _id: Any
+    _handle: int | None  # _id as an integer, for the native functions
     clockid: int
     notify: SigevNotify
 
@@ -281,6 +292,7 @@ class PosixTimer:
     ) -> None:
         """Create a timer on ``clockid`` (see the class docstring for the notify modes)."""
         self._id = None
+        self._handle = None
         self._key = 0
         self._lock = threading.Lock()
         # The struct itimerspec of settime, used under _lock only.
@@ -331,6 +343,7 @@ class PosixTimer:
             _callbacks.pop(key, None)
             raise
         self._id = box[0]
+        self._handle = int(ffi.cast("uintptr_t", box[0]))
         self._key = key
         self.clockid = clockid
         self.notify = notify
@@ -370,26 +383,14 @@ class PosixTimer:
         # No lock (the reads are what a polling loop calls): a delete() from another thread
         # during this call can at worst let the kernel see the deleted id, EINVAL. Linux hands
         # out a process's timer ids in a cycle of 2**31, so the id cannot name a new timer
-        # meanwhile. The buffer comes from a pool (list.pop and append are atomic).
-        timer_id = self._id
-        if timer_id is None:
+        # meanwhile. The ItimerSpec is built in C (sysapi._native).
+        handle = self._handle
+        if handle is None:
             raise ValueError("operation on a deleted PosixTimer")
-        try:
-            ns = _gettime_buffers.pop()
-        except IndexError:
-            ns = ffi.new("int64_t[2]")
-        result = _timer_gettime_ns(timer_id, ns)
-        value_ns, interval_ns = ns[0], ns[1]
-        _gettime_buffers.append(ns)
-        if result:
-            if result < 0:
-                _syscall.raise_errno(-result, TIMER_GETTIME_SPEC)
-            value_ns, interval_ns = _gettime_wide(timer_id)
-        spec = _new(_ItimerSpecBuilder)
-        spec.it_value_ns = value_ns
-        spec.it_interval_ns = interval_ns
-        spec.__class__ = ItimerSpec
-        return spec  # type: ignore[no-any-return]
+        spec = _timer_gettime(handle)
+        if isinstance(spec, int):
+            _syscall.raise_errno(spec, TIMER_GETTIME_SPEC)
+        return spec
 
     @documents(TIMER_GETOVERRUN_SPEC)
     def getoverrun(self) -> int:
@@ -403,10 +404,10 @@ class PosixTimer:
         if self._key and _delivery.key == self._key:
             self._timer_id()
             return _delivery.overrun
-        timer_id = self._id  # no lock: see gettime()
-        if timer_id is None:
+        handle = self._handle  # no lock: see gettime()
+        if handle is None:
             raise ValueError("operation on a deleted PosixTimer")
-        result = _timer_getoverrun(timer_id)
+        result = _timer_getoverrun(handle)
         if result < 0:
             _syscall.raise_errno(-result, TIMER_GETOVERRUN_SPEC)
         return result
@@ -425,7 +426,7 @@ class PosixTimer:
                 if strict:
                     raise ValueError("timer_delete of a deleted PosixTimer")
                 return
-            self._id = None
+            self._id = self._handle = None
             _callbacks.pop(self._key, None)  # before glibc: a late expiry finds nothing
             result = lib.sysapi_timer_delete(timer_id)
         with _live_lock:
@@ -434,7 +435,7 @@ class PosixTimer:
 
     def _forget(self) -> None:
         """In a forked child: the kernel timer belongs to the parent."""
-        self._id = None
+        self._id = self._handle = None
         self._lock = threading.Lock()
 
     def __enter__(self) -> PosixTimer:
@@ -468,24 +469,11 @@ def _seconds_to_ns(seconds: float) -> int:
     return round(seconds * _NS_PER_S)  # ValueError for NaN, OverflowError for infinity
 
 
-_timer_gettime_ns: Final = lib.sysapi_timer_gettime_ns
-_timer_getoverrun: Final = lib.sysapi_timer_getoverrun
+_timer_gettime: Final[Callable[[int], ItimerSpec | int]] = _native.timer_gettime
+_timer_getoverrun: Final = _native.timer_getoverrun
+_native.timers_bind(ItimerSpec)
 #: The four int64_t of the shims' itimerspec: value sec, nsec, interval sec, nsec.
 _unpack_itimerspec: Final = struct.Struct("=4q").unpack_from
-_ItimerSpecBuilder: Final = _record.builder(ItimerSpec, ["it_value_ns", "it_interval_ns"])
-_gettime_buffers: list[Any] = []
-
-
-def _gettime_wide(timer_id: Any) -> tuple[int, int]:
-    """gettime's values past 64 bits of nanoseconds, from seconds and nanoseconds."""
-    cur = ffi.new("int64_t[4]")
-    result = lib.sysapi_timer_gettime(timer_id, cur)
-    if result < 0:
-        _syscall.raise_errno(-result, TIMER_GETTIME_SPEC)
-    return cur[0] * _NS_PER_S + cur[1], cur[2] * _NS_PER_S + cur[3]
-
-
-_new: Final = object.__new__
 
 
 def _settime(timer: PosixTimer, flags: int, initial_ns: int, interval_ns: int) -> ItimerSpec:

@@ -14,6 +14,7 @@ TYPES = """
 
 FUNCTIONS = """
 long sysapi_libc_has(const char *name);
+long sysapi_native_install(void);
 """
 
 CUSTOMIZATIONS = """
@@ -33,4 +34,127 @@ CUSTOMIZATIONS = """
 
 static long sysapi_libc_has(const char *name)
 { return dlsym(RTLD_DEFAULT, name) != NULL; }
+
+/* ---- native functions ----
+   A few hot calls build their Python results in C instead of returning through cffi: each area
+   that has some defines a PyMethodDef table (named by its NATIVE string; build_ffi.py lists
+   them in sysapi_native_tables, at the end of the source), written against CPython's limited
+   API of 3.11 (build_ffi.py sets Py_LIMITED_API, so the module stays abi3). They run with the
+   GIL held: only a call that cannot block makes its system call there; the others stay cffi
+   shims (which release the GIL) and C only builds the result. */
+static PyMethodDef *const *sysapi_native_tables(void);
+
+/* Attach every area's native functions to the module sysapi._sysapi, as module functions.
+   Called once, through cffi (sysapi._native). Returns 0, or -1 (out of memory). */
+static long sysapi_native_install(void)
+{
+    PyGILState_STATE gil = PyGILState_Ensure();  /* cffi released the GIL around this call */
+    PyObject *module = PyImport_ImportModule("sysapi._sysapi");  /* already in sys.modules */
+    PyObject *name = module != NULL ? PyObject_GetAttrString(module, "__name__") : NULL;
+    long result = name != NULL ? 0 : -1;
+    for (PyMethodDef *const *table = sysapi_native_tables(); result == 0 && *table; table++) {
+        for (PyMethodDef *def = *table; result == 0 && def->ml_name != NULL; def++) {
+            PyObject *function = PyCFunction_NewEx(def, NULL, name);
+            if (function == NULL || PyObject_SetAttrString(module, def->ml_name, function) < 0)
+                result = -1;
+            Py_XDECREF(function);
+        }
+    }
+    if (result < 0)
+        PyErr_Clear();  /* nobody would see it: cffi returns the long; sysapi._native raises */
+    Py_XDECREF(name);
+    Py_XDECREF(module);
+    PyGILState_Release(gil);
+    return result;
+}
+
+/* A record class of sysapi._record as C builds its instances: allocated by the class's
+   tp_alloc, every field stored through the class's slot descriptor (whose __set__ is not the
+   frozen __setattr__), so the object is the one Python's __init__ would have made. Bound once
+   per class by the area's bind function; the references are kept for the process's life. */
+#define SYSAPI_RECORD_FIELDS 16
+struct sysapi_record {
+    PyTypeObject *cls;
+    allocfunc alloc;
+    descrsetfunc set;
+    Py_ssize_t nfields;
+    PyObject *fields[SYSAPI_RECORD_FIELDS];
+};
+
+/* Bind r to the record class cls whose fields are exactly `names` (NULL-terminated, in the
+   order sysapi_record_new takes the values). Returns 0, or -1 with TypeError when cls is not
+   such a record. */
+static int sysapi_record_bind(struct sysapi_record *r, PyObject *cls, const char *const *names)
+{
+    struct sysapi_record bound;
+    PyObject *slots = NULL, *dict = NULL;
+    Py_ssize_t n = 0, i;
+    memset(&bound, 0, sizeof bound);
+    while (names[n] != NULL)
+        n++;
+    if (!PyType_Check(cls) || n > SYSAPI_RECORD_FIELDS)
+        goto not_a_record;
+    slots = PyObject_GetAttrString(cls, "__slots__");
+    dict = PyObject_GetAttrString(cls, "__dict__");
+    if (slots == NULL || dict == NULL || PyObject_Length(slots) != n)
+        goto not_a_record;
+    for (i = 0; i < n; i++) {
+        PyObject *field = PyMapping_GetItemString(dict, names[i]);
+        descrsetfunc set;
+        if (field == NULL)
+            goto not_a_record;
+        bound.fields[i] = field;
+        set = (descrsetfunc)PyType_GetSlot(Py_TYPE(field), Py_tp_descr_set);
+        if (set == NULL || (i > 0 && set != bound.set))
+            goto not_a_record;
+        bound.set = set;
+    }
+    bound.alloc = (allocfunc)PyType_GetSlot((PyTypeObject *)cls, Py_tp_alloc);
+    if (bound.alloc == NULL)
+        goto not_a_record;
+    Py_INCREF(cls);
+    bound.cls = (PyTypeObject *)cls;
+    bound.nfields = n;
+    Py_DECREF(slots);
+    Py_DECREF(dict);
+    Py_XDECREF((PyObject *)r->cls);  /* a class bound before (a reloaded module) */
+    for (i = 0; i < r->nfields; i++)
+        Py_DECREF(r->fields[i]);
+    *r = bound;
+    return 0;
+
+not_a_record:
+    for (i = 0; i < n && i < SYSAPI_RECORD_FIELDS; i++)
+        Py_XDECREF(bound.fields[i]);
+    Py_XDECREF(slots);
+    Py_XDECREF(dict);
+    PyErr_Clear();
+    PyErr_SetString(PyExc_TypeError, "not a slotted record class with the expected fields");
+    return -1;
+}
+
+/* A new instance of r's class holding the n values, in the bound order. Steals the
+   references to the values, also on failure; a NULL value (a failed conversion, its exception
+   set) fails the whole. */
+static PyObject *sysapi_record_new(const struct sysapi_record *r, PyObject *const *values,
+                                   Py_ssize_t n)
+{
+    PyObject *obj = NULL;
+    Py_ssize_t i;
+    for (i = 0; i < n; i++)
+        if (values[i] == NULL)
+            goto done;
+    if (r->cls == NULL || n != r->nfields) {
+        PyErr_SetString(PyExc_RuntimeError, "sysapi: a native record class is not bound");
+        goto done;
+    }
+    obj = r->alloc(r->cls, 0);
+    for (i = 0; obj != NULL && i < n; i++)
+        if (r->set(r->fields[i], obj, values[i]) < 0)
+            Py_CLEAR(obj);
+done:
+    for (i = 0; i < n; i++)
+        Py_XDECREF(values[i]);
+    return obj;
+}
 """

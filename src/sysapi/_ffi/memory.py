@@ -1,4 +1,7 @@
+NATIVE = "sysapi_memory_native"
+
 INCLUDES = """
+#include <limits.h>
 #include <sys/mman.h>
 #include <malloc.h>
 
@@ -41,6 +44,8 @@ TYPES = """
 #define M_PERTURB ...
 #define M_ARENA_TEST ...
 #define M_ARENA_MAX ...
+#define SYSAPI_MINCORE_NATIVE_PAGES ...
+#define SYSAPI_FINCORE_NATIVE_PAGES ...
 
 struct sysapi_mallinfo2 {
     size_t arena;
@@ -196,4 +201,116 @@ static long sysapi_mallopt(int param, int value)
         return -ENOSYS;
     return (long)sysapi_libc_mallopt(param, value);
 }
+
+/* ---- native functions (sysapi._native) ----
+   mincore and fincore (of a small file) with the GIL held: they read page tables and the page
+   cache, map and unmap, and never wait for I/O. The result vector is the bytes object itself.
+   The caps keep the time spent with the GIL held short; larger ranges and files take the cffi
+   shims (which release the GIL), and sizes larger still are walked first (mincore_probe). */
+#define SYSAPI_MINCORE_NATIVE_PAGES (1L << 22)
+#define SYSAPI_FINCORE_NATIVE_PAGES 4096L
+
+static struct sysapi_record sysapi_file_residency;
+
+static PyObject *sysapi_native_memory_bind(PyObject *self, PyObject *file_residency)
+{
+    static const char *const fields[] = {"size", "pages", "resident_pages", "vector", NULL};
+    (void)self;
+    if (sysapi_record_bind(&sysapi_file_residency, file_residency, fields) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* A new bytes object of n uninitialized bytes (n <= a cap above), and its buffer in *data. */
+static PyObject *sysapi_new_vector(size_t n, unsigned char **data)
+{
+    PyObject *vec = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);
+    *data = vec != NULL ? (unsigned char *)PyBytes_AsString(vec) : NULL;
+    if (*data == NULL)
+        Py_CLEAR(vec);
+    return vec;
+}
+
+/* mincore(addr, length) -> bytes, one per page, or the errno as an int; None unless both are
+   ints (not bools) and the range fits the native call: the caller then takes its general path,
+   which checks and converts any argument. */
+static PyObject *sysapi_native_mincore(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    size_t addr, len, pages, page = (size_t)getpagesize();
+    unsigned char *data;
+    PyObject *vec;
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "mincore(addr, length) takes 2 arguments");
+        return NULL;
+    }
+    if (!PyLong_CheckExact(args[0]) || !PyLong_CheckExact(args[1]))
+        Py_RETURN_NONE;
+    addr = PyLong_AsSize_t(args[0]);  /* uintptr_t is size_t on Linux */
+    len = addr == (size_t)-1 && PyErr_Occurred() ? 0 : PyLong_AsSize_t(args[1]);
+    if (PyErr_Occurred()) {  /* negative, or wider than size_t */
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    pages = len / page + (len % page != 0);
+    if (pages > (size_t)SYSAPI_MINCORE_NATIVE_PAGES)
+        Py_RETURN_NONE;
+    vec = sysapi_new_vector(pages, &data);
+    if (vec == NULL)
+        return NULL;
+    if (mincore((void *)addr, len, data) < 0) {
+        int err = errno;
+        Py_DECREF(vec);
+        return PyLong_FromLong(err);
+    }
+    return vec;
+}
+
+/* fincore(fd, size) -> FileResidency of the first size bytes of fd, or the errno as an int. */
+static PyObject *sysapi_native_fincore(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    uint64_t size, page = (uint64_t)getpagesize();
+    size_t pages;
+    long fd, resident;
+    unsigned char *data;
+    PyObject *values[4];
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "fincore(fd, size) takes 2 arguments");
+        return NULL;
+    }
+    fd = PyLong_AsLong(args[0]);
+    if (fd == -1 && PyErr_Occurred())
+        return NULL;
+    size = PyLong_AsUnsignedLongLong(args[1]);
+    if (size == (uint64_t)-1 && PyErr_Occurred())
+        return NULL;
+    if (fd < 0 || fd > INT_MAX || size / page + (size % page != 0) > SYSAPI_FINCORE_NATIVE_PAGES) {
+        PyErr_SetString(PyExc_ValueError, "fincore: fd or size out of the native call's range");
+        return NULL;
+    }
+    pages = (size_t)(size / page + (size % page != 0));
+    values[3] = sysapi_new_vector(pages, &data);
+    if (values[3] == NULL)
+        return NULL;
+    resident = sysapi_fincore((int)fd, size, data, pages);
+    if (resident < 0) {
+        Py_DECREF(values[3]);
+        return PyLong_FromLong(-resident);
+    }
+    values[0] = PyLong_FromUnsignedLongLong(size);
+    values[1] = PyLong_FromSize_t(pages);
+    values[2] = PyLong_FromLong(resident);
+    return sysapi_record_new(&sysapi_file_residency, values, 4);
+}
+
+static PyMethodDef sysapi_memory_native[] = {
+    {"memory_bind", sysapi_native_memory_bind, METH_O,
+     "memory_bind(file_residency, /)\\n--\\n\\nBind the record class the native functions build."},
+    {"mincore", (PyCFunction)(void (*)(void))sysapi_native_mincore, METH_FASTCALL,
+     "mincore(addr, length, /)\\n--\\n\\nOne byte per page of the range, or the errno."},
+    {"fincore", (PyCFunction)(void (*)(void))sysapi_native_fincore, METH_FASTCALL,
+     "fincore(fd, size, /)\\n--\\n\\nThe FileResidency of a small file, or the errno."},
+    {NULL, NULL, 0, NULL},
+};
 """

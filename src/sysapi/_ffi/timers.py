@@ -1,3 +1,5 @@
+NATIVE = "sysapi_timers_native"
+
 INCLUDES = """
 #include <limits.h>
 #include <pthread.h>
@@ -396,4 +398,79 @@ static long sysapi_clock_adjtime(int clockid, struct sysapi_timex *tx)
     sysapi_timex_out(tx, &t);
     return state;
 }
+
+/* ---- native functions (sysapi._native) ----
+   PosixTimer.gettime builds its ItimerSpec here. timer_gettime only reads the timer: it never
+   blocks, so it runs with the GIL held. Timer ids cross as integers (uintptr_t). */
+static struct sysapi_record sysapi_itimerspec;
+
+static PyObject *sysapi_native_timers_bind(PyObject *self, PyObject *itimerspec)
+{
+    static const char *const fields[] = {"it_value_ns", "it_interval_ns", NULL};
+    (void)self;
+    if (sysapi_record_bind(&sysapi_itimerspec, itimerspec, fields) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* A timespec in nanoseconds. Linux keeps timers in 64-bit nanoseconds (it clamps longer
+   settings), so the fast case is the only one met; a wider value is still exact. */
+static PyObject *sysapi_timespec_ns(const struct timespec *ts)
+{
+    int64_t ns;
+    PyObject *sec, *nsec, *giga, *product = NULL, *sum = NULL;
+    if (!__builtin_mul_overflow((int64_t)ts->tv_sec, (int64_t)1000000000, &ns)
+        && !__builtin_add_overflow(ns, (int64_t)ts->tv_nsec, &ns))
+        return PyLong_FromLongLong(ns);
+    sec = PyLong_FromLongLong(ts->tv_sec);
+    nsec = PyLong_FromLong(ts->tv_nsec);
+    giga = PyLong_FromLong(1000000000);
+    if (sec != NULL && nsec != NULL && giga != NULL)
+        product = PyNumber_Multiply(sec, giga);
+    if (product != NULL)
+        sum = PyNumber_Add(product, nsec);
+    Py_XDECREF(sec);
+    Py_XDECREF(nsec);
+    Py_XDECREF(giga);
+    Py_XDECREF(product);
+    return sum;
+}
+
+/* timer_gettime(timerid) -> ItimerSpec, or the errno as an int. */
+static PyObject *sysapi_native_timer_gettime(PyObject *self, PyObject *timerid)
+{
+    struct itimerspec value;
+    PyObject *values[2];
+    void *id = PyLong_AsVoidPtr(timerid);
+    (void)self;
+    if (id == NULL && PyErr_Occurred())
+        return NULL;
+    if (timer_gettime((timer_t)id, &value) < 0)
+        return PyLong_FromLong(errno);
+    values[0] = sysapi_timespec_ns(&value.it_value);
+    values[1] = sysapi_timespec_ns(&value.it_interval);
+    return sysapi_record_new(&sysapi_itimerspec, values, 2);
+}
+
+/* timer_getoverrun(timerid) -> the overrun count, or -errno. */
+static PyObject *sysapi_native_timer_getoverrun(PyObject *self, PyObject *timerid)
+{
+    int overrun;
+    void *id = PyLong_AsVoidPtr(timerid);
+    (void)self;
+    if (id == NULL && PyErr_Occurred())
+        return NULL;
+    overrun = timer_getoverrun((timer_t)id);
+    return PyLong_FromLong(overrun < 0 ? -(long)errno : (long)overrun);
+}
+
+static PyMethodDef sysapi_timers_native[] = {
+    {"timers_bind", sysapi_native_timers_bind, METH_O,
+     "timers_bind(itimerspec, /)\\n--\\n\\nBind the record class the native functions build."},
+    {"timer_gettime", sysapi_native_timer_gettime, METH_O,
+     "timer_gettime(timerid, /)\\n--\\n\\nThe timer's ItimerSpec, or the errno as an int."},
+    {"timer_getoverrun", sysapi_native_timer_getoverrun, METH_O,
+     "timer_getoverrun(timerid, /)\\n--\\n\\nThe timer's overrun count, or -errno."},
+    {NULL, NULL, 0, NULL},
+};
 """
