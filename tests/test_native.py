@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import pickle
+import struct
 import subprocess
 import sys
 import textwrap
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from sysapi import _native, _sysapi, errors, memory, timers
+from sysapi import _native, _sysapi, errors, inotify, memory, timers
 from sysapi._sysapi import ffi, lib
 
 NS = 1_000_000_000
@@ -228,6 +229,107 @@ def test_fincore_of_a_bad_argument_is_a_python_error() -> None:
         _native.fincore("0", 0)  # type: ignore[arg-type]
 
 
+# ---- inotify ----------------------------------------------------------------------------
+
+
+def record(wd: int, mask: int, cookie: int = 0, name: bytes = b"", pad: int = 16) -> bytes:
+    size = (len(name) // pad + 1) * pad if name else 0
+    return struct.pack("iIII", wd, mask, cookie, size) + name.ljust(size, b"\0")
+
+
+def python_events(data: bytes) -> list[inotify.InotifyEvent]:
+    """The notes' loop, building the events through the record's own __init__."""
+    events, pos = [], 0
+    while pos < len(data):
+        wd, mask, cookie, size = struct.unpack_from("iIII", data, pos)
+        name = data[pos + 16 : pos + 16 + size].split(b"\0", 1)[0]
+        events.append(
+            inotify.InotifyEvent(wd, inotify.InotifyMask(mask), cookie, os.fsdecode(name))
+        )
+        pos += 16 + size
+    return events
+
+
+def test_inotify_events_equal_the_python_built_ones() -> None:
+    data = (
+        record(1, inotify.IN_OPEN, 0, b"a")
+        + record(1, inotify.IN_CLOSE_NOWRITE, 0, b"a")  # the same name: one shared str
+        + record(2, inotify.IN_MOVED_FROM, 77, b"caf\xe9-undecodable")
+        + record(-1, inotify.IN_Q_OVERFLOW)
+        + record(2**31 - 1, 2**32 - 1, 2**32 - 1, b"x" * 255)
+        + record(3, inotify.IN_CREATE | inotify.IN_ISDIR, 0, b"dir")
+    )
+    events = inotify.parse_events(data)
+    reference = python_events(data)
+    assert len(events) == len(reference) == 6
+    for native, expected in zip(events, reference, strict=True):
+        same_record(native, expected)
+        assert type(native.mask) is inotify.InotifyMask
+    events_again, seen = _native.inotify_events(data, len(data))
+    assert events_again == reference
+    assert seen == 2**32 - 1
+
+
+def test_inotify_events_of_many_unknown_masks() -> None:
+    # More distinct masks than the per-call cache holds, none of them a known member.
+    masks = [0x1000_0000 | i for i in range(40)] * 2
+    data = b"".join(record(1, m) for m in masks)
+    events = inotify.parse_events(data)
+    assert [int(e.mask) for e in events] == masks
+    assert all(type(e.mask) is inotify.InotifyMask for e in events)
+
+
+def test_inotify_events_of_a_prefix_of_the_buffer() -> None:
+    data = record(1, inotify.IN_OPEN, 0, b"a") + b"garbage"
+    assert _native.inotify_events(bytearray(data), len(data) - 7)[0] == python_events(data[:-7])
+    assert _native.inotify_events(data, len(data)) == len(data) - 7  # the truncated offset
+    with pytest.raises(ValueError):
+        _native.inotify_events(data, len(data) + 1)
+    with pytest.raises(ValueError):
+        _native.inotify_events(data, -1)
+    with pytest.raises(TypeError):
+        _native.inotify_events("not a buffer", 0)
+
+
+def test_inotify_bind_checks_its_arguments() -> None:
+    with pytest.raises(TypeError):
+        _native.inotify_bind(inotify.InotifyEvent, inotify.InotifyMask, [], 10)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _native.inotify_bind(inotify.Move, inotify.InotifyMask, {}, 10)
+
+
+def test_inotify_read_builds_the_same_events(tmp_path: Path) -> None:
+    with inotify.Inotify() as ino:
+        ino.add_watch(tmp_path, inotify.IN_CREATE | inotify.IN_OPEN | inotify.IN_CLOSE)
+        for i in range(50):
+            (tmp_path / f"f{i}").write_bytes(b"")
+        raw = []
+        fd = os.dup(ino.fileno())
+        try:
+            os.set_blocking(fd, False)
+            while True:
+                try:
+                    raw.append(os.read(fd, 65536))
+                except BlockingIOError:
+                    break
+        finally:
+            os.close(fd)
+        # The same events again, about files named g<i>: read this time by Inotify.read.
+        expected = [
+            inotify.InotifyEvent(e.wd, e.mask, e.cookie, "g" + e.name[1:])
+            for e in python_events(b"".join(raw))
+        ]
+        assert len(expected) == 150
+        for i in range(50):
+            (tmp_path / f"g{i}").write_bytes(b"")
+        events = ino.read(0)
+        while len(events) < 150:
+            more = ino.read(1.0)
+            assert more
+            events += more
+        assert events == expected
+
+
 # ---- reference counts -------------------------------------------------------------------
 
 
@@ -246,7 +348,8 @@ def test_results_release_their_class() -> None:
 
 _LEAK_CHECK = """
 import gc, os, sys
-from sysapi import _native, memory, timers
+import struct
+from sysapi import _native, inotify, memory, timers
 
 def rss():
     with open("/proc/self/statm") as f:
@@ -263,6 +366,10 @@ hole = memory._hole()
 fd = os.open(sys.executable, os.O_RDONLY)
 size = min(os.fstat(fd).st_size, 16 * memory.PAGE_SIZE)
 directory = os.open("/", os.O_RDONLY)
+names = [b"", b"same", b"same", b"caf\\xe9", b"x" * 40]
+events = b"".join(
+    struct.pack("iIII", i, 0x4000_0000 | i % 20, i, len(n)) + n for i, n in enumerate(names * 20)
+)
 calls = {CALLS}
 
 def run(n):
@@ -285,6 +392,10 @@ _CALLS = {
         " lambda: _native.mincore(-1, 0)]"
     ),
     "fincore": "[lambda: _native.fincore(fd, size), lambda: _native.fincore(directory, 1)]",
+    "inotify": (
+        "[lambda: inotify.parse_events(events), lambda: _native.inotify_events(events, 40),"
+        " lambda: _native.inotify_events(events, len(events))]"
+    ),
 }
 
 

@@ -26,6 +26,8 @@ if lib.sysapi_native_install() < 0:
 
 from sysapi._sysapi import (  # installed just above
     fincore,
+    inotify_bind,
+    inotify_events,
     memory_bind,
     mincore,
     timer_getoverrun,
@@ -35,6 +37,8 @@ from sysapi._sysapi import (  # installed just above
 
 __all__ = [
     "fincore",
+    "inotify_bind",
+    "inotify_events",
     "memory_bind",
     "mincore",
     "timer_getoverrun",

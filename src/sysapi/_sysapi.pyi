@@ -125,20 +125,6 @@ class _Lib:
         woken: cffi.FFI.CData,
         /,
     ) -> int: ...
-    def sysapi_inotify_scan(
-        self,
-        buf: cffi.FFI.CData | bytes,
-        size: int,
-        max_events: int,
-        wd: cffi.FFI.CData,
-        mask: cffi.FFI.CData,
-        cookie: cffi.FFI.CData,
-        names: cffi.FFI.CData,
-        names_len: cffi.FFI.CData,
-        mask_or: cffi.FFI.CData,
-        bad_offset: cffi.FFI.CData,
-        /,
-    ) -> int: ...
 
     # ---- memory ----
     MLOCK_ONFAULT: int
@@ -502,6 +488,10 @@ lib: _Lib
 # A failed call returns its errno (an int result: -errno). Any: an instance of the record class
 # the area bound, or the errno; the area annotates the function it keeps with the precise type
 # (this stub imports no area: the areas import it).
+
+# inotify
+def inotify_bind(event: type, mask: type, masks: dict[int, Any], masks_max: int, /) -> None: ...
+def inotify_events(buffer: object, size: int, /) -> Any: ...
 
 # memory
 def memory_bind(file_residency: type, /) -> None: ...
