@@ -75,12 +75,15 @@ def test_binding_something_that_is_not_the_record_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         _native.timers_bind(int)
     with pytest.raises(TypeError):
-        _native.memory_bind(timers.ItimerSpec)
+        _native.memory_bind(timers.ItimerSpec, memory.Mallinfo2)
+    with pytest.raises(TypeError):
+        _native.memory_bind(memory.FileResidency, memory.FileResidency)
     with pytest.raises(TypeError):
         _native.timers_bind("ItimerSpec")  # type: ignore[arg-type]
     # The failed binds left the good ones in place.
     with timers.PosixTimer() as timer:
         assert type(timer.gettime()) is timers.ItimerSpec
+    assert type(memory.mallinfo2()) is memory.Mallinfo2
 
 
 # ---- timers -----------------------------------------------------------------------------
@@ -227,6 +230,26 @@ def test_fincore_of_a_bad_argument_is_a_python_error() -> None:
         _native.fincore(0, -1)
     with pytest.raises(TypeError):
         _native.fincore("0", 0)  # type: ignore[arg-type]
+
+
+def cffi_mallinfo2() -> memory.Mallinfo2:
+    out = ffi.new("struct sysapi_mallinfo2 *")
+    assert lib.sysapi_mallinfo2(out) == 0
+    fields = memory.Mallinfo2.__match_args__
+    return memory.Mallinfo2(*(getattr(out, name) for name in fields))
+
+
+def test_mallinfo2_equals_the_cffi_result() -> None:
+    # Statistics move with every allocation: compare the fields that one call of each leaves
+    # alone (the mapped chunks and the arena's size), and the types of all.
+    native, reference = memory.mallinfo2(), cffi_mallinfo2()
+    same_record(native, native)
+    for name in memory.Mallinfo2.__match_args__:
+        assert type(getattr(native, name)) is int
+    assert (native.hblks, native.hblkhd) == (reference.hblks, reference.hblkhd)
+    keep = bytearray(64 << 20)  # above the mmap threshold: one more mapped chunk
+    assert memory.mallinfo2().hblks == cffi_mallinfo2().hblks == reference.hblks + 1
+    del keep
 
 
 # ---- inotify ----------------------------------------------------------------------------
@@ -387,6 +410,7 @@ print(rss() - before)
 
 _CALLS = {
     "timers": "[timer.gettime, timer.getoverrun, lambda: _native.timer_gettime(stale_handle)]",
+    "mallinfo2": "[memory.mallinfo2]",
     "mincore": (
         "[lambda: memory.mincore(addr, 16 * memory.PAGE_SIZE), lambda: _native.mincore(hole, 1),"
         " lambda: _native.mincore(-1, 0)]"

@@ -92,8 +92,8 @@ def test_libc_has_looks_up_the_running_c_library() -> None:
 
 
 def test_a_missing_late_call_names_the_c_library_it_needs(monkeypatch: pytest.MonkeyPatch) -> None:
-    def old_libc(out: object) -> int:  # what the shim answers when dlsym finds no mallinfo2
-        return -errno.ENOSYS
+    def old_libc() -> int:  # what the native call answers when dlsym finds no mallinfo2
+        return errno.ENOSYS
 
     monkeypatch.setattr(memory, "_mallinfo2", old_libc)
     monkeypatch.setattr(_syscall, "_libc_has", lambda name: False)

@@ -18,7 +18,7 @@ import os
 import resource
 from collections.abc import Callable
 
-from sysapi import _native, _record, _struct, _syscall
+from sysapi import _native, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
@@ -434,8 +434,6 @@ _DIRECT_PAGES: Final = 1 << 22
 _native_mincore: Final = _native.mincore
 _native_fincore: Final[Callable[[int, int], FileResidency | int]] = _native.fincore
 _fincore: Final = lib.sysapi_fincore
-_mallinfo2: Final = lib.sysapi_mallinfo2
-_new: Final = object.__new__
 
 
 @documents(MINCORE_SPEC)
@@ -502,7 +500,6 @@ class FileResidency:
         return self.resident_pages * PAGE_SIZE
 
 
-_native.memory_bind(FileResidency)
 # Files up to this size are measured by the native call (with the GIL held: one short mapping).
 _NATIVE_FILE_BYTES: Final = lib.SYSAPI_FINCORE_NATIVE_PAGES * PAGE_SIZE
 
@@ -594,55 +591,19 @@ class Mallinfo2:
     keepcost: int
 
 
-_MALLINFO2_FIELDS: Final = (
-    "arena",
-    "ordblks",
-    "smblks",
-    "hblks",
-    "hblkhd",
-    "usmblks",
-    "fsmblks",
-    "uordblks",
-    "fordblks",
-    "keepcost",
-)
-
-
-_unpack_mallinfo2: Final = _struct.unpacker("struct sysapi_mallinfo2", _MALLINFO2_FIELDS)
-_Mallinfo2Builder: Final = _record.builder(Mallinfo2, _MALLINFO2_FIELDS)
-# One struct per concurrent caller (list.pop and append are atomic).
-_mallinfo2_outs: list[tuple[Any, Any]] = []
+_native.memory_bind(FileResidency, Mallinfo2)
+_mallinfo2: Final[Callable[[], Mallinfo2 | int]] = _native.mallinfo2
 
 
 def mallinfo2() -> Mallinfo2:
     """Allocator statistics of the main arena (``mallinfo2(3)``, glibc 2.33; the deprecated
     ``mallinfo`` overflows its ``int`` fields past 2 GiB). It never fails on glibc 2.33 and
     later; elsewhere it raises :class:`~sysapi.errors.ENOSYS` naming the glibc it needs."""
-    try:
-        out, data = _mallinfo2_outs.pop()
-    except IndexError:
-        out = ffi.new("struct sysapi_mallinfo2 *")
-        data = ffi.buffer(out)
-    if _mallinfo2(out) < 0:  # ENOSYS: a C library without mallinfo2
-        _mallinfo2_outs.append((out, data))
-        _syscall.raise_errno(errno.ENOSYS, MALLINFO2_SPEC)
-    # Slot stores of one tuple assignment: no __init__ frame.
-    info = _new(_Mallinfo2Builder)
-    (
-        info.arena,
-        info.ordblks,
-        info.smblks,
-        info.hblks,
-        info.hblkhd,
-        info.usmblks,
-        info.fsmblks,
-        info.uordblks,
-        info.fordblks,
-        info.keepcost,
-    ) = _unpack_mallinfo2(data)
-    _mallinfo2_outs.append((out, data))
-    info.__class__ = Mallinfo2
-    return info  # type: ignore[no-any-return]
+    info = _mallinfo2()  # built in C (sysapi._native)
+    if type(info) is int:  # ENOSYS: a C library without mallinfo2
+        _syscall.raise_errno(info, MALLINFO2_SPEC)
+    # type() rules the int out (isinstance, which mypy would follow, costs a lookup more).
+    return info  # type: ignore[return-value]
 
 
 def mallopt(param: int, value: int) -> None:

@@ -210,13 +210,22 @@ static long sysapi_mallopt(int param, int value)
 #define SYSAPI_MINCORE_NATIVE_PAGES (1L << 22)
 #define SYSAPI_FINCORE_NATIVE_PAGES 4096L
 
-static struct sysapi_record sysapi_file_residency;
+static struct sysapi_record sysapi_file_residency, sysapi_mallinfo2_record;
 
-static PyObject *sysapi_native_memory_bind(PyObject *self, PyObject *file_residency)
+/* memory_bind(file_residency, mallinfo2): the record classes. */
+static PyObject *sysapi_native_memory_bind(PyObject *self, PyObject *const *args,
+                                           Py_ssize_t nargs)
 {
-    static const char *const fields[] = {"size", "pages", "resident_pages", "vector", NULL};
+    static const char *const residency[] = {"size", "pages", "resident_pages", "vector", NULL};
+    static const char *const mallinfo2[] = {"arena", "ordblks", "smblks", "hblks", "hblkhd",
+        "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost", NULL};
     (void)self;
-    if (sysapi_record_bind(&sysapi_file_residency, file_residency, fields) < 0)
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "memory_bind(file_residency, mallinfo2)");
+        return NULL;
+    }
+    if (sysapi_record_bind(&sysapi_file_residency, args[0], residency) < 0
+        || sysapi_record_bind(&sysapi_mallinfo2_record, args[1], mallinfo2) < 0)
         return NULL;
     Py_RETURN_NONE;
 }
@@ -304,9 +313,36 @@ static PyObject *sysapi_native_fincore(PyObject *self, PyObject *const *args, Py
     return sysapi_record_new(&sysapi_file_residency, values, 4);
 }
 
+/* mallinfo2() -> Mallinfo2, or ENOSYS (a C library without it) as an int. It takes the
+   allocator's arena locks for a moment and never waits for anything else. */
+static PyObject *sysapi_native_mallinfo2(PyObject *self, PyObject *unused)
+{
+    struct sysapi_mallinfo2 m;
+    long result = sysapi_mallinfo2(&m);
+    PyObject *values[10];
+    (void)self;
+    (void)unused;
+    if (result < 0)
+        return PyLong_FromLong(-result);
+    values[0] = PyLong_FromSize_t(m.arena);
+    values[1] = PyLong_FromSize_t(m.ordblks);
+    values[2] = PyLong_FromSize_t(m.smblks);
+    values[3] = PyLong_FromSize_t(m.hblks);
+    values[4] = PyLong_FromSize_t(m.hblkhd);
+    values[5] = PyLong_FromSize_t(m.usmblks);
+    values[6] = PyLong_FromSize_t(m.fsmblks);
+    values[7] = PyLong_FromSize_t(m.uordblks);
+    values[8] = PyLong_FromSize_t(m.fordblks);
+    values[9] = PyLong_FromSize_t(m.keepcost);
+    return sysapi_record_new(&sysapi_mallinfo2_record, values, 10);
+}
+
 static PyMethodDef sysapi_memory_native[] = {
-    {"memory_bind", sysapi_native_memory_bind, METH_O,
-     "memory_bind(file_residency, /)\\n--\\n\\nBind the record class the native functions build."},
+    {"memory_bind", (PyCFunction)(void (*)(void))sysapi_native_memory_bind, METH_FASTCALL,
+     "memory_bind(file_residency, mallinfo2, /)\\n--\\n\\n"
+     "Bind the record classes the native functions build."},
+    {"mallinfo2", sysapi_native_mallinfo2, METH_NOARGS,
+     "mallinfo2()\\n--\\n\\nThe allocator statistics as a Mallinfo2, or the errno."},
     {"mincore", (PyCFunction)(void (*)(void))sysapi_native_mincore, METH_FASTCALL,
      "mincore(addr, length, /)\\n--\\n\\nOne byte per page of the range, or the errno."},
     {"fincore", (PyCFunction)(void (*)(void))sysapi_native_fincore, METH_FASTCALL,
