@@ -18,10 +18,10 @@ FFI_DIR = PACKAGE / "_ffi"
 
 def _area_modules() -> list[dict[str, object]]:
     """``_ffi/base.py``, then ``_ffi/<area>.py`` of every area that has C shims, in the order
-    of ``sysapi._areas.AREAS``."""
+    of ``sysapi._areas.AREAS``; each module's ``__name__`` is its area (``base`` first)."""
     areas = runpy.run_path(str(PACKAGE / "_areas.py"))["AREAS"]
     paths = [FFI_DIR / "base.py", *(FFI_DIR / f"{area}.py" for area in areas)]
-    return [runpy.run_path(str(path)) for path in paths if path.exists()]
+    return [{**runpy.run_path(str(path)), "__name__": path.stem} for path in paths if path.exists()]
 
 
 def _stamp() -> int:
@@ -31,9 +31,9 @@ def _stamp() -> int:
 
 
 def _native_tables(modules: list[dict[str, object]]) -> str:
-    """The C list of the areas' native function tables (each module's ``NATIVE``: the name of a
-    ``PyMethodDef`` array in its ``CUSTOMIZATIONS``), which ``sysapi_native_install`` attaches."""
-    tables = [str(m["NATIVE"]) for m in modules if "NATIVE" in m]
+    """``sysapi_native_tables()``: the ``PyMethodDef`` table ``sysapi_<area>_native`` of every
+    area whose module has a ``NATIVE`` source, which ``sysapi_native_install`` attaches."""
+    tables = [f"sysapi_{m['__name__']}_native" for m in modules[1:] if "NATIVE" in m]
     return (
         "\nstatic PyMethodDef *const *sysapi_native_tables(void)\n{\n"
         f"    static PyMethodDef *const tables[] = {{{', '.join([*tables, 'NULL'])}}};\n"
@@ -57,6 +57,9 @@ def build() -> FFI:
     source = "\n".join(str(m["INCLUDES"]) for m in modules) + "\n".join(
         str(m["CUSTOMIZATIONS"]) for m in modules
     )
+    # The native functions come after every shim: they call shims, and only the extension has
+    # them (the shims alone compile without Python.h).
+    source += "\n".join(str(m.get("NATIVE", "")) for m in modules)
     source += _native_tables(modules)
     source += f"\n#define SYSAPI_FFI_STAMP {_stamp()}UL\n"
     ffibuilder.set_source(

@@ -34,7 +34,9 @@ CUSTOMIZATIONS = """
 
 static long sysapi_libc_has(const char *name)
 { return dlsym(RTLD_DEFAULT, name) != NULL; }
+"""
 
+NATIVE = """
 /* ---- native functions ----
    A few hot calls build their Python results in C instead of returning through cffi: each area
    that has some defines a PyMethodDef table (named by its NATIVE string; build_ffi.py lists

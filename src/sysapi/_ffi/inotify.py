@@ -1,5 +1,3 @@
-NATIVE = "sysapi_inotify_native"
-
 INCLUDES = """
 #include <poll.h>
 #include <stddef.h>
@@ -94,7 +92,9 @@ static long sysapi_inotify_wait_read(int fd, int wakefd, int64_t timeout_ns, cha
         return -(long)EBADF;
     SYSAPI_RET(read(fd, buf, size));
 }
+"""
 
+NATIVE = """
 /* ---- native functions (sysapi._native) ----
    Python reads the bytes (sysapi_inotify_wait_read, which releases the GIL); C only turns them
    into InotifyEvent objects. */

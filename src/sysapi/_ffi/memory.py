@@ -1,5 +1,3 @@
-NATIVE = "sysapi_memory_native"
-
 INCLUDES = """
 #include <limits.h>
 #include <sys/mman.h>
@@ -201,7 +199,9 @@ static long sysapi_mallopt(int param, int value)
         return -ENOSYS;
     return (long)sysapi_libc_mallopt(param, value);
 }
+"""
 
+NATIVE = """
 /* ---- native functions (sysapi._native) ----
    mincore and fincore (of a small file) with the GIL held: they read page tables and the page
    cache, map and unmap, and never wait for I/O. The result vector is the bytes object itself.

@@ -1,5 +1,3 @@
-NATIVE = "sysapi_timers_native"
-
 INCLUDES = """
 #include <limits.h>
 #include <pthread.h>
@@ -398,7 +396,9 @@ static long sysapi_clock_adjtime(int clockid, struct sysapi_timex *tx)
     sysapi_timex_out(tx, &t);
     return state;
 }
+"""
 
+NATIVE = """
 /* ---- native functions (sysapi._native) ----
    PosixTimer.gettime builds its ItimerSpec here. timer_gettime only reads the timer: it never
    blocks, so it runs with the GIL held. Timer ids cross as integers (uintptr_t). */
