@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from sysapi import _native, _sysapi, errors, inotify, memory, timers
+from sysapi import _native, _sysapi, errors, inotify, ipc, memory, timers
 from sysapi._sysapi import ffi, lib
 
 NS = 1_000_000_000
@@ -252,6 +252,42 @@ def test_mallinfo2_equals_the_cffi_result() -> None:
     del keep
 
 
+# ---- SysV shm ----------------------------------------------------------------------------
+
+
+def cffi_shm_stat(shmid: int, cmd: int = ipc.IPC_STAT) -> ipc.ShmidDs:
+    buf = ffi.new("struct sysapi_shmid_ds *")
+    assert lib.sysapi_shmctl(shmid, cmd, buf) >= 0
+    values = ipc._unpack_shmid_ds(ffi.buffer(buf))
+    return ipc.ShmidDs(ipc.IpcPerm(*values[:7]), *values[7:])
+
+
+def test_shm_stat_equals_the_cffi_result() -> None:
+    shmid = ipc.shmget(ipc.IPC_PRIVATE, 10000, ipc.IPC_CREAT | 0o640)
+    try:
+        with ipc.shmat(shmid) as attachment:
+            native = ipc.shmctl(shmid, ipc.IPC_STAT)
+            same_record(native, cffi_shm_stat(shmid))
+            assert native is not None and native.shm_nattch == 1 and native.shm_segsz == 10000
+            same_record(native.shm_perm, cffi_shm_stat(shmid).shm_perm)
+            assert attachment.size() == 10000  # shmat sized its mapping by the native stat
+    finally:
+        ipc.shmctl(shmid, ipc.IPC_RMID)
+    with pytest.raises(errors.EINVAL) as info:
+        ipc.shmctl(shmid, ipc.IPC_STAT)  # removed
+    assert info.value.syscall == "shmctl" and info.value.documented
+    assert _native.shm_stat(shmid, ipc.IPC_STAT) == errno.EINVAL
+
+
+def test_shm_stat_of_bad_arguments_is_a_python_error() -> None:
+    with pytest.raises(ValueError):
+        _native.shm_stat(0, ipc.IPC_RMID)  # only the stat commands build a result
+    with pytest.raises(OverflowError):
+        _native.shm_stat(2**31, ipc.IPC_STAT)
+    with pytest.raises(TypeError):
+        _native.shm_stat("0", ipc.IPC_STAT)  # type: ignore[arg-type]
+
+
 # ---- inotify ----------------------------------------------------------------------------
 
 
@@ -372,7 +408,7 @@ def test_results_release_their_class() -> None:
 _LEAK_CHECK = """
 import gc, os, sys
 import struct
-from sysapi import _native, inotify, memory, timers
+from sysapi import _native, inotify, ipc, memory, timers
 
 def rss():
     with open("/proc/self/statm") as f:
@@ -393,6 +429,9 @@ names = [b"", b"same", b"same", b"caf\\xe9", b"x" * 40]
 events = b"".join(
     struct.pack("iIII", i, 0x4000_0000 | i % 20, i, len(n)) + n for i, n in enumerate(names * 20)
 )
+shmid = ipc.shmget(ipc.IPC_PRIVATE, 4096, ipc.IPC_CREAT | 0o600)
+attachment = ipc.shmat(shmid)
+ipc.shmctl(shmid, ipc.IPC_RMID)  # gone when this process detaches; stat works until then
 calls = {CALLS}
 
 def run(n):
@@ -411,6 +450,9 @@ print(rss() - before)
 _CALLS = {
     "timers": "[timer.gettime, timer.getoverrun, lambda: _native.timer_gettime(stale_handle)]",
     "mallinfo2": "[memory.mallinfo2]",
+    "shm": (
+        "[lambda: ipc.shmctl(shmid, ipc.IPC_STAT), lambda: _native.shm_stat(-1, ipc.IPC_STAT)]"
+    ),
     "mincore": (
         "[lambda: memory.mincore(addr, 16 * memory.PAGE_SIZE), lambda: _native.mincore(hole, 1),"
         " lambda: _native.mincore(-1, 0)]"

@@ -26,7 +26,7 @@ import warnings
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 
-from sysapi import _record, _struct, _syscall
+from sysapi import _native, _struct, _syscall
 from sysapi._convert import fspath, name_bytes
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
@@ -323,46 +323,23 @@ _SHMID_DS_FIELDS: Final = (
 _unpack_shmid_ds: Final = _struct.unpacker(
     "struct sysapi_shmid_ds", [*_PERM_FIELDS, *_SHMID_DS_FIELDS]
 )
-_IpcPermBuilder: Final = _record.builder(IpcPerm, _PERM_FIELDS)
-_ShmidDsBuilder: Final = _record.builder(ShmidDs, ["shm_perm", *_SHMID_DS_FIELDS])
-_new: Final = object.__new__
 _shmctl: Final = lib.sysapi_shmctl
-# Stat buffers, one per concurrent caller (list.pop and append are atomic).
-_stat_bufs: list[tuple[Any, Any]] = []
+_native.shm_bind(IpcPerm, ShmidDs)
+_shm_stat: Final[Callable[[int, int], ShmidDs | int]] = _native.shm_stat
 
 
 def _stat(shmid: int, cmd: int = lib.IPC_STAT) -> ShmidDs:
-    try:
-        buf, data = _stat_bufs.pop()
-    except IndexError:
-        buf = ffi.new("struct sysapi_shmid_ds *")
-        data = ffi.buffer(buf)
-    result = _shmctl(shmid, cmd, buf)
-    if result < 0:
-        _syscall.retry(result, SHMCTL_SPEC, _shmctl, shmid, cmd, buf)
-    # Slot stores of one tuple assignment each: no __init__ frames.
-    perm, ds = _new(_IpcPermBuilder), _new(_ShmidDsBuilder)
-    (
-        perm.key,
-        perm.uid,
-        perm.gid,
-        perm.cuid,
-        perm.cgid,
-        perm.mode,
-        perm.seq,
-        ds.shm_segsz,
-        ds.shm_atime,
-        ds.shm_dtime,
-        ds.shm_ctime,
-        ds.shm_cpid,
-        ds.shm_lpid,
-        ds.shm_nattch,
-    ) = _unpack_shmid_ds(data)
-    _stat_bufs.append((buf, data))
-    perm.__class__ = IpcPerm
-    ds.shm_perm = perm
-    ds.__class__ = ShmidDs
-    return ds  # type: ignore[no-any-return]
+    ds = _shm_stat(shmid, cmd)  # built in C (sysapi._native)
+    if type(ds) is int:
+        return _stat_failed(ds, shmid, cmd)
+    # type() rules the int out (isinstance, which mypy would follow, costs a lookup more).
+    return ds  # type: ignore[return-value]
+
+
+def _stat_failed(err: int, shmid: int, cmd: int) -> ShmidDs:
+    """After the errno ``err``: again on EINTR (PEP 475), else raise."""
+    retried: ShmidDs = _syscall.retry_native(err, SHMCTL_SPEC, _shm_stat, shmid, cmd)
+    return retried
 
 
 def _perm_for_set(shmid: int) -> IpcPerm:
@@ -542,8 +519,11 @@ def shmctl(
     the last process detaches (its key becomes IPC_PRIVATE); :data:`SHM_LOCK` /
     :data:`SHM_UNLOCK` pin it in memory. Other commands go to the kernel as they are.
     """
-    if cmd in _STAT_CMDS:
-        return _stat(shmid, cmd)
+    if cmd in _STAT_CMDS:  # _stat() written out: a Python call is a tenth of the whole
+        ds = _shm_stat(shmid, cmd)
+        if type(ds) is int:
+            return _stat_failed(ds, shmid, cmd)
+        return ds  # type: ignore[return-value]
     raw: Any = ffi.new("struct sysapi_shmid_ds *")
     if cmd == lib.IPC_SET:
         if buf is not None:

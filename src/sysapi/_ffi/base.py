@@ -1,6 +1,7 @@
 INCLUDES = """
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <unistd.h>
 #include <sys/syscall.h>
@@ -158,5 +159,19 @@ done:
     for (i = 0; i < n; i++)
         Py_XDECREF(values[i]);
     return obj;
+}
+
+/* A C int argument: TypeError for a non-integer, OverflowError out of range (as cffi). */
+static int sysapi_as_int(PyObject *obj, int *out)
+{
+    long value = PyLong_AsLong(obj);
+    if (value == -1 && PyErr_Occurred())
+        return -1;
+    if (value < INT_MIN || value > INT_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "integer out of the range of a C int");
+        return -1;
+    }
+    *out = (int)value;
+    return 0;
 }
 """

@@ -474,3 +474,76 @@ static long sysapi_signalfd_wait_read(int fd, int wakefd, int64_t timeout_ns,
 }
 """
 )
+
+NATIVE = """
+/* ---- native functions (sysapi._native) ----
+   shmctl's IPC_STAT family builds its ShmidDs here: those commands only copy the kernel's
+   record of the segment, so they run with the GIL held. */
+static struct sysapi_record sysapi_ipc_perm, sysapi_shmid_ds;
+
+/* shm_bind(ipc_perm, shmid_ds): the record classes. */
+static PyObject *sysapi_native_shm_bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    static const char *const perm[] = {"key", "uid", "gid", "cuid", "cgid", "mode", "seq", NULL};
+    static const char *const ds[] = {"shm_perm", "shm_segsz", "shm_atime", "shm_dtime",
+        "shm_ctime", "shm_cpid", "shm_lpid", "shm_nattch", NULL};
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "shm_bind(ipc_perm, shmid_ds)");
+        return NULL;
+    }
+    if (sysapi_record_bind(&sysapi_ipc_perm, args[0], perm) < 0
+        || sysapi_record_bind(&sysapi_shmid_ds, args[1], ds) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* shm_stat(shmid, cmd) -> ShmidDs, for cmd IPC_STAT, SHM_STAT or SHM_STAT_ANY; or the errno as
+   an int. */
+static PyObject *sysapi_native_shm_stat(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    struct sysapi_shmid_ds buf;
+    PyObject *perm[7], *ds[8];
+    int shmid, cmd;
+    long rc;
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "shm_stat(shmid, cmd) takes 2 arguments");
+        return NULL;
+    }
+    if (sysapi_as_int(args[0], &shmid) < 0 || sysapi_as_int(args[1], &cmd) < 0)
+        return NULL;
+    if (cmd != IPC_STAT && cmd != SHM_STAT && cmd != SHM_STAT_ANY) {
+        PyErr_SetString(PyExc_ValueError, "shm_stat: cmd is not a stat command");
+        return NULL;
+    }
+    memset(&buf, 0, sizeof buf);
+    rc = sysapi_shmctl(shmid, cmd, &buf);
+    if (rc < 0)
+        return PyLong_FromLong(-rc);
+    perm[0] = PyLong_FromLong(buf.key);
+    perm[1] = PyLong_FromUnsignedLong(buf.uid);
+    perm[2] = PyLong_FromUnsignedLong(buf.gid);
+    perm[3] = PyLong_FromUnsignedLong(buf.cuid);
+    perm[4] = PyLong_FromUnsignedLong(buf.cgid);
+    perm[5] = PyLong_FromUnsignedLong(buf.mode);
+    perm[6] = PyLong_FromUnsignedLong(buf.seq);
+    ds[0] = sysapi_record_new(&sysapi_ipc_perm, perm, 7);
+    ds[1] = PyLong_FromUnsignedLongLong(buf.shm_segsz);
+    ds[2] = PyLong_FromLongLong(buf.shm_atime);
+    ds[3] = PyLong_FromLongLong(buf.shm_dtime);
+    ds[4] = PyLong_FromLongLong(buf.shm_ctime);
+    ds[5] = PyLong_FromLong(buf.shm_cpid);
+    ds[6] = PyLong_FromLong(buf.shm_lpid);
+    ds[7] = PyLong_FromUnsignedLongLong(buf.shm_nattch);
+    return sysapi_record_new(&sysapi_shmid_ds, ds, 8);
+}
+
+static PyMethodDef sysapi_process_native[] = {
+    {"shm_bind", (PyCFunction)(void (*)(void))sysapi_native_shm_bind, METH_FASTCALL,
+     "shm_bind(ipc_perm, shmid_ds, /)\\n--\\n\\nBind the record classes of shm_stat."},
+    {"shm_stat", (PyCFunction)(void (*)(void))sysapi_native_shm_stat, METH_FASTCALL,
+     "shm_stat(shmid, cmd, /)\\n--\\n\\nThe segment's ShmidDs, or the errno as an int."},
+    {NULL, NULL, 0, NULL},
+};
+"""
