@@ -10,6 +10,8 @@ from __future__ import annotations
 import errno
 import os
 import pickle
+import resource
+import signal
 import struct
 import subprocess
 import sys
@@ -19,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from sysapi import _native, _sysapi, errors, inotify, ipc, memory, timers
+from sysapi import _native, _struct, _sysapi, errors, inotify, ipc, memory, process, timers
 from sysapi._sysapi import ffi, lib
 
 NS = 1_000_000_000
@@ -60,6 +62,22 @@ def test_the_stub_declares_every_native_function() -> None:
     stub = Path(_sysapi.__file__).with_name("_sysapi.pyi").read_text()
     for name in NATIVE:
         assert f"\ndef {name}(" in stub, name
+
+
+def test_a_native_function_of_an_area_never_imported_raises() -> None:
+    # A fresh process: no area imported, so nothing bound.
+    code = (
+        "from sysapi import _native\n"
+        "for call in (lambda: _native.waitid_result(bytes(4096), False),\n"
+        "             lambda: _native.inotify_events(bytes(16), 16), _native.mallinfo2):\n"
+        "    try:\n"
+        "        call()\n"
+        "    except RuntimeError as exc:\n"
+        "        print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("not bound") == 3
 
 
 def test_import_sysapi_loads_no_native_functions() -> None:
@@ -288,6 +306,91 @@ def test_shm_stat_of_bad_arguments_is_a_python_error() -> None:
         _native.shm_stat("0", ipc.IPC_STAT)  # type: ignore[arg-type]
 
 
+# ---- waitid -------------------------------------------------------------------------------
+
+_unpack_info = _struct.unpacker("struct sysapi_siginfo", ["signo", "code", "pid", "uid", "status"])
+_RUSAGE = [name for name, _ in ffi.typeof("struct sysapi_rusage").fields]
+_unpack_rusage = _struct.unpacker("struct sysapi_rusage", _RUSAGE)
+
+
+def python_waitid_result(buffer: Any, rusage: bool) -> process.WaitidResult:
+    """The WaitidResult built in Python, as sysapi did before the native function."""
+    signo, code, pid, uid, status = _unpack_info(
+        buffer, ffi.offsetof("struct sysapi_waitid_out", "info")
+    )
+    ru = _unpack_rusage(buffer, ffi.offsetof("struct sysapi_waitid_out", "ru"))
+    cld = process.CldCode(code)
+    tck = os.sysconf("SC_CLK_TCK")
+    return process.WaitidResult(
+        si_signo=process._signal(signo),
+        si_code=cld,
+        si_pid=pid,
+        si_uid=uid,
+        si_status=status if cld is process.CLD_EXITED else process._signal(status),
+        si_utime=(ru[0] * 1_000_000 + ru[1]) * tck // 1_000_000,
+        si_stime=(ru[2] * 1_000_000 + ru[3]) * tck // 1_000_000,
+        rusage=resource.struct_rusage((ru[0] + ru[1] / 1e6, ru[2] + ru[3] / 1e6, *ru[4:]))
+        if rusage
+        else None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        (process.CLD_EXITED, 3),
+        (process.CLD_EXITED, 255),
+        (process.CLD_KILLED, signal.SIGKILL),
+        (process.CLD_DUMPED, signal.SIGSEGV),
+        (process.CLD_STOPPED, 64),  # SIGRTMAX: a number signal.Signals may not name
+        (process.CLD_CONTINUED, 999),  # no signal at all
+        (77, 5),  # a code CldCode has no member for
+    ],
+)
+@pytest.mark.parametrize("rusage", [False, True])
+def test_waitid_result_equals_the_python_built_one(code: int, status: int, rusage: bool) -> None:
+    out: Any = ffi.new("struct sysapi_waitid_out *")
+    out.info.signo, out.info.code, out.info.pid, out.info.uid = (
+        signal.SIGCHLD,
+        code,
+        4242,
+        2**32 - 1,
+    )
+    out.info.status = status
+    out.ru.ru_utime_sec, out.ru.ru_utime_usec = 12, 345_678
+    out.ru.ru_stime_sec, out.ru.ru_stime_usec = 2**40, 999_999
+    for i, name in enumerate(_RUSAGE[4:]):
+        setattr(out.ru, name, 1000 + i)
+    buffer = ffi.buffer(out)
+    native = _native.waitid_result(buffer, rusage)
+    same_record(native, python_waitid_result(buffer, rusage))
+    assert type(native.si_code) is process.CldCode and type(native.si_signo) is signal.Signals
+    if rusage:
+        assert type(native.rusage) is resource.struct_rusage
+        assert native.rusage == python_waitid_result(buffer, rusage).rusage
+
+
+def test_waitid_of_a_real_child_equals_the_python_built_one() -> None:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(7)
+    try:
+        out = ffi.new("struct sysapi_waitid_out *")
+        options = process.WEXITED | process.WNOWAIT
+        assert lib.sysapi_waitid(process.P_PID, pid, options, out) == pid
+        native = process.waitid(process.P_PID, pid, options, rusage=True)
+        same_record(native, python_waitid_result(ffi.buffer(out), True))
+    finally:
+        assert process.waitid(process.P_PID, pid, process.WEXITED) is not None
+
+
+def test_waitid_result_of_a_short_buffer_is_a_value_error() -> None:
+    with pytest.raises(ValueError):
+        _native.waitid_result(b"\0" * 8, False)
+    with pytest.raises(TypeError):
+        _native.waitid_result("not a buffer", False)
+
+
 # ---- inotify ----------------------------------------------------------------------------
 
 
@@ -408,7 +511,8 @@ def test_results_release_their_class() -> None:
 _LEAK_CHECK = """
 import gc, os, sys
 import struct
-from sysapi import _native, inotify, ipc, memory, timers
+from sysapi import _native, inotify, ipc, memory, process, timers
+from sysapi._sysapi import ffi
 
 def rss():
     with open("/proc/self/statm") as f:
@@ -432,6 +536,9 @@ events = b"".join(
 shmid = ipc.shmget(ipc.IPC_PRIVATE, 4096, ipc.IPC_CREAT | 0o600)
 attachment = ipc.shmat(shmid)
 ipc.shmctl(shmid, ipc.IPC_RMID)  # gone when this process detaches; stat works until then
+out = ffi.new("struct sysapi_waitid_out *")
+out.info.code, out.info.status = 99, 99  # neither a known code nor a known signal
+waited = ffi.buffer(out)
 calls = {CALLS}
 
 def run(n):
@@ -450,6 +557,10 @@ print(rss() - before)
 _CALLS = {
     "timers": "[timer.gettime, timer.getoverrun, lambda: _native.timer_gettime(stale_handle)]",
     "mallinfo2": "[memory.mallinfo2]",
+    "waitid": (
+        "[lambda: _native.waitid_result(waited, False),"
+        " lambda: _native.waitid_result(waited, True)]"
+    ),
     "shm": (
         "[lambda: ipc.shmctl(shmid, ipc.IPC_STAT), lambda: _native.shm_stat(-1, ipc.IPC_STAT)]"
     ),

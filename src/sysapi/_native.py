@@ -36,6 +36,8 @@ from sysapi._sysapi import (  # installed just above
     timer_getoverrun,
     timer_gettime,
     timers_bind,
+    waitid_bind,
+    waitid_result,
 )
 
 __all__ = [
@@ -50,4 +52,6 @@ __all__ = [
     "timer_getoverrun",
     "timer_gettime",
     "timers_bind",
+    "waitid_bind",
+    "waitid_result",
 ]

@@ -17,8 +17,9 @@ import errno
 import os
 import resource
 import signal
+from collections.abc import Callable
 
-from sysapi import _struct, _syscall
+from sysapi import _native, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
@@ -204,58 +205,11 @@ WAITID_SPEC: Final = spec(
 )
 
 
-# What makes a result: members of the two structs in struct sysapi_waitid_out.
-_unpack_info: Final = _struct.unpacker(
-    "struct sysapi_siginfo", ["signo", "code", "pid", "uid", "status"]
+_native.waitid_bind(
+    WaitidResult, _SIGNALS, {int(c): c for c in CldCode}, CldCode, resource.struct_rusage
 )
-_INFO_OFFSET: Final = ffi.offsetof("struct sysapi_waitid_out", "info")
-_unpack_rusage: Final = _struct.unpacker(
-    "struct sysapi_rusage", [name for name, _ in ffi.typeof("struct sysapi_rusage").fields]
-)
-_RU_OFFSET: Final = ffi.offsetof("struct sysapi_waitid_out", "ru")
-# The times alone, for a result without rusage (the first four members).
-_unpack_times: Final = _struct.unpacker(
-    "struct sysapi_rusage", ["ru_utime_sec", "ru_utime_usec", "ru_stime_sec", "ru_stime_usec"]
-)
-_CLD_EXITED: Final = CldCode.CLD_EXITED
-_WaitidResultBuilder: Final = _struct.builder(
-    WaitidResult,
-    ["si_signo", "si_code", "si_pid", "si_uid", "si_status", "si_utime", "si_stime", "rusage"],
-)
-_CLD_CODES: Final = {int(c): c for c in CldCode}
-
-
-def _rusage(fields: tuple[int, ...]) -> resource.struct_rusage:
-    utime_sec, utime_usec, stime_sec, stime_usec, *rest = fields
-    return resource.struct_rusage(
-        (utime_sec + utime_usec / 1e6, stime_sec + stime_usec / 1e6, *rest)
-    )
-
-
-def _ticks(seconds: int, microseconds: int) -> int:
-    # As the kernel's nsec_to_clock_t: truncated to whole ticks.
-    return (seconds * 1_000_000 + microseconds) * _CLK_TCK // 1_000_000
-
-
-def _result(buffer: Any, rusage: bool) -> WaitidResult:
-    """The WaitidResult in ``buffer`` (the bytes of a struct sysapi_waitid_out)."""
-    signo, code, pid, uid, status = _unpack_info(buffer, _INFO_OFFSET)
-    ru = _unpack_rusage(buffer, _RU_OFFSET) if rusage else _unpack_times(buffer, _RU_OFFSET)
-    cld = _CLD_CODES.get(code)
-    if cld is None:
-        cld = CldCode(code)  # a pseudo-member for a code this version does not know
-    result = _WaitidResultBuilder(
-        _SIGNALS.get(signo, signo),
-        cld,
-        pid,
-        uid,
-        status if cld is _CLD_EXITED else _SIGNALS.get(status, status),
-        _ticks(ru[0], ru[1]),
-        _ticks(ru[2], ru[3]),
-        _rusage(ru) if rusage else None,
-    )
-    result.__class__ = WaitidResult
-    return result  # type: ignore[no-any-return]
+#: The WaitidResult in the bytes of a struct sysapi_waitid_out, with the rusage or not.
+_waitid_result: Final[Callable[[Any, bool], WaitidResult]] = _native.waitid_result
 
 
 # Free output buffers, taken off the list for the length of a call: list.pop/append are
@@ -303,7 +257,7 @@ def waitid(idtype: int, id: int, options: int, *, rusage: bool = False) -> Waiti
         if pid == 0:
             _OUT_POOL.append(slot)
             return None
-    result = _result(slot[1], rusage)
+    result = _waitid_result(slot[1], rusage)  # built in C (sysapi._native)
     _OUT_POOL.append(slot)
     return result
 

@@ -136,6 +136,16 @@ not_a_record:
     return -1;
 }
 
+/* 0 when r is bound, else -1 with RuntimeError: a native function whose area module was never
+   imported (its bind function binds everything the function uses, the record last). */
+static int sysapi_record_bound(const struct sysapi_record *r)
+{
+    if (r->cls != NULL)
+        return 0;
+    PyErr_SetString(PyExc_RuntimeError, "sysapi: a native record class is not bound");
+    return -1;
+}
+
 /* A new instance of r's class holding the n values, in the bound order. Steals the
    references to the values, also on failure; a NULL value (a failed conversion, its exception
    set) fails the whole. */

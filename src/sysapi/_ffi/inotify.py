@@ -120,7 +120,7 @@ static PyObject *sysapi_native_inotify_bind(PyObject *self, PyObject *const *arg
     if (max == -1 && PyErr_Occurred())
         return NULL;
     if (sysapi_record_bind(&sysapi_inotify_event, args[0], fields) < 0)
-        return NULL;
+        return NULL;  /* nothing else is bound before the record is */
     Py_INCREF(args[1]);
     Py_INCREF(args[2]);
     sysapi_inotify_mask_type = args[1];
@@ -224,7 +224,7 @@ static PyObject *sysapi_native_inotify_events(PyObject *self, PyObject *const *a
         return NULL;
     }
     size = PyLong_AsSsize_t(args[1]);
-    if (size == -1 && PyErr_Occurred())
+    if ((size == -1 && PyErr_Occurred()) || sysapi_record_bound(&sysapi_inotify_event) < 0)
         return NULL;
     if (PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
         return NULL;

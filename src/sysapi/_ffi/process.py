@@ -539,11 +539,142 @@ static PyObject *sysapi_native_shm_stat(PyObject *self, PyObject *const *args, P
     return sysapi_record_new(&sysapi_shmid_ds, ds, 8);
 }
 
+/* waitid's result. The wait itself can block: it stays the cffi shim sysapi_waitid (which
+   releases the GIL), and C only builds the WaitidResult from the struct it filled. */
+static struct sysapi_record sysapi_waitid_result;
+static PyObject *sysapi_signals;        /* sysapi.process._SIGNALS: number -> signal.Signals */
+static PyObject *sysapi_cld_codes;      /* code -> CldCode */
+static PyObject *sysapi_cld_code_type;  /* CldCode, for a code no member has */
+static PyObject *sysapi_struct_rusage;  /* resource.struct_rusage */
+
+/* waitid_bind(result, signals, cld_codes, cld_code, struct_rusage) */
+static PyObject *sysapi_native_waitid_bind(PyObject *self, PyObject *const *args,
+                                           Py_ssize_t nargs)
+{
+    static const char *const fields[] = {"si_signo", "si_code", "si_pid", "si_uid", "si_status",
+        "si_utime", "si_stime", "rusage", NULL};
+    PyObject **kept[4] = {&sysapi_signals, &sysapi_cld_codes, &sysapi_cld_code_type,
+                          &sysapi_struct_rusage};
+    int i;
+    (void)self;
+    if (nargs != 5 || !PyDict_Check(args[1]) || !PyDict_Check(args[2])
+        || !PyCallable_Check(args[3]) || !PyCallable_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "waitid_bind(result, signals, cld_codes, cld_code, struct_rusage)");
+        return NULL;
+    }
+    if (sysapi_record_bind(&sysapi_waitid_result, args[0], fields) < 0)
+        return NULL;  /* nothing else is bound before the record is */
+    for (i = 0; i < 4; i++) {
+        PyObject *old = *kept[i];
+        Py_INCREF(args[i + 1]);
+        *kept[i] = args[i + 1];
+        Py_XDECREF(old);
+    }
+    Py_RETURN_NONE;
+}
+
+/* dict[key] (a new reference); when absent, make(key), or key itself without make. */
+static PyObject *sysapi_lookup(PyObject *dict, long key, PyObject *make)
+{
+    PyObject *number = PyLong_FromLong(key), *value;
+    if (number == NULL)
+        return NULL;
+    value = PyDict_GetItemWithError(dict, number);
+    if (value != NULL) {
+        Py_INCREF(value);
+    } else if (!PyErr_Occurred()) {
+        if (make == NULL)
+            return number;
+        value = PyObject_CallFunctionObjArgs(make, number, NULL);
+    }
+    Py_DECREF(number);
+    return value;
+}
+
+/* CPU time in clock ticks, truncated as the kernel's nsec_to_clock_t does. */
+static PyObject *sysapi_ticks(long sec, long usec)
+{
+    __int128 us = (__int128)sec * 1000000 + usec;
+    return PyLong_FromLongLong((long long)(us * sysconf(_SC_CLK_TCK) / 1000000));
+}
+
+/* resource.struct_rusage of a struct sysapi_rusage, as os.wait4 makes it. */
+static PyObject *sysapi_rusage_object(const struct sysapi_rusage *ru)
+{
+    const long rest[] = {ru->ru_maxrss, ru->ru_ixrss, ru->ru_idrss, ru->ru_isrss, ru->ru_minflt,
+        ru->ru_majflt, ru->ru_nswap, ru->ru_inblock, ru->ru_oublock, ru->ru_msgsnd,
+        ru->ru_msgrcv, ru->ru_nsignals, ru->ru_nvcsw, ru->ru_nivcsw};
+    const Py_ssize_t n = (Py_ssize_t)(sizeof rest / sizeof rest[0]);
+    PyObject *fields = PyTuple_New(2 + n), *result = NULL;
+    Py_ssize_t i;
+    int failed = fields == NULL;
+    if (!failed) {
+        failed |= PyTuple_SetItem(fields, 0, PyFloat_FromDouble(
+            (double)ru->ru_utime_sec + (double)ru->ru_utime_usec / 1e6)) < 0;
+        failed |= PyTuple_SetItem(fields, 1, PyFloat_FromDouble(
+            (double)ru->ru_stime_sec + (double)ru->ru_stime_usec / 1e6)) < 0;
+        for (i = 0; i < n; i++)
+            failed |= PyTuple_SetItem(fields, 2 + i, PyLong_FromLong(rest[i])) < 0;
+    }
+    if (!failed)
+        result = PyObject_CallFunctionObjArgs(sysapi_struct_rusage, fields, NULL);
+    Py_XDECREF(fields);
+    return result;
+}
+
+/* waitid_result(buffer, rusage) -> the WaitidResult in buffer (the bytes of a struct
+   sysapi_waitid_out that sysapi_waitid filled), with the rusage when asked. */
+static PyObject *sysapi_native_waitid_result(PyObject *self, PyObject *const *args,
+                                             Py_ssize_t nargs)
+{
+    struct sysapi_waitid_out out;
+    Py_buffer view;
+    PyObject *values[8];
+    int with_rusage;
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "waitid_result(buffer, rusage) takes 2 arguments");
+        return NULL;
+    }
+    with_rusage = PyObject_IsTrue(args[1]);
+    if (with_rusage < 0 || sysapi_record_bound(&sysapi_waitid_result) < 0
+        || PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (view.len < (Py_ssize_t)sizeof out) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "waitid_result: the buffer is too small");
+        return NULL;
+    }
+    memcpy(&out, view.buf, sizeof out);
+    PyBuffer_Release(&view);
+    values[0] = sysapi_lookup(sysapi_signals, out.info.signo, NULL);
+    values[1] = sysapi_lookup(sysapi_cld_codes, out.info.code, sysapi_cld_code_type);
+    values[2] = PyLong_FromLong(out.info.pid);
+    values[3] = PyLong_FromUnsignedLong(out.info.uid);
+    values[4] = out.info.code == CLD_EXITED ? PyLong_FromLong(out.info.status)
+                                            : sysapi_lookup(sysapi_signals, out.info.status, NULL);
+    values[5] = sysapi_ticks(out.ru.ru_utime_sec, out.ru.ru_utime_usec);
+    values[6] = sysapi_ticks(out.ru.ru_stime_sec, out.ru.ru_stime_usec);
+    if (with_rusage) {
+        values[7] = sysapi_rusage_object(&out.ru);
+    } else {
+        Py_INCREF(Py_None);
+        values[7] = Py_None;
+    }
+    return sysapi_record_new(&sysapi_waitid_result, values, 8);
+}
+
 static PyMethodDef sysapi_process_native[] = {
     {"shm_bind", (PyCFunction)(void (*)(void))sysapi_native_shm_bind, METH_FASTCALL,
      "shm_bind(ipc_perm, shmid_ds, /)\\n--\\n\\nBind the record classes of shm_stat."},
     {"shm_stat", (PyCFunction)(void (*)(void))sysapi_native_shm_stat, METH_FASTCALL,
      "shm_stat(shmid, cmd, /)\\n--\\n\\nThe segment's ShmidDs, or the errno as an int."},
+    {"waitid_bind", (PyCFunction)(void (*)(void))sysapi_native_waitid_bind, METH_FASTCALL,
+     "waitid_bind(result, signals, cld_codes, cld_code, struct_rusage, /)\\n--\\n\\n"
+     "Bind the classes and tables waitid_result uses."},
+    {"waitid_result", (PyCFunction)(void (*)(void))sysapi_native_waitid_result, METH_FASTCALL,
+     "waitid_result(buffer, rusage, /)\\n--\\n\\nThe WaitidResult in a filled buffer."},
     {NULL, NULL, 0, NULL},
 };
 """
