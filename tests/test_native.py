@@ -21,7 +21,18 @@ from typing import Any
 
 import pytest
 
-from sysapi import _native, _struct, _sysapi, errors, inotify, ipc, memory, process, timers
+from sysapi import (
+    _native,
+    _struct,
+    _sysapi,
+    clock,
+    errors,
+    inotify,
+    ipc,
+    memory,
+    process,
+    timers,
+)
 from sysapi._sysapi import ffi, lib
 
 NS = 1_000_000_000
@@ -159,6 +170,48 @@ def test_getoverrun_equals_the_cffi_result() -> None:
     with timers.PosixTimer() as timer:
         timer.settime(1000.0)
         assert timer.getoverrun() == lib.sysapi_timer_getoverrun(timer._timer_id()) == 0
+
+
+_TIMEX = [name for name, _ in ffi.typeof("struct sysapi_timex").fields]
+
+
+def python_adjtimex_result(state: int, buffer: Any) -> clock.AdjtimexResult:
+    """The AdjtimexResult built in Python, as sysapi did before the native function."""
+    m = dict(zip(_TIMEX, _struct.unpacker("struct sysapi_timex", _TIMEX)(buffer), strict=True))
+    sec, usec = m.pop("time_sec"), m.pop("time_usec")
+    nano = m["status"] & clock.STA_NANO
+    m["modes"], m["status"] = clock.AdjMode(m["modes"]), clock.TimexStatus(m["status"])
+    timex = clock.Timex(**m, time_ns=sec * NS + (usec if nano else usec * 1000))
+    return clock.AdjtimexResult(clock.ClockState(state), timex)
+
+
+@pytest.mark.parametrize("nano", [0, clock.STA_NANO])
+@pytest.mark.parametrize(
+    ("state", "sec"), [(clock.TIME_OK, 1_700_000_000), (clock.TIME_ERROR, 2**62), (77, -5)]
+)
+def test_timex_result_equals_the_python_built_one(nano: int, state: int, sec: int) -> None:
+    tx: Any = ffi.new("struct sysapi_timex *")
+    for i, name in enumerate(_TIMEX):
+        setattr(tx, name, i * 1000 + 3)
+    tx.modes = clock.ADJ_OFFSET | 0x10_0000  # a bit AdjMode has no member for
+    tx.status = clock.STA_UNSYNC | nano | 0x40_0000
+    tx.time_sec, tx.time_usec = sec, 999_999
+    buffer = ffi.buffer(tx)
+    native = _native.timex_result(state, buffer)
+    reference = python_adjtimex_result(state, buffer)
+    same_record(native, reference)
+    same_record(native.timex, reference.timex)
+    assert type(native.timex.modes) is clock.AdjMode and type(native.state) is clock.ClockState
+
+
+def test_adjtimex_reads_what_the_cffi_shim_reads() -> None:
+    tx: Any = ffi.new("struct sysapi_timex *")
+    state = lib.sysapi_adjtimex(tx)
+    native = clock.adjtimex()
+    reference = python_adjtimex_result(state, ffi.buffer(tx))
+    assert native.state == reference.state
+    for name in ("modes", "status", "freq", "tick", "tai", "precision", "tolerance"):
+        assert getattr(native.timex, name) == getattr(reference.timex, name), name
 
 
 # ---- memory -----------------------------------------------------------------------------
@@ -511,7 +564,7 @@ def test_results_release_their_class() -> None:
 _LEAK_CHECK = """
 import gc, os, sys
 import struct
-from sysapi import _native, inotify, ipc, memory, process, timers
+from sysapi import _native, clock, inotify, ipc, memory, process, timers
 from sysapi._sysapi import ffi
 
 def rss():
@@ -539,6 +592,9 @@ ipc.shmctl(shmid, ipc.IPC_RMID)  # gone when this process detaches; stat works u
 out = ffi.new("struct sysapi_waitid_out *")
 out.info.code, out.info.status = 99, 99  # neither a known code nor a known signal
 waited = ffi.buffer(out)
+tx = ffi.new("struct sysapi_timex *")
+tx.modes, tx.status, tx.time_sec = 0x7FFF_0000, 0x7FFF_0000, 2**62  # uncached, wide
+timex = ffi.buffer(tx)
 calls = {CALLS}
 
 def run(n):
@@ -557,6 +613,7 @@ print(rss() - before)
 _CALLS = {
     "timers": "[timer.gettime, timer.getoverrun, lambda: _native.timer_gettime(stale_handle)]",
     "mallinfo2": "[memory.mallinfo2]",
+    "adjtimex": "[clock.adjtimex, lambda: _native.timex_result(12345, timex)]",
     "waitid": (
         "[lambda: _native.waitid_result(waited, False),"
         " lambda: _native.waitid_result(waited, True)]"

@@ -36,6 +36,8 @@ from sysapi._sysapi import (  # installed just above
     timer_getoverrun,
     timer_gettime,
     timers_bind,
+    timex_bind,
+    timex_result,
     waitid_bind,
     waitid_result,
 )
@@ -52,6 +54,8 @@ __all__ = [
     "timer_getoverrun",
     "timer_gettime",
     "timers_bind",
+    "timex_bind",
+    "timex_result",
     "waitid_bind",
     "waitid_result",
 ]

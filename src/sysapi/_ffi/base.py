@@ -75,7 +75,7 @@ static long sysapi_native_install(void)
    tp_alloc, every field stored through the class's slot descriptor (whose __set__ is not the
    frozen __setattr__), so the object is the one Python's __init__ would have made. Bound once
    per class by the area's bind function; the references are kept for the process's life. */
-#define SYSAPI_RECORD_FIELDS 16
+#define SYSAPI_RECORD_FIELDS 24
 struct sysapi_record {
     PyTypeObject *cls;
     allocfunc alloc;
@@ -183,5 +183,26 @@ static int sysapi_as_int(PyObject *obj, int *out)
     }
     *out = (int)value;
     return 0;
+}
+
+/* cache[value] as a new reference (the enum member of a number, say). When absent: cls(value),
+   kept in cache while it holds fewer than max entries; or, without cls, the int itself. */
+static PyObject *sysapi_lookup(PyObject *cache, PyObject *cls, long value, Py_ssize_t max)
+{
+    PyObject *key = PyLong_FromLong(value), *found;
+    if (key == NULL)
+        return NULL;
+    found = PyDict_GetItemWithError(cache, key);
+    if (found != NULL) {
+        Py_INCREF(found);
+    } else if (!PyErr_Occurred()) {
+        if (cls == NULL)
+            return key;
+        found = PyObject_CallFunctionObjArgs(cls, key, NULL);
+        if (found != NULL && PyDict_Size(cache) < max && PyDict_SetItem(cache, key, found) < 0)
+            Py_CLEAR(found);
+    }
+    Py_DECREF(key);
+    return found;
 }
 """

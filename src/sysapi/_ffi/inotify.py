@@ -167,7 +167,7 @@ struct sysapi_mask_cache {
    (InotifyMask(value) keeps the unknown bits) and kept in _MASKS while it has room. */
 static PyObject *sysapi_inotify_mask(struct sysapi_mask_cache *cache, uint32_t value)
 {
-    PyObject *key, *mask;
+    PyObject *mask;
     int i;
     for (i = 0; i < cache->used; i++) {
         if (cache->value[i] == value) {
@@ -175,19 +175,8 @@ static PyObject *sysapi_inotify_mask(struct sysapi_mask_cache *cache, uint32_t v
             return cache->mask[i];
         }
     }
-    key = PyLong_FromUnsignedLong(value);
-    if (key == NULL)
-        return NULL;
-    mask = PyDict_GetItemWithError(sysapi_inotify_masks, key);
-    if (mask != NULL) {
-        Py_INCREF(mask);
-    } else if (!PyErr_Occurred()) {
-        mask = PyObject_CallFunctionObjArgs(sysapi_inotify_mask_type, key, NULL);
-        if (mask != NULL && PyDict_Size(sysapi_inotify_masks) < sysapi_inotify_masks_max
-            && PyDict_SetItem(sysapi_inotify_masks, key, mask) < 0)
-            Py_CLEAR(mask);
-    }
-    Py_DECREF(key);
+    mask = sysapi_lookup(sysapi_inotify_masks, sysapi_inotify_mask_type, (long)value,
+                         sysapi_inotify_masks_max);
     if (mask == NULL)
         return NULL;
     if (cache->used < SYSAPI_MASK_CACHE) {

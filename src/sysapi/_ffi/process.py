@@ -574,24 +574,6 @@ static PyObject *sysapi_native_waitid_bind(PyObject *self, PyObject *const *args
     Py_RETURN_NONE;
 }
 
-/* dict[key] (a new reference); when absent, make(key), or key itself without make. */
-static PyObject *sysapi_lookup(PyObject *dict, long key, PyObject *make)
-{
-    PyObject *number = PyLong_FromLong(key), *value;
-    if (number == NULL)
-        return NULL;
-    value = PyDict_GetItemWithError(dict, number);
-    if (value != NULL) {
-        Py_INCREF(value);
-    } else if (!PyErr_Occurred()) {
-        if (make == NULL)
-            return number;
-        value = PyObject_CallFunctionObjArgs(make, number, NULL);
-    }
-    Py_DECREF(number);
-    return value;
-}
-
 /* CPU time in clock ticks, truncated as the kernel's nsec_to_clock_t does. */
 static PyObject *sysapi_ticks(long sec, long usec)
 {
@@ -648,12 +630,14 @@ static PyObject *sysapi_native_waitid_result(PyObject *self, PyObject *const *ar
     }
     memcpy(&out, view.buf, sizeof out);
     PyBuffer_Release(&view);
-    values[0] = sysapi_lookup(sysapi_signals, out.info.signo, NULL);
-    values[1] = sysapi_lookup(sysapi_cld_codes, out.info.code, sysapi_cld_code_type);
+    values[0] = sysapi_lookup(sysapi_signals, NULL, out.info.signo, 0);
+    values[1] = sysapi_lookup(sysapi_cld_codes, sysapi_cld_code_type, out.info.code, 0);
     values[2] = PyLong_FromLong(out.info.pid);
     values[3] = PyLong_FromUnsignedLong(out.info.uid);
-    values[4] = out.info.code == CLD_EXITED ? PyLong_FromLong(out.info.status)
-                                            : sysapi_lookup(sysapi_signals, out.info.status, NULL);
+    if (out.info.code == CLD_EXITED)
+        values[4] = PyLong_FromLong(out.info.status);
+    else
+        values[4] = sysapi_lookup(sysapi_signals, NULL, out.info.status, 0);
     values[5] = sysapi_ticks(out.ru.ru_utime_sec, out.ru.ru_utime_usec);
     values[6] = sysapi_ticks(out.ru.ru_stime_sec, out.ru.ru_stime_usec);
     if (with_rusage) {

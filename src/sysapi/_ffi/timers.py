@@ -464,6 +464,92 @@ static PyObject *sysapi_native_timer_getoverrun(PyObject *self, PyObject *timeri
     return PyLong_FromLong(overrun < 0 ? -(long)errno : (long)overrun);
 }
 
+/* adjtimex and clock_adjtime results: the calls stay cffi shims (a setting may wait for the
+   timekeeping lock); C builds the AdjtimexResult from the struct sysapi_timex they filled. */
+static struct sysapi_record sysapi_timex_record, sysapi_adjtimex_result;
+/* AdjMode, TimexStatus and ClockState, each with the dict that memoises its members. */
+static PyObject *sysapi_timex_enums[6];
+#define SYSAPI_TIMEX_ENUM_CACHE 256
+
+/* timex_bind(timex, adjtimex_result, adj_mode, modes, timex_status, statuses, clock_state,
+   states) */
+static PyObject *sysapi_native_timex_bind(PyObject *self, PyObject *const *args,
+                                          Py_ssize_t nargs)
+{
+    static const char *const timex[] = {"modes", "status", "offset", "freq", "maxerror",
+        "esterror", "constant", "precision", "tolerance", "time_ns", "tick", "ppsfreq", "jitter",
+        "shift", "stabil", "jitcnt", "calcnt", "errcnt", "stbcnt", "tai", NULL};
+    static const char *const result[] = {"state", "timex", NULL};
+    int i;
+    (void)self;
+    if (nargs != 8 || !PyDict_Check(args[3]) || !PyDict_Check(args[5]) || !PyDict_Check(args[7])
+        || !PyCallable_Check(args[2]) || !PyCallable_Check(args[4])
+        || !PyCallable_Check(args[6])) {
+        PyErr_SetString(PyExc_TypeError, "timex_bind(timex, adjtimex_result, adj_mode, modes, "
+                                         "timex_status, statuses, clock_state, states)");
+        return NULL;
+    }
+    if (sysapi_record_bind(&sysapi_timex_record, args[0], timex) < 0
+        || sysapi_record_bind(&sysapi_adjtimex_result, args[1], result) < 0)
+        return NULL;
+    for (i = 0; i < 6; i++) {
+        PyObject *old = sysapi_timex_enums[i];
+        Py_INCREF(args[i + 2]);
+        sysapi_timex_enums[i] = args[i + 2];
+        Py_XDECREF(old);
+    }
+    Py_RETURN_NONE;
+}
+
+/* timex_result(state, buffer) -> the AdjtimexResult of a call that returned the clock state
+   `state` and filled buffer (the bytes of a struct sysapi_timex). */
+static PyObject *sysapi_native_timex_result(PyObject *self, PyObject *const *args,
+                                            Py_ssize_t nargs)
+{
+    struct sysapi_timex tx;
+    struct timespec when;
+    Py_buffer view;
+    PyObject *values[20], *result[2];
+    const int64_t *rest[] = {&tx.offset, &tx.freq, &tx.maxerror, &tx.esterror, &tx.constant,
+        &tx.precision, &tx.tolerance};
+    const int64_t *last[] = {&tx.tick, &tx.ppsfreq, &tx.jitter, &tx.shift, &tx.stabil,
+        &tx.jitcnt, &tx.calcnt, &tx.errcnt, &tx.stbcnt, &tx.tai};
+    long state;
+    int i;
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "timex_result(state, buffer) takes 2 arguments");
+        return NULL;
+    }
+    state = PyLong_AsLong(args[0]);
+    if ((state == -1 && PyErr_Occurred()) || sysapi_record_bound(&sysapi_adjtimex_result) < 0
+        || PyObject_GetBuffer(args[1], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (view.len < (Py_ssize_t)sizeof tx) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "timex_result: the buffer is too small");
+        return NULL;
+    }
+    memcpy(&tx, view.buf, sizeof tx);
+    PyBuffer_Release(&view);
+    values[0] = sysapi_lookup(sysapi_timex_enums[1], sysapi_timex_enums[0], (long)tx.modes,
+                              SYSAPI_TIMEX_ENUM_CACHE);
+    values[1] = sysapi_lookup(sysapi_timex_enums[3], sysapi_timex_enums[2], tx.status,
+                              SYSAPI_TIMEX_ENUM_CACHE);
+    for (i = 0; i < 7; i++)
+        values[2 + i] = PyLong_FromLongLong(*rest[i]);
+    /* time.tv_usec is in nanoseconds when the kernel runs STA_NANO */
+    when.tv_sec = tx.time_sec;
+    when.tv_nsec = tx.status & STA_NANO ? tx.time_usec : tx.time_usec * 1000;
+    values[9] = sysapi_timespec_ns(&when);
+    for (i = 0; i < 10; i++)
+        values[10 + i] = PyLong_FromLongLong(*last[i]);
+    result[0] = sysapi_lookup(sysapi_timex_enums[5], sysapi_timex_enums[4], state,
+                              SYSAPI_TIMEX_ENUM_CACHE);
+    result[1] = sysapi_record_new(&sysapi_timex_record, values, 20);
+    return sysapi_record_new(&sysapi_adjtimex_result, result, 2);
+}
+
 static PyMethodDef sysapi_timers_native[] = {
     {"timers_bind", sysapi_native_timers_bind, METH_O,
      "timers_bind(itimerspec, /)\\n--\\n\\nBind the record class the native functions build."},
@@ -471,6 +557,11 @@ static PyMethodDef sysapi_timers_native[] = {
      "timer_gettime(timerid, /)\\n--\\n\\nThe timer's ItimerSpec, or the errno as an int."},
     {"timer_getoverrun", sysapi_native_timer_getoverrun, METH_O,
      "timer_getoverrun(timerid, /)\\n--\\n\\nThe timer's overrun count, or -errno."},
+    {"timex_bind", (PyCFunction)(void (*)(void))sysapi_native_timex_bind, METH_FASTCALL,
+     "timex_bind(timex, adjtimex_result, adj_mode, modes, timex_status, statuses, clock_state, "
+     "states, /)\\n--\\n\\nBind the classes and member caches timex_result uses."},
+    {"timex_result", (PyCFunction)(void (*)(void))sysapi_native_timex_result, METH_FASTCALL,
+     "timex_result(state, buffer, /)\\n--\\n\\nThe AdjtimexResult of a filled struct."},
     {NULL, NULL, 0, NULL},
 };
 """
