@@ -189,13 +189,19 @@ static int sysapi_as_int(PyObject *obj, int *out)
    kept in cache while it holds fewer than max entries; or, without cls, the int itself. */
 static PyObject *sysapi_lookup(PyObject *cache, PyObject *cls, long value, Py_ssize_t max)
 {
-    PyObject *key = PyLong_FromLong(value), *found;
+    PyObject *key = PyLong_FromLong(value), *found = NULL;
+    int known;
     if (key == NULL)
         return NULL;
+#ifdef Py_GIL_DISABLED
+    /* No GIL (3.13t and later, no stable ABI): a borrowed value could be freed meanwhile. */
+    known = PyDict_GetItemRef(cache, key, &found);
+#else
     found = PyDict_GetItemWithError(cache, key);
-    if (found != NULL) {
-        Py_INCREF(found);
-    } else if (!PyErr_Occurred()) {
+    known = found != NULL ? 1 : PyErr_Occurred() ? -1 : 0;
+    Py_XINCREF(found);
+#endif
+    if (known == 0) {
         if (cls == NULL)
             return key;
         found = PyObject_CallFunctionObjArgs(cls, key, NULL);
