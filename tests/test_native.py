@@ -545,6 +545,41 @@ def test_inotify_read_builds_the_same_events(tmp_path: Path) -> None:
         assert events == expected
 
 
+# ---- threads ----------------------------------------------------------------------------
+
+
+def test_native_calls_from_many_threads_agree() -> None:
+    """No state is shared between calls but the bound classes and the mask dict: threads that
+    parse, stat and read at once each get their own, correct results."""
+    import threading
+
+    data = b"".join(record(i, 0x4000_0000 | i % 50, 0, b"n%d" % (i % 7)) for i in range(300))
+    expected = python_events(data)
+    addr = memory._mmap(4 * P)
+    errors_seen: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            with timers.PosixTimer() as timer:
+                timer.settime(1000.0, 2.0)
+                for _ in range(300):
+                    assert inotify.parse_events(data) == expected
+                    assert timer.gettime().it_interval_ns == 2 * NS
+                    assert memory.mincore(addr, 4 * P) == b"\0\0\0\0"
+        except BaseException as exc:  # reported below, in the test's thread
+            errors_seen.append(exc)
+
+    try:
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        memory._munmap(addr, 4 * P)
+    assert not errors_seen, errors_seen
+
+
 # ---- reference counts -------------------------------------------------------------------
 
 
