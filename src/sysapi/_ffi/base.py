@@ -39,12 +39,12 @@ static long sysapi_libc_has(const char *name)
 
 NATIVE = """
 /* ---- native functions ----
-   A few hot calls build their Python results in C instead of returning through cffi: each area
-   that has some defines a PyMethodDef table (named by its NATIVE string; build_ffi.py lists
-   them in sysapi_native_tables, at the end of the source), written against CPython's limited
-   API of 3.11 (build_ffi.py sets Py_LIMITED_API, so the module stays abi3). They run with the
-   GIL held: only a call that cannot block makes its system call there; the others stay cffi
-   shims (which release the GIL) and C only builds the result. */
+   A few hot calls build their Python results in C instead of returning through cffi: the
+   NATIVE source of an area ends with its PyMethodDef table sysapi_<area>_native (build_ffi.py
+   lists them in sysapi_native_tables, at the end of the source). It is written against
+   CPython's limited API of 3.11 (build_ffi.py sets Py_LIMITED_API: the module stays abi3). The
+   functions run with the GIL held: only a call that cannot block makes its system call there;
+   the others stay cffi shims (which release the GIL) and C only builds the result. */
 static PyMethodDef *const *sysapi_native_tables(void);
 
 /* Attach every area's native functions to the module sysapi._sysapi, as module functions.
