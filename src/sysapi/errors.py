@@ -11,12 +11,12 @@ the documentation, :data:`REGISTRY` and the conformance cases.
 
 from __future__ import annotations
 
-import enum
 import errno as _errno
 import os as _os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 
+from sysapi import _enum
 from sysapi._record import record
 
 # typing costs milliseconds to import: only type checkers read these names.
@@ -585,7 +585,7 @@ def errno_name(errno: int) -> str:
     return _errno.errorcode.get(errno, f"errno {errno}")
 
 
-class Source(enum.Enum):
+class Source(_enum.Enum):
     """Where a documented errno comes from."""
 
     NOTES = "notes"  # the study notes list it, and Linux 6.x agrees

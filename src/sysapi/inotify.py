@@ -11,7 +11,6 @@ that is waiting when the instance is closed.
 from __future__ import annotations
 
 import collections
-import enum
 import errno
 import math
 import os
@@ -22,7 +21,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from itertools import repeat, starmap
 from types import MappingProxyType
 
-from sysapi import _syscall
+from sysapi import _enum, _syscall
 from sysapi._convert import fspath
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
@@ -76,7 +75,7 @@ __all__ = [
 ]
 
 
-class InotifyMask(enum.IntFlag):
+class InotifyMask(_enum.IntFlag):
     """The ``IN_*`` bits of a watch mask and of an event's ``mask``.
 
     Unknown bits survive decoding (``InotifyMask(1 << 12)`` keeps bit 12).
@@ -110,7 +109,7 @@ class InotifyMask(enum.IntFlag):
     IN_ALL_EVENTS = lib.IN_ALL_EVENTS
 
 
-class InotifyInitFlags(enum.IntFlag):
+class InotifyInitFlags(_enum.IntFlag):
     """The ``flags`` of :func:`inotify_init1`.
 
     A separate type from :class:`InotifyMask`: ``IN_NONBLOCK`` (``O_NONBLOCK``, 0x800) has the

@@ -12,7 +12,6 @@ not this one.
 
 from __future__ import annotations
 
-import enum
 import errno
 import math
 import mmap
@@ -26,7 +25,7 @@ import warnings
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 
-from sysapi import _record, _struct, _syscall
+from sysapi import _enum, _record, _struct, _syscall
 from sysapi._convert import fspath, name_bytes
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
@@ -112,7 +111,7 @@ __all__ = [
 IPC_PRIVATE: Final[int] = lib.IPC_PRIVATE
 
 
-class IpcFlags(enum.IntFlag):
+class IpcFlags(_enum.IntFlag):
     """``shmget``, ``msgget`` and ``semget`` flag bits besides the permission bits (``0o600``)
     they are combined with; :data:`IPC_NOWAIT` is also a flag of ``msgsnd``, ``msgrcv`` and
     ``SemBuf.sem_flg``.
@@ -138,7 +137,7 @@ SHM_DEST: Final = IpcFlags.SHM_DEST
 SHM_LOCKED: Final = IpcFlags.SHM_LOCKED
 
 
-class ShmFlags(enum.IntFlag):
+class ShmFlags(_enum.IntFlag):
     """``shmat`` flags."""
 
     SHM_RDONLY = lib.SHM_RDONLY
@@ -153,7 +152,7 @@ SHM_REMAP: Final = ShmFlags.SHM_REMAP
 SHM_EXEC: Final = ShmFlags.SHM_EXEC
 
 
-class IpcCtl(enum.IntEnum):
+class IpcCtl(_enum.IntEnum):
     """``shmctl`` commands."""
 
     IPC_RMID = lib.IPC_RMID
@@ -568,7 +567,7 @@ def shmctl(
 # call costs a noticeable part of the system call, and the goal is 1.35x the bare cffi call.
 
 
-class MsgFlags(enum.IntFlag):
+class MsgFlags(_enum.IntFlag):
     """``msgsnd``/``msgrcv`` flags (``IPC_NOWAIT`` is :data:`IPC_NOWAIT`)."""
 
     MSG_NOERROR = lib.MSG_NOERROR
@@ -581,7 +580,7 @@ MSG_EXCEPT: Final = MsgFlags.MSG_EXCEPT
 MSG_COPY: Final = MsgFlags.MSG_COPY
 
 
-class MsgCtl(enum.IntEnum):
+class MsgCtl(_enum.IntEnum):
     """``msgctl`` commands besides :data:`IPC_STAT`, :data:`IPC_SET`, :data:`IPC_RMID` and
     :data:`IPC_INFO`."""
 
@@ -595,7 +594,7 @@ MSG_STAT_ANY: Final = MsgCtl.MSG_STAT_ANY
 MSG_INFO: Final = MsgCtl.MSG_INFO
 
 
-class SemFlags(enum.IntFlag):
+class SemFlags(_enum.IntFlag):
     """``SemBuf.sem_flg`` bits besides :data:`IPC_NOWAIT`."""
 
     SEM_UNDO = lib.SEM_UNDO
@@ -604,7 +603,7 @@ class SemFlags(enum.IntFlag):
 SEM_UNDO: Final = SemFlags.SEM_UNDO
 
 
-class SemCtl(enum.IntEnum):
+class SemCtl(_enum.IntEnum):
     """``semctl`` commands besides :data:`IPC_STAT`, :data:`IPC_SET`, :data:`IPC_RMID` and
     :data:`IPC_INFO`."""
 

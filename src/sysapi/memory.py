@@ -12,12 +12,11 @@ unmapped-range errors are the kernel's.
 
 from __future__ import annotations
 
-import enum
 import errno
 import os
 import resource
 
-from sysapi import _record, _struct, _syscall
+from sysapi import _enum, _record, _struct, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
@@ -74,14 +73,14 @@ __all__ = [
 PAGE_SIZE: Final = os.sysconf("SC_PAGESIZE")
 
 
-class Mlock2Flags(enum.IntFlag):
+class Mlock2Flags(_enum.IntFlag):
     MLOCK_ONFAULT = lib.MLOCK_ONFAULT
 
 
 MLOCK_ONFAULT: Final = Mlock2Flags.MLOCK_ONFAULT
 
 
-class MlockallFlags(enum.IntFlag):
+class MlockallFlags(_enum.IntFlag):
     MCL_CURRENT = lib.MCL_CURRENT
     MCL_FUTURE = lib.MCL_FUTURE
     MCL_ONFAULT = lib.MCL_ONFAULT
@@ -92,7 +91,7 @@ MCL_FUTURE: Final = MlockallFlags.MCL_FUTURE
 MCL_ONFAULT: Final = MlockallFlags.MCL_ONFAULT
 
 
-class ProtFlags(enum.IntFlag):
+class ProtFlags(_enum.IntFlag):
     PROT_NONE = lib.PROT_NONE
     PROT_READ = lib.PROT_READ
     PROT_WRITE = lib.PROT_WRITE
@@ -111,7 +110,7 @@ PROT_GROWSDOWN: Final = ProtFlags.PROT_GROWSDOWN
 PROT_GROWSUP: Final = ProtFlags.PROT_GROWSUP
 
 
-class MallocParam(enum.IntEnum):
+class MallocParam(_enum.IntEnum):
     """The ``mallopt`` parameters glibc acts on (``M_NLBLKS``, ``M_GRAIN`` and ``M_KEEP`` exist
     in ``<malloc.h>`` but are ignored; pass them as plain ints if you must)."""
 

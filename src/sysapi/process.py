@@ -12,13 +12,12 @@ awaits its exit on any event loop that can wait for a readable descriptor.
 
 from __future__ import annotations
 
-import enum
 import errno
 import os
 import resource
 import signal
 
-from sysapi import _struct, _syscall
+from sysapi import _enum, _struct, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
@@ -64,7 +63,7 @@ __all__ = [
 ]
 
 
-class IdType(enum.IntEnum):
+class IdType(_enum.IntEnum):
     """Which children :func:`waitid` waits for (``idtype_t``)."""
 
     P_ALL = lib.P_ALL
@@ -79,7 +78,7 @@ P_PGID: Final = IdType.P_PGID
 P_PIDFD: Final = IdType.P_PIDFD
 
 
-class WaitidOptions(enum.IntFlag):
+class WaitidOptions(_enum.IntFlag):
     """The ``options`` bits of :func:`waitid`."""
 
     WEXITED = lib.WEXITED
@@ -96,7 +95,7 @@ WNOHANG: Final = WaitidOptions.WNOHANG
 WNOWAIT: Final = WaitidOptions.WNOWAIT
 
 
-class CldCode(enum.IntEnum):
+class CldCode(_enum.IntEnum):
     """``si_code`` of a SIGCHLD siginfo: what happened to the child.
 
     A code this version does not know decodes to a pseudo-member named ``CLD_<n>``.
@@ -311,7 +310,7 @@ def waitid(idtype: int, id: int, options: int, *, rusage: bool = False) -> Waiti
 # ---- process descriptors --------------------------------------------------------------------
 
 
-class PidfdFlags(enum.IntFlag):
+class PidfdFlags(_enum.IntFlag):
     """The ``flags`` of :func:`pidfd_open`."""
 
     PIDFD_NONBLOCK = lib.PIDFD_NONBLOCK
@@ -322,7 +321,7 @@ PIDFD_NONBLOCK: Final = PidfdFlags.PIDFD_NONBLOCK
 PIDFD_THREAD: Final = PidfdFlags.PIDFD_THREAD
 
 
-class PidfdSignalFlags(enum.IntFlag):
+class PidfdSignalFlags(_enum.IntFlag):
     """The ``flags`` of :func:`pidfd_send_signal` (Linux 6.9): whom the signal is for."""
 
     PIDFD_SIGNAL_THREAD = lib.PIDFD_SIGNAL_THREAD

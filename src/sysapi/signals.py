@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import enum
 import errno
 import math
 import operator
@@ -28,7 +27,7 @@ import signal
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 
-from sysapi import _struct, _syscall
+from sysapi import _enum, _struct, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
@@ -63,7 +62,7 @@ __all__ = [
 ]
 
 
-class SiCode(enum.IntEnum):
+class SiCode(_enum.IntEnum):
     """The ``si_code`` values every signal may carry: who or what sent it."""
 
     SI_USER = lib.SI_USER
@@ -86,7 +85,7 @@ SI_SIGIO: Final = SiCode.SI_SIGIO
 SI_TKILL: Final = SiCode.SI_TKILL
 
 
-class SignalfdFlags(enum.IntFlag):
+class SignalfdFlags(_enum.IntFlag):
     """The ``flags`` of :func:`signalfd`."""
 
     SFD_CLOEXEC = lib.SFD_CLOEXEC

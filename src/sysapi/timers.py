@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import enum
 import errno
 import itertools
 import operator
@@ -31,7 +30,7 @@ import warnings
 import weakref
 from collections.abc import Callable
 
-from sysapi import _record, _syscall
+from sysapi import _enum, _record, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.clock import CLOCK_MONOTONIC, TIMER_ABSTIME, _split_ns
@@ -69,7 +68,7 @@ DELAYTIMER_MAX: Final[int] = lib.DELAYTIMER_MAX
 CALLBACK_SIGNAL: Final[int] = signal.SIGRTMAX
 
 
-class SigevNotify(enum.IntEnum):
+class SigevNotify(_enum.IntEnum):
     """``sigev_notify``: how a timer reports its expiry."""
 
     SIGEV_SIGNAL = lib.SIGEV_SIGNAL
