@@ -14,7 +14,6 @@ import collections
 import errno
 import math
 import os
-import resource
 import sys
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
@@ -198,6 +197,8 @@ def _enospc_hint() -> str:
 
 
 def _emfile_hint() -> str:
+    import resource  # here: only an error's note needs it
+
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     shown = "unlimited" if soft == resource.RLIM_INFINITY else str(soft)
     return (

@@ -17,7 +17,6 @@ import math
 import mmap
 import operator
 import os
-import resource
 import stat
 import struct
 import time
@@ -1339,6 +1338,8 @@ class MqAttr:
 
 
 def _rlimit(which: int, name: str) -> str:
+    import resource  # here: only an error's note needs it
+
     soft, hard = (
         "unlimited" if v == resource.RLIM_INFINITY else str(v) for v in resource.getrlimit(which)
     )
@@ -1346,6 +1347,8 @@ def _rlimit(which: int, name: str) -> str:
 
 
 def _mq_emfile_hint() -> str:
+    import resource  # here: only an error's note needs it
+
     return (
         f"{_rlimit(resource.RLIMIT_MSGQUEUE, 'RLIMIT_MSGQUEUE (bytes of POSIX queues per user)')}"
         f"; {_rlimit(resource.RLIMIT_NOFILE, 'RLIMIT_NOFILE (open descriptors)')}. The kernel "
@@ -1370,6 +1373,8 @@ def _mq_einval_hint() -> str:
 
 
 def _nofile_hint() -> str:
+    import resource  # here: only an error's note needs it
+
     return _rlimit(resource.RLIMIT_NOFILE, "RLIMIT_NOFILE (open descriptors)")
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import errno
 import os
-import resource
 
 from sysapi import _enum, _record, _struct, _syscall
 from sysapi._record import record
@@ -137,6 +136,8 @@ M_ARENA_MAX: Final = MallocParam.M_ARENA_MAX
 
 
 def _limit(value: int) -> str:
+    import resource  # here: only an error's note needs it
+
     return "unlimited" if value == resource.RLIM_INFINITY else f"{value} bytes"
 
 
@@ -157,6 +158,8 @@ _CAP_IPC_LOCK: Final = 14
 
 def _memlock_note() -> str:
     """The PEP 678 note on RLIMIT_MEMLOCK errors: the live limit that explains them."""
+    import resource  # here: only an error's note needs it
+
     soft, hard = resource.getrlimit(resource.RLIMIT_MEMLOCK)
     note = (
         f"RLIMIT_MEMLOCK is {_limit(soft)} (hard limit {_limit(hard)}); "

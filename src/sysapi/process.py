@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import errno
 import os
-import resource
 import signal
 
 from sysapi import _enum, _struct, _syscall
@@ -26,6 +25,7 @@ from sysapi.fd import Fd, FdLike, WaitableFd, fileno
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import resource
     from typing import Any, Final
 
 __all__ = [
@@ -225,6 +225,8 @@ _CLD_CODES: Final = {int(c): c for c in CldCode}
 
 
 def _rusage(fields: tuple[int, ...]) -> resource.struct_rusage:
+    import resource  # here: only a waitid asked for the rusage needs it
+
     utime_sec, utime_usec, stime_sec, stime_usec, *rest = fields
     return resource.struct_rusage(
         (utime_sec + utime_usec / 1e6, stime_sec + stime_usec / 1e6, *rest)
@@ -336,6 +338,8 @@ PIDFD_SIGNAL_PROCESS_GROUP: Final = PidfdSignalFlags.PIDFD_SIGNAL_PROCESS_GROUP
 
 def nofile_hint() -> str:
     """The note of an EMFILE from a call that creates a descriptor: the live limit."""
+    import resource  # here: only an error's note needs it
+
     soft, hard = (
         "unlimited" if v == resource.RLIM_INFINITY else str(v)
         for v in resource.getrlimit(resource.RLIMIT_NOFILE)

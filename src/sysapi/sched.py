@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import resource
 
 from sysapi import _enum, _syscall
 from sysapi._record import record
@@ -177,6 +176,8 @@ def _uclamp_note() -> str:
 
 
 def _rtprio_note() -> str:
+    import resource  # here: only an error's note needs it
+
     soft, hard = resource.getrlimit(resource.RLIMIT_RTPRIO)
     return (
         f"RLIMIT_RTPRIO is {soft} (hard {hard}); without CAP_SYS_NICE a thread may raise its "

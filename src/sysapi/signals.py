@@ -18,14 +18,13 @@ descriptor on any event loop and read without blocking.
 from __future__ import annotations
 
 import collections
-import contextlib
 import errno
+import functools
 import math
 import operator
-import resource
 import signal
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
 from sysapi import _enum, _struct, _syscall
 from sysapi._record import record
@@ -37,7 +36,10 @@ from sysapi.process import NEW_FD_ERRORS, CldCode, nofile_hint
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Final
+    from contextlib import AbstractContextManager
+    from typing import Any, Final, TypeVar
+
+    _F = TypeVar("_F", bound=Callable[..., Any])
 
 __all__ = [
     "SFD_CLOEXEC",
@@ -254,22 +256,44 @@ def _sigmask(sigset: Iterable[int]) -> int:
     return mask
 
 
-@contextlib.contextmanager
-def block_signals(sigset: Iterable[int]) -> Iterator[set[int]]:
+def block_signals(sigset: Iterable[int]) -> AbstractContextManager[set[int]]:
     """Block ``sigset`` in the calling thread for the ``with`` block; restore the mask after.
 
     Yields the previous mask. Signals sent meanwhile stay pending, to be taken with
     :func:`sigwaitinfo` / :func:`sigtimedwait` (or delivered when the mask is restored).
     Other threads keep their own masks: block there too, or block before starting them.
     """
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, sigset)
-    try:
-        yield old
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    return _SignalsBlocked(sigset)
+
+
+class _SignalsBlocked:
+    """What :func:`block_signals` returns: what ``contextlib.contextmanager`` would make of it
+    (a context manager, and a decorator), without importing contextlib (0.6 ms)."""
+
+    __slots__ = ("_old", "_sigset")
+
+    def __init__(self, sigset: Iterable[int]) -> None:
+        self._sigset = sigset
+
+    def __enter__(self) -> set[int]:
+        self._old: set[int] = signal.pthread_sigmask(signal.SIG_BLOCK, self._sigset)
+        return self._old
+
+    def __exit__(self, *exc_info: object) -> None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, self._old)
+
+    def __call__(self, func: _F) -> _F:
+        @functools.wraps(func)
+        def blocking(*args: Any, **kwargs: Any) -> Any:
+            with _SignalsBlocked(self._sigset):
+                return func(*args, **kwargs)
+
+        return blocking  # type: ignore[return-value]
 
 
 def _sigpending_limit() -> str:
+    import resource  # here: only an error's note needs it
+
     soft, hard = (
         "unlimited" if v == resource.RLIM_INFINITY else str(v)
         for v in resource.getrlimit(resource.RLIMIT_SIGPENDING)
