@@ -12,6 +12,7 @@ the documentation, :data:`REGISTRY` and the conformance cases.
 from __future__ import annotations
 
 import errno as _errno
+import operator
 import os as _os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
@@ -22,7 +23,7 @@ from sysapi._record import record
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, ClassVar, TypeVar
+    from typing import Any, ClassVar, Final, TypeVar
 
     _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -593,6 +594,10 @@ class Source(_enum.Enum):
     KERNEL = "kernel"  # the notes are wrong here; the entry follows what Linux really does
 
 
+_SOURCE_TEXT: Final = {source: source.value for source in Source}
+_by_errno: Final = operator.attrgetter("errno")
+
+
 @record
 class ErrnoEntry:
     """One documented errno of one call."""
@@ -654,12 +659,15 @@ class ErrorSpec:
 
     def raises_lines(self) -> list[str]:
         """One "Raises" line per documented errno, for the generated docstrings."""
+        # Made for every documented function at import: Source.value and ErrnoEntry.name are
+        # Python-level descriptors, too slow for that.
         lines = []
-        for e in sorted(self.entries, key=lambda e: e.errno):
-            src = e.source.value
+        for e in sorted(self.entries, key=_by_errno):
+            src = _SOURCE_TEXT[e.source]
             if e.notes_claim:
                 src += f"; the notes claim {e.notes_claim}"
-            lines.append(f"    {e.name}: from ``{self.syscall}``: {e.meaning} ({src}).")
+            name = _NAME_BY_ERRNO.get(e.errno) or errno_name(e.errno)
+            lines.append(f"    {name}: from ``{self.syscall}``: {e.meaning} ({src}).")
         return lines
 
 
