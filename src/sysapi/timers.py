@@ -17,6 +17,7 @@ the registry starts empty.
 from __future__ import annotations
 
 import _thread  # threading's Lock, RLock and local are _thread's; importing threading: 0.6 ms
+import _warnings  # warnings.warn is _warnings.warn
 import atexit
 import errno
 import itertools
@@ -24,7 +25,6 @@ import operator
 import os
 import signal
 import struct
-import warnings
 import weakref
 from collections.abc import Callable
 
@@ -449,7 +449,7 @@ class PosixTimer:
         if getattr(self, "_id", None) is None:
             return
         try:  # noqa: SIM105 (as in _shutdown)
-            warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
+            _warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
         except Exception:
             pass
         try:  # noqa: SIM105
