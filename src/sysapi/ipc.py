@@ -21,7 +21,6 @@ import os
 import stat
 import struct
 import time
-import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 
 from sysapi import _enum, _record, _struct, _syscall
@@ -35,6 +34,7 @@ from sysapi.inotify import _read_limit
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import weakref
     from typing import Any, Final
 
     from _typeshed import ReadableBuffer
@@ -383,8 +383,18 @@ def _perm_for_set(shmid: int) -> IpcPerm:
 
 
 #: Start address → the live attachment there, so that shmdt(address) cannot pull the memory
-#: out from under a ShmAttachment.
-_ATTACHED: weakref.WeakValueDictionary[int, ShmAttachment] = weakref.WeakValueDictionary()
+#: out from under a ShmAttachment: a weakref.WeakValueDictionary, made by the first attachment
+#: (importing weakref costs 0.5 ms), under the key "made".
+_ATTACHED: dict[str, weakref.WeakValueDictionary[int, ShmAttachment]] = {}
+
+
+def _attached() -> weakref.WeakValueDictionary[int, ShmAttachment]:
+    found = _ATTACHED.get("made")
+    if found is None:
+        import weakref
+
+        found = _ATTACHED.setdefault("made", weakref.WeakValueDictionary())  # one, whoever is first
+    return found
 
 
 def _attach(shmid: int, shmflg: int, address: int) -> int:
@@ -441,7 +451,7 @@ class ShmAttachment(mmap.mmap):
         self.shmid = shmid
         self.readonly = readonly
         self._address = start
-        _ATTACHED[start] = self
+        _attached()[start] = self
         return self
 
     @property
@@ -463,7 +473,7 @@ class ShmAttachment(mmap.mmap):
         """Same as :meth:`detach`."""
         if not self.closed:
             super().close()
-            _ATTACHED.pop(self._address, None)
+            _attached().pop(self._address, None)
 
     def size(self) -> int:
         """The segment's size in bytes (``mmap.size`` would ask a file, and there is none)."""
@@ -513,7 +523,7 @@ def shmdt(shmaddr: ShmAttachment | int) -> None:
         return
     if not isinstance(shmaddr, int):
         raise TypeError(f"shmdt() takes a ShmAttachment or an int, not {type(shmaddr).__name__}")
-    if shmaddr in _ATTACHED:
+    if shmaddr in _ATTACHED.get("made", ()):
         raise ValueError(f"{shmaddr:#x} belongs to a live ShmAttachment: call its detach()")
     _shmdt(shmaddr)
 
