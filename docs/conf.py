@@ -48,7 +48,7 @@ nitpicky = True
 nitpick_ignore_regex = [
     (
         r"py:.*",
-        r"(os|io|enum|abc|contextlib|collections|collections\.abc|typing|typing_extensions|dataclasses"
+        r"(os|io|enum|abc|collections|collections\.abc|typing|typing_extensions|dataclasses"
         r"|mmap|signal|asyncio|types|errno|pathlib|threading|array|ctypes|_cffi_backend|resource"
         r"|cffi|_typeshed)(\..*)?",
     ),

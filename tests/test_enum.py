@@ -56,7 +56,7 @@ def _body(cls: type[enum.Enum]) -> dict[str, Any]:
 def _statement(cls: type[enum.Enum]) -> type[enum.Enum]:
     """``cls`` made again by the class statement's own path."""
     base = _base(cls)
-    meta = type(base)
+    meta: Any = type(base)
     classdict = meta.__prepare__(cls.__name__, (base,))
     for key, value in _body(cls).items():
         classdict[key] = value
@@ -166,7 +166,11 @@ def test_a_body_beyond_the_fast_path_takes_the_class_statement_path() -> None:
     assert Plain.__doc__ is None and repr(Plain.X) == "<Plain.X: 1>"
     assert Plain.__qualname__.endswith("<locals>.Plain")
     with pytest.raises(TypeError):
-        _enum.IntEnum.__class__("Bad", (_enum.IntEnum, _enum.IntFlag), {})
+        maker: Any = type(_enum.IntEnum)
+        maker("Bad", (_enum.IntEnum, _enum.IntFlag), {})
+    assert isinstance(Plain.X, _enum.IntFlag) and issubclass(Plain, _enum.IntFlag)
+    assert not isinstance(Plain.X, _enum.IntEnum) and not issubclass(Auto, _enum.IntFlag)
+    assert isinstance(errors.Source.MAN, _enum.Enum)
 
 
 def test_the_enums_are_made_without_the_class_statement_path() -> None:

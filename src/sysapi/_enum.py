@@ -22,6 +22,7 @@ keeps it equal to the class statement's result (``enum._test_simple_enum``, whic
 from __future__ import annotations
 
 import enum
+import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,55 +30,56 @@ if TYPE_CHECKING:
     from enum import IntEnum as IntEnum
     from enum import IntFlag as IntFlag
     from typing import Any
-else:
-    import sys
 
-    _simple_enum = getattr(enum, "_simple_enum", None)
-    # Besides members, what the fast path passes on as the class statement would: the rest
-    # (auto(), _ignore_, __new__, __init_subclass__, __classcell__, ...) takes the usual path.
-    _PLAIN = frozenset(
-        ("__module__", "__qualname__", "__doc__", "__firstlineno__", "__static_attributes__")
-    )
+_simple_enum = getattr(enum, "_simple_enum", None)
+# Besides members, what the fast path passes on as the class statement would: the rest
+# (auto(), _ignore_, __new__, __init_subclass__, __classcell__, ...) takes the usual path.
+_PLAIN = frozenset(
+    ("__module__", "__qualname__", "__doc__", "__firstlineno__", "__static_attributes__")
+)
+_METHODS = (type(lambda: None), property, classmethod, staticmethod)  # function: a method
 
-    _METHODS = (type(lambda: None), property, classmethod, staticmethod)  # function: a method
 
-    def _fast(base: type[enum.Enum], namespace: dict[str, Any]) -> bool:
-        if _simple_enum is None:
-            return False
-        members = (int,) if issubclass(base, int) else (int, str)
+def _fast(base: type[enum.Enum], namespace: dict[str, Any]) -> bool:
+    """Whether ``_simple_enum`` makes the class a class statement would of ``namespace``."""
+    members = (int,) if issubclass(base, int) else (int, str)
+    for key, value in namespace.items():
+        if key in _PLAIN:
+            continue
+        if key.startswith("_"):
+            if key != "_missing_" or type(value) is not classmethod:
+                return False
+        elif type(value) not in members and type(value) not in _METHODS:
+            return False  # auto(), member(), nonmember(), a nested class, ...
+    return True
+
+
+def make(base: type[enum.Enum], name: str, namespace: dict[str, Any]) -> type[enum.Enum]:
+    """The enum class ``class <name>(<base>): <namespace>`` defines."""
+    if _simple_enum is None or not _fast(base, namespace):
+        meta: Any = type(base)
+        classdict = meta.__prepare__(name, (base,))
         for key, value in namespace.items():
-            if key in _PLAIN:
-                continue
-            if key.startswith("_"):
-                if key != "_missing_" or type(value) is not classmethod:
-                    return False
-            elif type(value) not in members and type(value) not in _METHODS:
-                return False  # auto(), member(), nonmember(), a nested class, ...
-        return True
+            classdict[key] = value
+        made: type[enum.Enum] = meta(name, (base,), classdict)
+        return made
+    cls: Any = _simple_enum(base)(type(name, (), namespace))
+    # Where _simple_enum and the class statement differ, the class statement's way:
+    # - no docstring is None, not "An enumeration.";
+    if namespace.get("__doc__") is None:
+        type.__setattr__(cls, "__doc__", None)
+    # - the qualified name (type() kept it on the plain class only);
+    type.__setattr__(cls, "__qualname__", namespace.get("__qualname__", name))
+    # - Python 3.11's _simple_enum reaches each member through an enum.property in the
+    #   class; the class statement stores the member itself (3.12 on, both do).
+    if sys.version_info < (3, 12):
+        for key, member in cls.__members__.items():
+            if isinstance(cls.__dict__.get(key), enum.property):
+                type.__setattr__(cls, key, member)
+    return cls  # type: ignore[no-any-return]
 
-    def make(base: type[enum.Enum], name: str, namespace: dict[str, Any]) -> type[enum.Enum]:
-        """The enum class ``class <name>(<base>): <namespace>`` defines."""
-        if not _fast(base, namespace):
-            meta = type(base)
-            classdict = meta.__prepare__(name, (base,))
-            for key, value in namespace.items():
-                classdict[key] = value
-            made: type[enum.Enum] = meta(name, (base,), classdict)
-            return made
-        cls: Any = _simple_enum(base)(type(name, (), namespace))
-        # Where _simple_enum and the class statement differ, the class statement's way:
-        # - no docstring is None, not "An enumeration.";
-        if namespace.get("__doc__") is None:
-            type.__setattr__(cls, "__doc__", None)
-        # - the qualified name (type() kept it on the plain class only);
-        type.__setattr__(cls, "__qualname__", namespace.get("__qualname__", name))
-        # - Python 3.11's _simple_enum reaches each member through an enum.property in the
-        #   class; the class statement stores the member itself (3.12 on, both do).
-        if sys.version_info < (3, 12):
-            for key, member in cls.__members__.items():
-                if isinstance(cls.__dict__.get(key), enum.property):
-                    type.__setattr__(cls, key, member)
-        return cls  # type: ignore[no-any-return]
+
+if not TYPE_CHECKING:  # type checkers read the enum classes themselves, imported above
 
     class _Maker(type):
         """The metaclass of the placeholders: a class statement on one returns ``make``'s
@@ -89,6 +91,13 @@ else:
             if len(bases) != 1:
                 raise TypeError(f"{name}: an enum here has exactly one base")
             return make(bases[0]._enum_base, name, namespace)
+
+        # Type checkers read the placeholders as the enum classes: so do these two.
+        def __instancecheck__(cls, obj: object) -> bool:
+            return isinstance(obj, cls._enum_base)
+
+        def __subclasscheck__(cls, sub: type) -> bool:
+            return issubclass(sub, cls._enum_base)
 
     class Enum(metaclass=_Maker):
         _enum_base = enum.Enum

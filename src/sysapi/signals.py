@@ -36,7 +36,6 @@ from sysapi.process import NEW_FD_ERRORS, CldCode, nofile_hint
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import contextlib
     from typing import Any, Final, TypeVar
 
     _F = TypeVar("_F", bound=Callable[..., Any])
@@ -256,7 +255,7 @@ def _sigmask(sigset: Iterable[int]) -> int:
     return mask
 
 
-def block_signals(sigset: Iterable[int]) -> contextlib.AbstractContextManager[set[int]]:
+def block_signals(sigset: Iterable[int]) -> _SignalsBlocked:
     """Block ``sigset`` in the calling thread for the ``with`` block; restore the mask after.
 
     Yields the previous mask. Signals sent meanwhile stay pending, to be taken with
