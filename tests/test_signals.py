@@ -134,6 +134,10 @@ def test_block_signals_restores_the_mask_when_the_block_raises_and_as_a_decorato
         return x, signal.SIGUSR2 in signal.pthread_sigmask(signal.SIG_BLOCK, [])
 
     assert inside.__doc__ == "Doc."
+    blocking = signals.block_signals({signal.SIGUSR2})
+    with blocking, blocking:  # entered again inside: the outer exit restores the outer mask
+        pass
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
     assert inside(3) == (3, True) and inside(4) == (4, True)  # reusable, as contextmanager's
     assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
 

@@ -269,17 +269,19 @@ class _SignalsBlocked:
     """What :func:`block_signals` returns: what ``contextlib.contextmanager`` would make of it
     (a context manager, and a decorator), without importing contextlib (0.6 ms)."""
 
-    __slots__ = ("_old", "_sigset")
+    __slots__ = ("_olds", "_sigset")
 
     def __init__(self, sigset: Iterable[int]) -> None:
         self._sigset = sigset
+        self._olds: list[set[int]] = []  # a stack: the object may be entered again inside
 
     def __enter__(self) -> set[int]:
-        self._old: set[int] = signal.pthread_sigmask(signal.SIG_BLOCK, self._sigset)
-        return self._old
+        old: set[int] = signal.pthread_sigmask(signal.SIG_BLOCK, self._sigset)
+        self._olds.append(old)
+        return old
 
     def __exit__(self, *exc_info: object) -> None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, self._old)
+        signal.pthread_sigmask(signal.SIG_SETMASK, self._olds.pop())
 
     def __call__(self, func: _F) -> _F:
         @functools.wraps(func)
