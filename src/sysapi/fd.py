@@ -262,21 +262,21 @@ class WaitableFd(Fd):
 
 
 #: Every open WaitableFd, for the reset of a forked child: a weakref.WeakSet, made by the first
-#: WaitableFd (importing weakref costs 0.5 ms, and a program may never make one).
+#: WaitableFd (importing weakref costs 0.5 ms, and a program may never make one), under "made".
 _LIVE: dict[str, weakref.WeakSet[WaitableFd]] = {}
 
 
 def _live() -> weakref.WeakSet[WaitableFd]:
-    found = _LIVE.get("set")
+    found = _LIVE.get("made")
     if found is None:
         import weakref
 
-        found = _LIVE.setdefault("set", weakref.WeakSet())  # one set, whichever thread is first
+        found = _LIVE.setdefault("made", weakref.WeakSet())  # one, whichever thread is first
     return found
 
 
 def _after_fork_in_child() -> None:
-    for obj in list(_LIVE.get("set", ())):
+    for obj in list(_LIVE.get("made", ())):
         obj._after_fork_in_child()
 
 
