@@ -3,7 +3,7 @@
 
 A class statement on an enum base runs :class:`enum.EnumType`'s whole per-member protocol
 (``_EnumDict.__setitem__``, then ``__set_name__`` creating each member): about 90 µs a class,
-3.4 ms for sysapi's 37 classes, the largest part of importing every area. The standard library
+3.4 ms for sysapi's 34 classes, the largest part of importing every area. The standard library
 makes its own enums (``re.RegexFlag``, ``http.HTTPStatus``, ``ssl``'s, ``pstats.SortKey``) with
 ``enum._simple_enum``, which builds the same class from a plain one without that protocol, and
 keeps it equal to the class statement's result (``enum._test_simple_enum``, which
