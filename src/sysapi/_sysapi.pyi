@@ -3,6 +3,7 @@
 # module.
 # Shims return a non-negative result or -errno.
 
+from collections.abc import Callable
 from typing import Any
 
 import cffi
@@ -509,7 +510,7 @@ def waitid_bind(
     signals: dict[int, Any],
     cld_codes: dict[int, Any],
     cld_code: type,
-    struct_rusage: type,
+    struct_rusage: Callable[[tuple[float, ...]], object],
     /,
 ) -> None: ...
 def waitid_result(buffer: object, rusage: bool, /) -> Any: ...

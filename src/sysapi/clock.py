@@ -6,13 +6,12 @@ remaining time and TIMER_ABSTIME; CPython has no ``adjtimex`` at all.
 
 from __future__ import annotations
 
-import enum
 import errno
 import operator
 import time
 from collections.abc import Callable
 
-from sysapi import _native, _syscall
+from sysapi import _enum, _native, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
@@ -87,7 +86,7 @@ __all__ = [
 _NS_PER_S: Final = 1_000_000_000
 
 
-class ClockId(enum.IntEnum):
+class ClockId(_enum.IntEnum):
     """The clocks of ``<time.h>``. Every call also accepts any other ``clockid_t`` int (the CPU
     clock of another process, a dynamic clock from a file descriptor)."""
 
@@ -117,7 +116,7 @@ CLOCK_BOOTTIME_ALARM: Final = ClockId.CLOCK_BOOTTIME_ALARM
 CLOCK_TAI: Final = ClockId.CLOCK_TAI
 
 
-class TimerFlags(enum.IntFlag):
+class TimerFlags(_enum.IntFlag):
     """Flags of :func:`clock_nanosleep` and ``timer_settime``."""
 
     TIMER_ABSTIME = lib.TIMER_ABSTIME
@@ -126,7 +125,7 @@ class TimerFlags(enum.IntFlag):
 TIMER_ABSTIME: Final = TimerFlags.TIMER_ABSTIME
 
 
-class AdjMode(enum.IntFlag):
+class AdjMode(_enum.IntFlag):
     """``struct timex.modes``: which fields :func:`adjtimex` sets (0 only reads)."""
 
     ADJ_OFFSET = lib.ADJ_OFFSET
@@ -159,7 +158,7 @@ ADJ_OFFSET_SINGLESHOT: Final = AdjMode.ADJ_OFFSET_SINGLESHOT
 ADJ_OFFSET_SS_READ: Final = AdjMode.ADJ_OFFSET_SS_READ
 
 
-class TimexStatus(enum.IntFlag):
+class TimexStatus(_enum.IntFlag):
     """``struct timex.status``: the clock discipline's status bits."""
 
     STA_PLL = lib.STA_PLL
@@ -198,7 +197,7 @@ STA_MODE: Final = TimexStatus.STA_MODE
 STA_CLK: Final = TimexStatus.STA_CLK
 
 
-class ClockState(enum.IntEnum):
+class ClockState(_enum.IntEnum):
     """What :func:`adjtimex` returns: the leap-second state of the clock. ``TIME_BAD`` is the
     old name of ``TIME_ERROR``. A state this version does not know decodes to a pseudo-member
     named ``UNKNOWN_<n>``."""

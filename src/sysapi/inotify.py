@@ -11,16 +11,14 @@ that is waiting when the instance is closed.
 from __future__ import annotations
 
 import collections
-import enum
 import errno
 import math
 import os
-import resource
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 
-from sysapi import _native, _syscall
+from sysapi import _enum, _native, _syscall
 from sysapi._convert import fspath
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
@@ -74,7 +72,7 @@ __all__ = [
 ]
 
 
-class InotifyMask(enum.IntFlag):
+class InotifyMask(_enum.IntFlag):
     """The ``IN_*`` bits of a watch mask and of an event's ``mask``.
 
     Unknown bits survive decoding (``InotifyMask(1 << 12)`` keeps bit 12).
@@ -108,7 +106,7 @@ class InotifyMask(enum.IntFlag):
     IN_ALL_EVENTS = lib.IN_ALL_EVENTS
 
 
-class InotifyInitFlags(enum.IntFlag):
+class InotifyInitFlags(_enum.IntFlag):
     """The ``flags`` of :func:`inotify_init1`.
 
     A separate type from :class:`InotifyMask`: ``IN_NONBLOCK`` (``O_NONBLOCK``, 0x800) has the
@@ -197,6 +195,9 @@ def _enospc_hint() -> str:
 
 
 def _emfile_hint() -> str:
+
+    import resource  # here: only an error's note needs it
+
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     shown = "unlimited" if soft == resource.RLIM_INFINITY else str(soft)
     return (

@@ -12,13 +12,11 @@ unmapped-range errors are the kernel's.
 
 from __future__ import annotations
 
-import enum
 import errno
 import os
-import resource
 from collections.abc import Callable
 
-from sysapi import _native, _syscall
+from sysapi import _enum, _native, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
@@ -75,14 +73,14 @@ __all__ = [
 PAGE_SIZE: Final = os.sysconf("SC_PAGESIZE")
 
 
-class Mlock2Flags(enum.IntFlag):
+class Mlock2Flags(_enum.IntFlag):
     MLOCK_ONFAULT = lib.MLOCK_ONFAULT
 
 
 MLOCK_ONFAULT: Final = Mlock2Flags.MLOCK_ONFAULT
 
 
-class MlockallFlags(enum.IntFlag):
+class MlockallFlags(_enum.IntFlag):
     MCL_CURRENT = lib.MCL_CURRENT
     MCL_FUTURE = lib.MCL_FUTURE
     MCL_ONFAULT = lib.MCL_ONFAULT
@@ -93,7 +91,7 @@ MCL_FUTURE: Final = MlockallFlags.MCL_FUTURE
 MCL_ONFAULT: Final = MlockallFlags.MCL_ONFAULT
 
 
-class ProtFlags(enum.IntFlag):
+class ProtFlags(_enum.IntFlag):
     PROT_NONE = lib.PROT_NONE
     PROT_READ = lib.PROT_READ
     PROT_WRITE = lib.PROT_WRITE
@@ -112,7 +110,7 @@ PROT_GROWSDOWN: Final = ProtFlags.PROT_GROWSDOWN
 PROT_GROWSUP: Final = ProtFlags.PROT_GROWSUP
 
 
-class MallocParam(enum.IntEnum):
+class MallocParam(_enum.IntEnum):
     """The ``mallopt`` parameters glibc acts on (``M_NLBLKS``, ``M_GRAIN`` and ``M_KEEP`` exist
     in ``<malloc.h>`` but are ignored; pass them as plain ints if you must)."""
 
@@ -139,6 +137,9 @@ M_ARENA_MAX: Final = MallocParam.M_ARENA_MAX
 
 
 def _limit(value: int) -> str:
+
+    import resource  # here: only an error's note needs it
+
     return "unlimited" if value == resource.RLIM_INFINITY else f"{value} bytes"
 
 
@@ -159,6 +160,9 @@ _CAP_IPC_LOCK: Final = 14
 
 def _memlock_note() -> str:
     """The PEP 678 note on RLIMIT_MEMLOCK errors: the live limit that explains them."""
+
+    import resource  # here: only an error's note needs it
+
     soft, hard = resource.getrlimit(resource.RLIMIT_MEMLOCK)
     note = (
         f"RLIMIT_MEMLOCK is {_limit(soft)} (hard limit {_limit(hard)}); "

@@ -12,14 +12,12 @@ awaits its exit on any event loop that can wait for a readable descriptor.
 
 from __future__ import annotations
 
-import enum
 import errno
 import os
-import resource
 import signal
 from collections.abc import Callable
 
-from sysapi import _native, _syscall
+from sysapi import _enum, _native, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
@@ -28,6 +26,7 @@ from sysapi.fd import Fd, FdLike, WaitableFd, fileno
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import resource
     from typing import Any, Final
 
 __all__ = [
@@ -65,7 +64,7 @@ __all__ = [
 ]
 
 
-class IdType(enum.IntEnum):
+class IdType(_enum.IntEnum):
     """Which children :func:`waitid` waits for (``idtype_t``)."""
 
     P_ALL = lib.P_ALL
@@ -80,7 +79,7 @@ P_PGID: Final = IdType.P_PGID
 P_PIDFD: Final = IdType.P_PIDFD
 
 
-class WaitidOptions(enum.IntFlag):
+class WaitidOptions(_enum.IntFlag):
     """The ``options`` bits of :func:`waitid`."""
 
     WEXITED = lib.WEXITED
@@ -97,7 +96,7 @@ WNOHANG: Final = WaitidOptions.WNOHANG
 WNOWAIT: Final = WaitidOptions.WNOWAIT
 
 
-class CldCode(enum.IntEnum):
+class CldCode(_enum.IntEnum):
     """``si_code`` of a SIGCHLD siginfo: what happened to the child.
 
     A code this version does not know decodes to a pseudo-member named ``CLD_<n>``.
@@ -205,9 +204,13 @@ WAITID_SPEC: Final = spec(
 )
 
 
-_native.waitid_bind(
-    WaitidResult, _SIGNALS, {int(c): c for c in CldCode}, CldCode, resource.struct_rusage
-)
+def _struct_rusage(fields: tuple[float, ...]) -> resource.struct_rusage:
+    import resource  # here: only a waitid asked for the rusage needs it
+
+    return resource.struct_rusage(fields)
+
+
+_native.waitid_bind(WaitidResult, _SIGNALS, {int(c): c for c in CldCode}, CldCode, _struct_rusage)
 #: The WaitidResult in the bytes of a struct sysapi_waitid_out, with the rusage or not.
 _waitid_result: Final[Callable[[Any, bool], WaitidResult]] = _native.waitid_result
 
@@ -265,7 +268,7 @@ def waitid(idtype: int, id: int, options: int, *, rusage: bool = False) -> Waiti
 # ---- process descriptors --------------------------------------------------------------------
 
 
-class PidfdFlags(enum.IntFlag):
+class PidfdFlags(_enum.IntFlag):
     """The ``flags`` of :func:`pidfd_open`."""
 
     PIDFD_NONBLOCK = lib.PIDFD_NONBLOCK
@@ -276,7 +279,7 @@ PIDFD_NONBLOCK: Final = PidfdFlags.PIDFD_NONBLOCK
 PIDFD_THREAD: Final = PidfdFlags.PIDFD_THREAD
 
 
-class PidfdSignalFlags(enum.IntFlag):
+class PidfdSignalFlags(_enum.IntFlag):
     """The ``flags`` of :func:`pidfd_send_signal` (Linux 6.9): whom the signal is for."""
 
     PIDFD_SIGNAL_THREAD = lib.PIDFD_SIGNAL_THREAD
@@ -291,6 +294,8 @@ PIDFD_SIGNAL_PROCESS_GROUP: Final = PidfdSignalFlags.PIDFD_SIGNAL_PROCESS_GROUP
 
 def nofile_hint() -> str:
     """The note of an EMFILE from a call that creates a descriptor: the live limit."""
+    import resource  # here: only an error's note needs it
+
     soft, hard = (
         "unlimited" if v == resource.RLIM_INFINITY else str(v)
         for v in resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -16,22 +16,18 @@ the registry starts empty.
 
 from __future__ import annotations
 
+import _thread  # threading's Lock, RLock and local are _thread's; importing threading: 0.6 ms
+import _warnings  # warnings.warn is _warnings.warn
 import atexit
-import contextlib
-import enum
 import errno
 import itertools
 import operator
 import os
-import resource
 import signal
 import struct
-import threading
-import warnings
-import weakref
 from collections.abc import Callable
 
-from sysapi import _native, _syscall
+from sysapi import _enum, _native, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.clock import CLOCK_MONOTONIC, TIMER_ABSTIME, _split_ns
@@ -40,6 +36,7 @@ from sysapi.errors import documents, kernel, man, notes, spec
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import weakref
     from typing import Any, Final
 
 __all__ = [
@@ -69,7 +66,7 @@ DELAYTIMER_MAX: Final[int] = lib.DELAYTIMER_MAX
 CALLBACK_SIGNAL: Final[int] = signal.SIGRTMAX
 
 
-class SigevNotify(enum.IntEnum):
+class SigevNotify(_enum.IntEnum):
     """``sigev_notify``: how a timer reports its expiry."""
 
     SIGEV_SIGNAL = lib.SIGEV_SIGNAL
@@ -102,6 +99,8 @@ class ItimerSpec:
 
 
 def _sigpending_hint() -> str:
+    import resource  # here: only an error's note needs it
+
     soft, hard = resource.getrlimit(resource.RLIMIT_SIGPENDING)
     return (
         f"RLIMIT_SIGPENDING is {soft} (hard {hard}): each timer reserves one queued signal "
@@ -173,14 +172,15 @@ TIMER_DELETE_SPEC: Final = spec("timer_delete", [notes(errno.EINVAL, _BAD_TIMER)
 _callbacks: dict[int, tuple[Callable[[Any], object], Any, Callable[[BaseException], object] | None]]
 _callbacks = {}
 _keys = itertools.count(1)
-#: Every open timer, for deletion at exit and forgetting after fork.
-_live: weakref.WeakSet[PosixTimer] = weakref.WeakSet()
-_live_lock = threading.RLock()
+#: Every open timer, for deletion at exit and forgetting after fork, under _live_lock: a
+#: weakref.WeakSet made with the first timer (importing weakref costs 0.5 ms).
+_live: weakref.WeakSet[PosixTimer] | None = None
+_live_lock = _thread.RLock()
 #: How long interpreter exit waits for callbacks still running in Python.
 _EXIT_WAIT_MS: Final = 5000
 
 
-class _Delivery(threading.local):
+class _Delivery(_thread._local):  # threading.local is _thread._local
     """The delivery being run on this thread (the dispatch thread runs one at a time)."""
 
     key: int = 0
@@ -216,10 +216,12 @@ _ffi.def_extern(name="sysapi_timer_fire")(_fire)
 def _shutdown() -> None:
     """atexit: delete every timer, then let no callback enter Python again."""
     with _live_lock:
-        timers = list(_live)
+        timers = list(_live or ())
     for timer in timers:
-        with contextlib.suppress(Exception):
+        try:  # noqa: SIM105 (contextlib.suppress: contextlib costs 0.6 ms to import)
             timer.delete()
+        except Exception:
+            pass
     # A callback may still be running on the dispatch thread: close the gate and wait (GIL
     # released) for it to return.
     lib.sysapi_timers_close_gate(_EXIT_WAIT_MS)
@@ -230,10 +232,11 @@ def _after_fork_in_child() -> None:
     """Timers are not inherited across fork: forget the parent's, without calling glibc."""
     global _live_lock
     lib.sysapi_timers_after_fork()
-    _live_lock = threading.RLock()  # another thread may have held it at the fork
-    for timer in list(_live):
+    _live_lock = _thread.RLock()  # another thread may have held it at the fork
+    for timer in list(_live or ()):
         timer._forget()
-    _live.clear()
+    if _live is not None:
+        _live.clear()
     _callbacks.clear()
 
 
@@ -294,7 +297,7 @@ class PosixTimer:
         self._id = None
         self._handle = None
         self._key = 0
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         # The struct itimerspec of settime, used under _lock only.
         self._cur = ffi.new("int64_t[4]")
         self._view = ffi.buffer(self._cur)
@@ -347,7 +350,12 @@ class PosixTimer:
         self._key = key
         self.clockid = clockid
         self.notify = notify
+        global _live
         with _live_lock:
+            if _live is None:
+                import weakref
+
+                _live = weakref.WeakSet()
             _live.add(self)
 
     def _timer_id(self) -> Any:
@@ -431,13 +439,14 @@ class PosixTimer:
             _callbacks.pop(self._key, None)  # before glibc: a late expiry finds nothing
             result = lib.sysapi_timer_delete(timer_id)
         with _live_lock:
-            _live.discard(self)
+            if _live is not None:
+                _live.discard(self)
         _syscall.check(result, TIMER_DELETE_SPEC)
 
     def _forget(self) -> None:
         """In a forked child: the kernel timer belongs to the parent."""
         self._id = self._handle = None
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
 
     def __enter__(self) -> PosixTimer:
         self._timer_id()
@@ -449,10 +458,14 @@ class PosixTimer:
     def __del__(self) -> None:
         if getattr(self, "_id", None) is None:
             return
-        with contextlib.suppress(Exception):
-            warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
-        with contextlib.suppress(Exception):
+        try:  # noqa: SIM105 (as in _shutdown)
+            _warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
+        except Exception:
+            pass
+        try:  # noqa: SIM105
             self.delete()
+        except Exception:
+            pass
 
     def __repr__(self) -> str:
         state = "deleted" if self._id is None else "open"
