@@ -590,16 +590,18 @@ static PyObject *sysapi_rusage_object(const struct sysapi_rusage *ru)
     const Py_ssize_t n = (Py_ssize_t)(sizeof rest / sizeof rest[0]);
     PyObject *fields = PyTuple_New(2 + n), *result = NULL;
     Py_ssize_t i;
-    int failed = fields == NULL;
-    if (!failed) {
-        failed |= PyTuple_SetItem(fields, 0, PyFloat_FromDouble(
-            (double)ru->ru_utime_sec + (double)ru->ru_utime_usec / 1e6)) < 0;
-        failed |= PyTuple_SetItem(fields, 1, PyFloat_FromDouble(
-            (double)ru->ru_stime_sec + (double)ru->ru_stime_usec / 1e6)) < 0;
-        for (i = 0; i < n; i++)
-            failed |= PyTuple_SetItem(fields, 2 + i, PyLong_FromLong(rest[i])) < 0;
+    for (i = 0; fields != NULL && i < 2 + n; i++) {
+        PyObject *item;
+        if (i == 0)
+            item = PyFloat_FromDouble((double)ru->ru_utime_sec + (double)ru->ru_utime_usec / 1e6);
+        else if (i == 1)
+            item = PyFloat_FromDouble((double)ru->ru_stime_sec + (double)ru->ru_stime_usec / 1e6);
+        else
+            item = PyLong_FromLong(rest[i - 2]);
+        if (item == NULL || PyTuple_SetItem(fields, i, item) < 0)  /* it steals item */
+            Py_CLEAR(fields);
     }
-    if (!failed)
+    if (fields != NULL)
         result = PyObject_CallFunctionObjArgs(sysapi_struct_rusage, fields, NULL);
     Py_XDECREF(fields);
     return result;
