@@ -171,6 +171,24 @@ done:
     return obj;
 }
 
+/* Copy the first `size` bytes of the buffer `obj` (a C struct a shim filled) to out. Returns 0,
+   or -1 with TypeError (not a buffer) or ValueError (too small). */
+static int sysapi_copy_struct(PyObject *obj, void *out, size_t size)
+{
+    Py_buffer view;
+    int result = -1;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0)
+        return -1;
+    if ((size_t)view.len < size) {
+        PyErr_SetString(PyExc_ValueError, "sysapi: the buffer is smaller than the struct");
+    } else {
+        memcpy(out, view.buf, size);
+        result = 0;
+    }
+    PyBuffer_Release(&view);
+    return result;
+}
+
 /* A C int argument: TypeError for a non-integer, OverflowError out of range (as cffi). */
 static int sysapi_as_int(PyObject *obj, int *out)
 {

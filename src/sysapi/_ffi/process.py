@@ -613,7 +613,6 @@ static PyObject *sysapi_native_waitid_result(PyObject *self, PyObject *const *ar
                                              Py_ssize_t nargs)
 {
     struct sysapi_waitid_out out;
-    Py_buffer view;
     PyObject *values[8];
     int with_rusage;
     (void)self;
@@ -623,15 +622,8 @@ static PyObject *sysapi_native_waitid_result(PyObject *self, PyObject *const *ar
     }
     with_rusage = PyObject_IsTrue(args[1]);
     if (with_rusage < 0 || sysapi_record_bound(&sysapi_waitid_result) < 0
-        || PyObject_GetBuffer(args[0], &view, PyBUF_SIMPLE) < 0)
+        || sysapi_copy_struct(args[0], &out, sizeof out) < 0)
         return NULL;
-    if (view.len < (Py_ssize_t)sizeof out) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_ValueError, "waitid_result: the buffer is too small");
-        return NULL;
-    }
-    memcpy(&out, view.buf, sizeof out);
-    PyBuffer_Release(&view);
     values[0] = sysapi_lookup(sysapi_signals, NULL, out.info.signo, 0);
     values[1] = sysapi_lookup(sysapi_cld_codes, sysapi_cld_code_type, out.info.code, 0);
     values[2] = PyLong_FromLong(out.info.pid);

@@ -508,7 +508,6 @@ static PyObject *sysapi_native_timex_result(PyObject *self, PyObject *const *arg
 {
     struct sysapi_timex tx;
     struct timespec when;
-    Py_buffer view;
     PyObject *values[20], *result[2];
     const int64_t *rest[] = {&tx.offset, &tx.freq, &tx.maxerror, &tx.esterror, &tx.constant,
         &tx.precision, &tx.tolerance};
@@ -523,15 +522,8 @@ static PyObject *sysapi_native_timex_result(PyObject *self, PyObject *const *arg
     }
     state = PyLong_AsLong(args[0]);
     if ((state == -1 && PyErr_Occurred()) || sysapi_record_bound(&sysapi_adjtimex_result) < 0
-        || PyObject_GetBuffer(args[1], &view, PyBUF_SIMPLE) < 0)
+        || sysapi_copy_struct(args[1], &tx, sizeof tx) < 0)
         return NULL;
-    if (view.len < (Py_ssize_t)sizeof tx) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_ValueError, "timex_result: the buffer is too small");
-        return NULL;
-    }
-    memcpy(&tx, view.buf, sizeof tx);
-    PyBuffer_Release(&view);
     values[0] = sysapi_lookup(sysapi_timex_enums[1], sysapi_timex_enums[0], (long)tx.modes,
                               SYSAPI_TIMEX_ENUM_CACHE);
     values[1] = sysapi_lookup(sysapi_timex_enums[3], sysapi_timex_enums[2], tx.status,
