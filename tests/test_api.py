@@ -169,6 +169,24 @@ def test_an_area_is_imported_with_the_collector_paused_and_restored() -> None:
     assert out.stdout.split() == ["('sysapi.xattr',", "False)", "True", "False", "True"]
 
 
+def test_no_collection_walks_an_areas_objects_after_its_import() -> None:
+    # They live as long as the area: _areas.load leaves them to no collection (gc.freeze then
+    # unfreeze), except when the program froze objects itself, which stay frozen.
+    code = (
+        "import gc, sysapi\n"
+        "runs = []\n"
+        "gc.callbacks.append(lambda phase, info: runs.append(phase))\n"
+        "sysapi.getxattr\n"
+        "walked = len(runs)\n"
+        "gc.freeze()\n"
+        "frozen = gc.get_freeze_count()\n"
+        "sysapi.fincore\n"
+        "print(walked, gc.get_freeze_count() == frozen, gc.isenabled())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.split() == ["0", "True", "True"]
+
+
 def test_registry_answers_for_areas_not_loaded_yet() -> None:
     code = (
         "import sys\n"
