@@ -153,6 +153,18 @@ def test_without_simple_enum_the_class_statement_path_makes_the_same_class(
         assert _behaviour(made) == _behaviour(_statement(cls))
 
 
+def test_the_simple_enum_path_makes_the_same_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The path of the Pythons _enum._convert does not follow (3.11 takes _convert)."""
+    if getattr(enum, "_simple_enum", None) is None:
+        pytest.skip("this Python has no enum._simple_enum: the class statement path is used")
+    monkeypatch.setattr(_enum, "_CONVERT", False)
+    for cls in ENUMS:
+        made = _enum.make(_base(cls), cls.__name__, _body(cls))
+        twin = _statement(cls)
+        assert _behaviour(made) == _behaviour(twin)
+        enum._test_simple_enum(twin, made)  # type: ignore[attr-defined]
+
+
 def test_a_body_beyond_the_fast_path_takes_the_class_statement_path() -> None:
     class Auto(_enum.IntEnum):
         A = enum.auto()
