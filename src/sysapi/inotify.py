@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import collections
 import errno
-import math
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 
 from sysapi import _enum, _native, _syscall
-from sysapi._convert import fspath
+from sysapi._convert import ceil_ns, fspath
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import SysapiError, documents, kernel, man, notes, spec
@@ -671,7 +670,7 @@ class Inotify(WaitableFd):
             if deadline is None:
                 ns = -1
             else:
-                ns = max(0, math.ceil((deadline - time.monotonic()) * 1e9))
+                ns = max(0, ceil_ns(deadline - time.monotonic()))
             wake = self._wake if ns != 0 else -1
             n = lib.sysapi_inotify_wait_read(fd, wake, ns, self._buf, _BUFFER_SIZE, self._woken)
             if n > 0:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import _warnings  # warnings.warn is _warnings.warn; importing warnings costs 0.2 ms
 import errno
-import math
 import mmap
 import operator
 import os
@@ -24,7 +23,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 
 from sysapi import _enum, _native, _struct, _syscall
-from sysapi._convert import fspath, name_bytes
+from sysapi._convert import ceil_ns, fspath, name_bytes
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import EACCES, ErrorSpec, documents, kernel, man, spec
@@ -1145,7 +1144,7 @@ def _timeout_ns(timeout: float) -> int:
     seconds = float(timeout)
     if not seconds >= 0:  # also NaN
         raise ValueError(f"timeout must be >= 0 or None, not {timeout!r}")
-    return min(math.ceil(seconds * 1e9), _MAX_WAIT_NS) if seconds < 1e10 else _MAX_WAIT_NS
+    return min(ceil_ns(seconds), _MAX_WAIT_NS) if seconds < 1e10 else _MAX_WAIT_NS
 
 
 @documents(SEMTIMEDOP_SPEC)
@@ -1590,7 +1589,6 @@ SEM_INIT_SPEC: Final = spec(
 SEM_CLOSE_SPEC: Final = spec("sem_close", [man(errno.EINVAL, _SEM_INVALID)])
 SEM_DESTROY_SPEC: Final = spec("sem_destroy", [man(errno.EINVAL, _SEM_INVALID)])
 
-_ceil: Final = math.ceil
 _ETIMEDOUT: Final = -errno.ETIMEDOUT
 _mq_send: Final = lib.sysapi_mq_send
 _mq_receive: Final = lib.sysapi_mq_receive
@@ -1612,7 +1610,7 @@ def _abs_timespec(abs_timeout: float) -> tuple[int, int]:
     seconds = float(abs_timeout)
     if seconds != seconds:
         raise ValueError("abs_timeout is NaN")
-    return divmod(_ceil(seconds * 1e9), 1_000_000_000)
+    return divmod(ceil_ns(seconds), 1_000_000_000)
 
 
 def _message(data: object) -> Any:

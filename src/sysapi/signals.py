@@ -20,13 +20,13 @@ from __future__ import annotations
 import collections
 import errno
 import functools
-import math
 import operator
 import signal
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
 from sysapi import _enum, _struct, _syscall
+from sysapi._convert import ceil_ns
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
@@ -365,8 +365,6 @@ SIGTIMEDWAIT_SPEC: Final = spec(
 _sigqueue: Final = lib.sysapi_sigqueue
 _sigwaitinfo: Final = lib.sysapi_sigwaitinfo
 _sigtimedwait: Final = lib.sysapi_sigtimedwait
-_isnan: Final = math.isnan
-_ceil: Final = math.ceil
 _monotonic_ns: Final = time.monotonic_ns
 _EAGAIN: Final = -errno.EAGAIN
 _EINTR: Final = -errno.EINTR
@@ -413,11 +411,11 @@ def sigtimedwait(sigset: Iterable[int], timeout: float) -> SigInfo | None:
     restarts with the time that is left (PEP 475). A negative ``timeout`` goes to the
     kernel, which rejects it with EINVAL.
     """
-    if _isnan(timeout):
+    if timeout != timeout:  # NaN
         raise ValueError("timeout is NaN")
     mask = _sigmask(sigset)
     lo, hi = mask & _LOW, mask >> 64
-    ns = _ceil(timeout * 1e9)
+    ns = ceil_ns(timeout)
     # A poll (or a negative timeout) has no time left to recompute: no clock read for it.
     deadline = _monotonic_ns() + ns if ns > 0 else 0
     try:
@@ -605,7 +603,7 @@ class SignalFd(WaitableFd):
             if not timeout >= 0:
                 raise ValueError(f"timeout must be >= 0 or None, not {timeout!r}")
             # Centuries (or inf): a wait without end, not an overflow.
-            deadline = None if timeout > _MAX_WAIT else _monotonic_ns() + _ceil(timeout * 1e9)
+            deadline = None if timeout > _MAX_WAIT else _monotonic_ns() + ceil_ns(timeout)
         fd = self._enter(wake=True)
         try:
             wait = -1 if deadline is None else max(0.0, (deadline - _monotonic_ns()) / 1e9)
