@@ -667,10 +667,7 @@ class Inotify(WaitableFd):
         while True:
             if self._closing_fd >= 0:
                 raise self._closed_while_waiting()
-            if deadline is None:
-                ns = -1
-            else:
-                ns = max(0, ceil_ns(deadline - time.monotonic()))
+            ns = -1 if deadline is None else max(0, ceil_ns(deadline - time.monotonic()))
             wake = self._wake if ns != 0 else -1
             n = lib.sysapi_inotify_wait_read(fd, wake, ns, self._buf, _BUFFER_SIZE, self._woken)
             if n > 0:
