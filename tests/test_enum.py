@@ -162,7 +162,9 @@ def test_the_simple_enum_path_makes_the_same_class(monkeypatch: pytest.MonkeyPat
         made = _enum.make(_base(cls), cls.__name__, _body(cls))
         twin = _statement(cls)
         assert _behaviour(made) == _behaviour(twin)
-        enum._test_simple_enum(twin, made)  # type: ignore[attr-defined]
+        check = getattr(enum, "_test_simple_enum", None)  # the stdlib's own comparison
+        if check is not None:
+            check(twin, made)
 
 
 def test_a_body_beyond_the_fast_path_takes_the_class_statement_path() -> None:
