@@ -7,6 +7,7 @@ import enum
 import pickle
 import subprocess
 import sys
+import types
 from typing import Any
 
 import pytest
@@ -165,6 +166,21 @@ def test_the_simple_enum_path_makes_the_same_class(monkeypatch: pytest.MonkeyPat
         check = getattr(enum, "_test_simple_enum", None)  # the stdlib's own comparison
         if check is not None:
             check(twin, made)
+
+
+def test_a_member_named_as_a_property_of_its_base_takes_the_class_statement_path() -> None:
+    for base in BASES:
+        properties = {
+            key
+            for cls in base.__mro__
+            for key, value in vars(cls).items()
+            if isinstance(value, (property, types.DynamicClassAttribute))
+        }
+        assert properties <= _enum._PROPERTIES, base
+    body = {"__module__": __name__, "__qualname__": "Named", "name": 1, "value": 2, "other": 3}
+    made: Any = _enum.make(enum.IntEnum, "Named", body)
+    assert made.other.name == "other" and made.other.value == 3
+    assert made["name"].name == "name" and made["value"].value == 2
 
 
 def test_a_body_beyond_the_fast_path_takes_the_class_statement_path() -> None:

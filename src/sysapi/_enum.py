@@ -43,6 +43,9 @@ _PLAIN = frozenset(
 _METHODS = (type(lambda: None), property, classmethod, staticmethod)  # function: a method
 # The Python whose _simple_enum _convert() follows; another uses _simple_enum itself.
 _CONVERT = sys.version_info[:2] == (3, 11)
+# The properties of the bases: the class statement reaches a member named so through a
+# redirecting enum.property (Color.name.name is then "name"), which make() does not.
+_PROPERTIES = frozenset(("name", "value"))
 
 
 def _fast(base: type[enum.Enum], namespace: dict[str, Any]) -> bool:
@@ -56,6 +59,8 @@ def _fast(base: type[enum.Enum], namespace: dict[str, Any]) -> bool:
                 return False
         elif type(value) not in members and type(value) not in _METHODS:
             return False  # auto(), member(), nonmember(), a nested class, ...
+        elif key in _PROPERTIES:
+            return False
     return True
 
 
