@@ -272,6 +272,60 @@ def test_cleandoc_is_inspects_for_any_lines(lines: list[str]) -> None:
     assert errors._cleandoc(doc) == inspect.cleandoc(doc)
 
 
+def _dedented_first(doc: str) -> str:
+    """What documents() made of ``doc`` when it dedented the docstring before appending."""
+    cleaned = inspect.cleandoc(doc)
+    section = "\n".join(["Raises:", *READAHEAD_SPEC.raises_lines()])
+    return f"{cleaned}\n\n{section}\n" if cleaned else section
+
+
+_DOCS = [
+    "",
+    "one",
+    "  one  ",
+    "a\n\n   b\n  c\n",
+    "\n\n  x\n   y  \n\n",
+    "a\tb\n\tc",
+    "x\n    ",
+    "Summary.\n\n        Body.\n\n            Indented.\n        ",
+    "\n    Summary.\n    ",
+    "   \n   ",
+    "a\n\n      \n    b\n      ",
+]
+
+
+@pytest.mark.parametrize("doc", _DOCS)
+def test_the_raises_section_reads_as_appended_to_the_dedented_docstring(doc: str) -> None:
+    made = errors._with_raises(doc, [READAHEAD_SPEC])
+    assert inspect.cleandoc(made) == inspect.cleandoc(_dedented_first(doc))
+    sphinx_docstrings = pytest.importorskip("sphinx.util.docstrings")
+    if "\f" not in doc:  # Sphinx splits lines at a form feed too, cleandoc does not
+        expected = sphinx_docstrings.prepare_docstring(_dedented_first(doc))
+        assert sphinx_docstrings.prepare_docstring(made) == expected
+
+
+@given(st.lists(st.text(alphabet=" \tab\f", max_size=12), max_size=8))
+def test_the_raises_section_reads_the_same_for_any_lines(lines: list[str]) -> None:
+    doc = "\n".join(lines)
+    made = errors._with_raises(doc, [READAHEAD_SPEC])
+    assert inspect.cleandoc(made) == inspect.cleandoc(_dedented_first(doc))
+
+
+def test_a_method_docstring_gets_its_section_flush_left_for_help() -> None:
+    class Holder:
+        @errors.documents(READAHEAD_SPEC)
+        def method(self) -> None:
+            """Summary.
+
+            Body.
+            """
+
+    doc = inspect.getdoc(Holder.method) or ""
+    assert doc.startswith("Summary.\n\nBody.\n\nRaises:\n    E")
+    assert doc.splitlines()[5:] == READAHEAD_SPEC.raises_lines()
+    errors._DOCUMENTED_BY["readahead"].remove(Holder.method)
+
+
 def test_an_errno_this_python_knows_and_the_table_lacks_gets_a_class() -> None:
     """Python 3.14 on newer kernels knows EFTYPE (134); 0.2's table did not. Simulated here
     by teaching this Python's errno module a name before sysapi.errors is imported."""

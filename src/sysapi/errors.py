@@ -775,11 +775,23 @@ def _cleandoc(doc: str) -> str:
     return "\n".join(lines)
 
 
-def _raises_section(specs: Iterable[ErrorSpec]) -> list[str]:
-    lines = ["Raises:"]
+def _with_raises(doc: str, specs: Iterable[ErrorSpec]) -> str:
+    """``doc`` with the "Raises" section of ``specs`` appended, which ``help``
+    (``inspect.cleandoc``) and Sphinx read flush left after one empty line."""
+    section = ["Raises:"]
     for s in specs:
-        lines.extend(s.raises_lines())
-    return ["\n".join(lines)]
+        section.extend(s.raises_lines())
+    lines = doc.expandtabs().split("\n")
+    if not lines[0].strip():  # no summary line: dedented here (cleandoc's leading lines)
+        cleaned = _cleandoc(doc)
+        return f"{cleaned}\n\n" + "\n".join(section) if cleaned else "\n".join(section)
+    # Appended at the docstring's own indentation, which cleandoc then removes from every line
+    # alike: half the cost of dedenting every docstring here (0.15 ms of importing every area).
+    margin = min((len(ln) - len(ln.lstrip()) for ln in lines[1:] if ln.lstrip()), default=0)
+    while len(lines) > 1 and not lines[-1][margin:]:
+        lines.pop()  # the empty lines cleandoc drops at the end
+    pad = " " * margin
+    return "\n".join(lines) + "\n\n" + pad + ("\n" + pad).join(section)
 
 
 #: C call name → the functions (and methods) that :func:`documents` it, in definition order.
@@ -791,10 +803,7 @@ def documents(*specs: ErrorSpec) -> Callable[[_F], _F]:
     and record the function as documenting those calls (:func:`documented_by`)."""
 
     def decorate(func: _F) -> _F:
-        # Dedented first: the section is appended flush left, as napoleon reads it.
-        doc = _cleandoc(func.__doc__ or "")
-        sections = "\n\n".join(_raises_section(specs))
-        func.__doc__ = f"{doc}\n\n{sections}\n" if doc else sections
+        func.__doc__ = _with_raises(func.__doc__ or "", specs)
         for s in specs:
             _DOCUMENTED_BY.setdefault(s.syscall, []).append(func)
         return func
