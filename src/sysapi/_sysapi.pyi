@@ -514,6 +514,19 @@ def waitid_bind(
     /,
 ) -> None: ...
 def waitid_result(buffer: object, rusage: bool, /) -> Any: ...
+def waitid(idtype: int, id: int, options: int, rusage: bool, /) -> Any: ...
+
+# process (sigwaitinfo, sigtimedwait)
+def signals_bind(
+    siginfo: type,
+    signals: dict[int, Any],
+    si_codes: dict[int, Any],
+    sigchld_codes: dict[int, Any],
+    valid_lo: int,
+    valid_hi: int,
+    /,
+) -> None: ...
+def sigwait(sigset: object, ns: int | None, lo: int = ..., hi: int = ..., /) -> Any: ...
 
 # timers
 def timers_bind(itimerspec: type, /) -> None: ...
