@@ -292,15 +292,27 @@ def test_fincore_errors_keep_their_classes(tmp_path: Path) -> None:
         os.close(w)
 
 
-def test_fincore_of_a_bad_argument_is_a_python_error() -> None:
-    with pytest.raises(ValueError):
-        _native.fincore(-1, 0)
-    with pytest.raises(ValueError):
-        _native.fincore(0, (lib.SYSAPI_FINCORE_NATIVE_PAGES + 1) * P)
+def test_fincore_leaves_large_files_and_wide_numbers_to_the_cffi_path(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"y" * (lib.SYSAPI_FINCORE_NATIVE_PAGES * P + 1))
+    with open(path, "rb") as f:
+        assert _native.fincore(f.fileno()) is None
+        same_record(memory.fincore(f.fileno()), cffi_fincore(f.fileno()))
+    assert _native.fincore(2**31) is None  # no C int
+    assert _native.fincore(-(2**40)) is None
     with pytest.raises(OverflowError):
-        _native.fincore(0, -1)
+        memory.fincore(2**40)  # os.fstat's own refusal, as before the native call
+
+
+def test_fincore_of_a_bad_argument_is_a_python_error() -> None:
+    assert _native.fincore(-1) == errno.EBADF
+    with pytest.raises(errors.EBADF) as info:
+        memory.fincore(-1)
+    assert info.value.syscall == "fincore" and info.value.documented
     with pytest.raises(TypeError):
-        _native.fincore("0", 0)  # type: ignore[arg-type]
+        _native.fincore("0")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        memory.fincore(1.5)  # type: ignore[arg-type]
 
 
 def cffi_mallinfo2() -> memory.Mallinfo2:
@@ -660,7 +672,10 @@ _CALLS = {
         "[lambda: memory.mincore(addr, 16 * memory.PAGE_SIZE), lambda: _native.mincore(hole, 1),"
         " lambda: _native.mincore(-1, 0)]"
     ),
-    "fincore": "[lambda: _native.fincore(fd, size), lambda: _native.fincore(directory, 1)]",
+    "fincore": (
+        "[lambda: memory.fincore(fd), lambda: _native.fincore(directory),"
+        " lambda: _native.fincore(-1), lambda: _native.fincore(2**40)]"
+    ),
     "inotify": (
         "[lambda: inotify.parse_events(events), lambda: _native.inotify_events(events, 40),"
         " lambda: _native.inotify_events(events, len(events))]"

@@ -322,6 +322,8 @@ SIGTIMEDWAIT_SPEC: Final = spec(
 _sigqueue: Final = lib.sysapi_sigqueue
 _ceil: Final = math.ceil
 _monotonic_ns: Final = time.monotonic_ns
+_EAGAIN: Final = -errno.EAGAIN
+_EINTR: Final = -errno.EINTR
 
 _valid_mask: Final = sum(_BITS.values())
 _native.signals_bind(
