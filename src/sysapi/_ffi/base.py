@@ -171,6 +171,53 @@ done:
     return obj;
 }
 
+/* The result a native function built last and the bytes of the C struct it was built from:
+   a call whose struct comes back byte for byte the same (a segment nobody changed, the same
+   signal with the same payload from the same sender) returns that (immutable) record again
+   instead of building an equal one. Both sides zero their struct before filling it, so the
+   padding compares too. The GIL guards it; without a GIL (3.13t, no stable ABI) nothing is
+   kept. */
+#define SYSAPI_LAST_BYTES 128
+struct sysapi_last {
+    PyObject *result;
+    unsigned char bytes[SYSAPI_LAST_BYTES];
+};
+
+/* The kept result (a new reference) when `size` bytes at data are the ones it was built from,
+   else NULL (no exception). */
+static PyObject *sysapi_last_get(const struct sysapi_last *last, const void *data, size_t size)
+{
+#ifndef Py_GIL_DISABLED
+    if (last->result != NULL && size <= SYSAPI_LAST_BYTES
+        && memcmp(last->bytes, data, size) == 0) {
+        Py_INCREF(last->result);
+        return last->result;
+    }
+#else
+    (void)last, (void)data, (void)size;
+#endif
+    return NULL;
+}
+
+/* Keep result (NULL: a failed build, kept as nothing) as built from `size` bytes at data. */
+static void sysapi_last_set(struct sysapi_last *last, const void *data, size_t size,
+                            PyObject *result)
+{
+#ifndef Py_GIL_DISABLED
+    PyObject *old = last->result;
+    if (result == NULL || size > SYSAPI_LAST_BYTES) {
+        last->result = NULL;
+    } else {
+        Py_INCREF(result);
+        last->result = result;
+        memcpy(last->bytes, data, size);
+    }
+    Py_XDECREF(old);  /* last: nothing above may run Python code in between */
+#else
+    (void)last, (void)data, (void)size, (void)result;
+#endif
+}
+
 /* Copy the first `size` bytes of the buffer `obj` (a C struct a shim filled) to out. Returns 0,
    or -1 with TypeError (not a buffer) or ValueError (too small). */
 static int sysapi_copy_struct(PyObject *obj, void *out, size_t size)

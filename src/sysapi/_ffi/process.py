@@ -480,6 +480,7 @@ NATIVE = """
    shmctl's IPC_STAT family builds its ShmidDs here: those commands only copy the kernel's
    record of the segment, so they run with the GIL held. */
 static struct sysapi_record sysapi_ipc_perm, sysapi_shmid_ds;
+static struct sysapi_last sysapi_last_shmid_ds;
 
 /* shm_bind(ipc_perm, shmid_ds): the record classes. */
 static PyObject *sysapi_native_shm_bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
@@ -495,6 +496,7 @@ static PyObject *sysapi_native_shm_bind(PyObject *self, PyObject *const *args, P
     if (sysapi_record_bind(&sysapi_ipc_perm, args[0], perm) < 0
         || sysapi_record_bind(&sysapi_shmid_ds, args[1], ds) < 0)
         return NULL;
+    sysapi_last_set(&sysapi_last_shmid_ds, NULL, 0, NULL);  /* of a class bound before */
     Py_RETURN_NONE;
 }
 
@@ -503,7 +505,7 @@ static PyObject *sysapi_native_shm_bind(PyObject *self, PyObject *const *args, P
 static PyObject *sysapi_native_shm_stat(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     struct sysapi_shmid_ds buf;
-    PyObject *perm[7], *ds[8];
+    PyObject *perm[7], *ds[8], *result;
     int shmid, cmd;
     long rc;
     (void)self;
@@ -521,6 +523,9 @@ static PyObject *sysapi_native_shm_stat(PyObject *self, PyObject *const *args, P
     rc = sysapi_shmctl(shmid, cmd, &buf);
     if (rc < 0)
         return PyLong_FromLong(-rc);
+    result = sysapi_last_get(&sysapi_last_shmid_ds, &buf, sizeof buf);
+    if (result != NULL)
+        return result;
     perm[0] = PyLong_FromLong(buf.key);
     perm[1] = PyLong_FromUnsignedLong(buf.uid);
     perm[2] = PyLong_FromUnsignedLong(buf.gid);
@@ -536,7 +541,9 @@ static PyObject *sysapi_native_shm_stat(PyObject *self, PyObject *const *args, P
     ds[5] = PyLong_FromLong(buf.shm_cpid);
     ds[6] = PyLong_FromLong(buf.shm_lpid);
     ds[7] = PyLong_FromUnsignedLongLong(buf.shm_nattch);
-    return sysapi_record_new(&sysapi_shmid_ds, ds, 8);
+    result = sysapi_record_new(&sysapi_shmid_ds, ds, 8);
+    sysapi_last_set(&sysapi_last_shmid_ds, &buf, sizeof buf, result);
+    return result;
 }
 
 /* waitid: the wait and the WaitidResult in one call (the GIL released around the wait). */
@@ -685,12 +692,7 @@ static PyObject *sysapi_siginfo_signals;  /* number -> signal.Signals */
 static PyObject *sysapi_si_codes;         /* code -> SiCode */
 static PyObject *sysapi_sigchld_codes;    /* code -> CldCode, for SIGCHLD */
 static uint64_t sysapi_valid_signals[2];  /* bit n: signal n is valid (signal.valid_signals) */
-#ifndef Py_GIL_DISABLED
-/* The SigInfo built last and the bytes it was built from: the same signal with the same
-   payload from the same sender gives it back (records are immutable). The GIL guards both. */
-static struct sysapi_siginfo sysapi_last_info;
-static PyObject *sysapi_last_siginfo;
-#endif
+static struct sysapi_last sysapi_last_siginfo;
 
 /* signals_bind(siginfo, signals, si_codes, sigchld_codes, valid_lo, valid_hi) */
 static PyObject *sysapi_native_signals_bind(PyObject *self, PyObject *const *args,
@@ -723,9 +725,7 @@ static PyObject *sysapi_native_signals_bind(PyObject *self, PyObject *const *arg
     }
     sysapi_valid_signals[0] = valid[0];
     sysapi_valid_signals[1] = valid[1];
-#ifndef Py_GIL_DISABLED
-    Py_CLEAR(sysapi_last_siginfo);  /* built from a class bound before (a reloaded module) */
-#endif
+    sysapi_last_set(&sysapi_last_siginfo, NULL, 0, NULL);  /* of a class bound before */
     Py_RETURN_NONE;
 }
 
@@ -870,22 +870,11 @@ static PyObject *sysapi_native_sigwait(PyObject *self, PyObject *const *args, Py
     }
     memset(&now, 0, sizeof now);  /* padding included: memcmp compares whole structs */
     sysapi_copy_siginfo(&si, &now);
-#ifndef Py_GIL_DISABLED
-    if (sysapi_last_siginfo != NULL && memcmp(&now, &sysapi_last_info, sizeof now) == 0) {
-        Py_INCREF(sysapi_last_siginfo);
-        return sysapi_last_siginfo;
+    result = sysapi_last_get(&sysapi_last_siginfo, &now, sizeof now);
+    if (result == NULL) {
+        result = sysapi_siginfo_object(&now);
+        sysapi_last_set(&sysapi_last_siginfo, &now, sizeof now, result);
     }
-#endif
-    result = sysapi_siginfo_object(&now);
-#ifndef Py_GIL_DISABLED
-    if (result != NULL) {
-        PyObject *old = sysapi_last_siginfo;
-        Py_INCREF(result);
-        sysapi_last_siginfo = result;
-        sysapi_last_info = now;
-        Py_XDECREF(old);  /* last: its finalizer could call in again */
-    }
-#endif
     return result;
 }
 
