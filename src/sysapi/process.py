@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from sysapi import _enum, _native, _syscall
 from sysapi._record import record
-from sysapi._sysapi import ffi, lib
+from sysapi._sysapi import lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.fd import Fd, FdLike, WaitableFd, fileno
 
@@ -27,7 +27,7 @@ from sysapi.fd import Fd, FdLike, WaitableFd, fileno
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import resource
-    from typing import Any, Final
+    from typing import Final
 
 __all__ = [
     "CLD_CONTINUED",

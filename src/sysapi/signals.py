@@ -353,7 +353,7 @@ def _sigwait_failed(
             info = _sigwait(sigset, ns, mask & _LOW, mask >> 64)
         if info.__class__ is not int:
             return info  # type: ignore[return-value]
-        err = info  # type: ignore[assignment]
+        err = info
 
 
 @documents(SIGQUEUE_SPEC)
@@ -380,7 +380,7 @@ def sigwaitinfo(sigset: Iterable[int]) -> SigInfo:
     """
     info = _sigwait(sigset, None)
     if info.__class__ is int:
-        info = _sigwait_failed(info, SIGWAITINFO_SPEC, sigset, None, 0)  # type: ignore[arg-type]
+        info = _sigwait_failed(info, SIGWAITINFO_SPEC, sigset, None, 0)
     return info  # type: ignore[return-value]
 
 
@@ -400,7 +400,7 @@ def sigtimedwait(sigset: Iterable[int], timeout: float) -> SigInfo | None:
     deadline = _monotonic_ns() + ns if ns > 0 else 0
     info = _sigwait(sigset, ns)  # the wait and the SigInfo in C (sysapi._native)
     if info.__class__ is int:
-        info = _sigwait_failed(info, SIGTIMEDWAIT_SPEC, sigset, ns, deadline)  # type: ignore[arg-type]
+        info = _sigwait_failed(info, SIGTIMEDWAIT_SPEC, sigset, ns, deadline)
     return info  # type: ignore[return-value]
 
 

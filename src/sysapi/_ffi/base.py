@@ -43,8 +43,10 @@ NATIVE = """
    NATIVE source of an area ends with its PyMethodDef table sysapi_<area>_native (build_ffi.py
    lists them in sysapi_native_tables, at the end of the source). It is written against
    CPython's limited API of 3.11 (build_ffi.py sets Py_LIMITED_API: the module stays abi3). The
-   functions run with the GIL held: only a call that cannot block makes its system call there;
-   the others stay cffi shims (which release the GIL) and C only builds the result. */
+   functions run with the GIL held; one whose system call can block (waitid, sigtimedwait,
+   fincore's fstat) releases it around that call alone (Py_BEGIN_ALLOW_THREADS), which then
+   reads and writes only C locals. A failed call returns its errno, EINTR included: Python
+   runs the signal handlers when the function returns and retries (PEP 475). */
 static PyMethodDef *const *sysapi_native_tables(void);
 
 /* Attach every area's native functions to the module sysapi._sysapi, as module functions.

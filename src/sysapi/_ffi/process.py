@@ -846,9 +846,10 @@ static PyObject *sysapi_native_sigwait(PyObject *self, PyObject *const *args, Py
         return NULL;
     if (nargs == 4) {
         words[0] = PyLong_AsUnsignedLongLong(args[2]);
-        words[1] = words[0] == (uint64_t)-1 && PyErr_Occurred() ? 0
-                                                                : PyLong_AsUnsignedLongLong(args[3]);
-        if (PyErr_Occurred())
+        if (words[0] == (uint64_t)-1 && PyErr_Occurred())
+            return NULL;
+        words[1] = PyLong_AsUnsignedLongLong(args[3]);
+        if (words[1] == (uint64_t)-1 && PyErr_Occurred())
             return NULL;
     } else {
         rc = sysapi_sigset_words(args[0], words);
