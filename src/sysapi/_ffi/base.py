@@ -173,15 +173,16 @@ done:
     return obj;
 }
 
-/* The result a native function built last and the bytes of the C struct it was built from:
-   a call whose struct comes back byte for byte the same (a segment nobody changed, the same
-   signal with the same payload from the same sender) returns that (immutable) record again
-   instead of building an equal one. Both sides zero their struct before filling it, so the
+/* The result a native function built last and the bytes it was built from: a call whose C
+   data comes back byte for byte the same (a segment nobody changed, the same signal with the
+   same payload from the same sender) returns that immutable result
+   again instead of building an equal one. Structs are zeroed before they are filled, so their
    padding compares too. The GIL guards it; without a GIL (3.13t, no stable ABI) nothing is
    kept. */
 #define SYSAPI_LAST_BYTES 128
 struct sysapi_last {
     PyObject *result;
+    size_t size;
     unsigned char bytes[SYSAPI_LAST_BYTES];
 };
 
@@ -190,8 +191,7 @@ struct sysapi_last {
 static PyObject *sysapi_last_get(const struct sysapi_last *last, const void *data, size_t size)
 {
 #ifndef Py_GIL_DISABLED
-    if (last->result != NULL && size <= SYSAPI_LAST_BYTES
-        && memcmp(last->bytes, data, size) == 0) {
+    if (last->result != NULL && size == last->size && memcmp(last->bytes, data, size) == 0) {
         Py_INCREF(last->result);
         return last->result;
     }
@@ -212,6 +212,7 @@ static void sysapi_last_set(struct sysapi_last *last, const void *data, size_t s
     } else {
         Py_INCREF(result);
         last->result = result;
+        last->size = size;
         memcpy(last->bytes, data, size);
     }
     Py_XDECREF(old);  /* last: nothing above may run Python code in between */
