@@ -336,6 +336,20 @@ def test_mallinfo2_equals_the_cffi_result() -> None:
     del keep
 
 
+
+def test_mallinfo2_gives_back_the_last_record_only_while_the_heap_is_unchanged() -> None:
+    first = memory.mallinfo2()
+    second = memory.mallinfo2()
+    # Python's own objects come from pymalloc's mmap'd arenas, not malloc (unless
+    # PYTHONMALLOC=malloc): the heap is the same, and so is the record.
+    assert second is first or second != first
+    if "PYTHONMALLOC" not in os.environ:
+        assert second is first
+    keep = bytearray(64 << 20)  # one more mapped chunk
+    changed = memory.mallinfo2()
+    assert changed is not first and changed.hblks == first.hblks + 1
+    del keep
+
 # ---- SysV shm ----------------------------------------------------------------------------
 
 

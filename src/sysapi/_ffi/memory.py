@@ -212,6 +212,7 @@ NATIVE = """
 #define SYSAPI_FINCORE_NATIVE_PAGES 4096L
 
 static struct sysapi_record sysapi_file_residency, sysapi_mallinfo2_record;
+static struct sysapi_last sysapi_last_mallinfo2;
 
 /* memory_bind(file_residency, mallinfo2): the record classes. */
 static PyObject *sysapi_native_memory_bind(PyObject *self, PyObject *const *args,
@@ -228,6 +229,7 @@ static PyObject *sysapi_native_memory_bind(PyObject *self, PyObject *const *args
     if (sysapi_record_bind(&sysapi_file_residency, args[0], residency) < 0
         || sysapi_record_bind(&sysapi_mallinfo2_record, args[1], mallinfo2) < 0)
         return NULL;
+    sysapi_last_set(&sysapi_last_mallinfo2, NULL, 0, NULL);  /* of a class bound before */
     Py_RETURN_NONE;
 }
 
@@ -324,12 +326,15 @@ static PyObject *sysapi_native_fincore(PyObject *self, PyObject *arg)
 static PyObject *sysapi_native_mallinfo2(PyObject *self, PyObject *unused)
 {
     struct sysapi_mallinfo2 m;
-    long result = sysapi_mallinfo2(&m);
-    PyObject *values[10];
+    long rc = sysapi_mallinfo2(&m);
+    PyObject *values[10], *result;
     (void)self;
     (void)unused;
-    if (result < 0)
-        return PyLong_FromLong(-result);
+    if (rc < 0)
+        return PyLong_FromLong(-rc);
+    result = sysapi_last_get(&sysapi_last_mallinfo2, &m, sizeof m);  /* the heap unchanged */
+    if (result != NULL)
+        return result;
     values[0] = PyLong_FromSize_t(m.arena);
     values[1] = PyLong_FromSize_t(m.ordblks);
     values[2] = PyLong_FromSize_t(m.smblks);
@@ -340,7 +345,9 @@ static PyObject *sysapi_native_mallinfo2(PyObject *self, PyObject *unused)
     values[7] = PyLong_FromSize_t(m.uordblks);
     values[8] = PyLong_FromSize_t(m.fordblks);
     values[9] = PyLong_FromSize_t(m.keepcost);
-    return sysapi_record_new(&sysapi_mallinfo2_record, values, 10);
+    result = sysapi_record_new(&sysapi_mallinfo2_record, values, 10);
+    sysapi_last_set(&sysapi_last_mallinfo2, &m, sizeof m, result);
+    return result;
 }
 
 static PyMethodDef sysapi_memory_native[] = {
