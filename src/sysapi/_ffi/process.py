@@ -553,15 +553,26 @@ static PyObject *sysapi_cld_codes;      /* code -> CldCode */
 static PyObject *sysapi_cld_code_type;  /* CldCode, for a code no member has */
 static PyObject *sysapi_struct_rusage;  /* resource.struct_rusage */
 
+/* Keep a reference to each of the n values in *slots[i], releasing the one held before (a
+   reloaded module binds again). */
+static void sysapi_keep(PyObject **const *slots, PyObject *const *values, int n)
+{
+    for (int i = 0; i < n; i++) {
+        PyObject *old = *slots[i];
+        Py_INCREF(values[i]);
+        *slots[i] = values[i];
+        Py_XDECREF(old);
+    }
+}
+
 /* waitid_bind(result, signals, cld_codes, cld_code, struct_rusage) */
 static PyObject *sysapi_native_waitid_bind(PyObject *self, PyObject *const *args,
                                            Py_ssize_t nargs)
 {
     static const char *const fields[] = {"si_signo", "si_code", "si_pid", "si_uid", "si_status",
         "si_utime", "si_stime", "rusage", NULL};
-    PyObject **kept[4] = {&sysapi_signals, &sysapi_cld_codes, &sysapi_cld_code_type,
-                          &sysapi_struct_rusage};
-    int i;
+    PyObject **const kept[4] = {&sysapi_signals, &sysapi_cld_codes, &sysapi_cld_code_type,
+                                &sysapi_struct_rusage};
     (void)self;
     if (nargs != 5 || !PyDict_Check(args[1]) || !PyDict_Check(args[2])
         || !PyCallable_Check(args[3]) || !PyCallable_Check(args[4])) {
@@ -571,12 +582,7 @@ static PyObject *sysapi_native_waitid_bind(PyObject *self, PyObject *const *args
     }
     if (sysapi_record_bind(&sysapi_waitid_result, args[0], fields) < 0)
         return NULL;  /* nothing else is bound before the record is */
-    for (i = 0; i < 4; i++) {
-        PyObject *old = *kept[i];
-        Py_INCREF(args[i + 1]);
-        *kept[i] = args[i + 1];
-        Py_XDECREF(old);
-    }
+    sysapi_keep(kept, args + 1, 4);
     Py_RETURN_NONE;
 }
 
@@ -701,7 +707,7 @@ static PyObject *sysapi_native_signals_bind(PyObject *self, PyObject *const *arg
     static const char *const fields[] = {"si_signo", "si_errno", "si_code", "si_pid", "si_uid",
         "si_status", "si_value", "si_ptr", "si_utime", "si_stime", "si_addr", "si_band",
         "si_fd", "si_timerid", "si_overrun", NULL};
-    PyObject **kept[3] = {&sysapi_siginfo_signals, &sysapi_si_codes, &sysapi_sigchld_codes};
+    PyObject **const kept[3] = {&sysapi_siginfo_signals, &sysapi_si_codes, &sysapi_sigchld_codes};
     unsigned long long valid[2];
     int i;
     (void)self;
@@ -717,12 +723,7 @@ static PyObject *sysapi_native_signals_bind(PyObject *self, PyObject *const *arg
     }
     if (sysapi_record_bind(&sysapi_siginfo_record, args[0], fields) < 0)
         return NULL;  /* nothing else is bound before the record is */
-    for (i = 0; i < 3; i++) {
-        PyObject *old = *kept[i];
-        Py_INCREF(args[i + 1]);
-        *kept[i] = args[i + 1];
-        Py_XDECREF(old);
-    }
+    sysapi_keep(kept, args + 1, 3);
     sysapi_valid_signals[0] = valid[0];
     sysapi_valid_signals[1] = valid[1];
     sysapi_last_set(&sysapi_last_siginfo, NULL, 0, NULL);  /* of a class bound before */
@@ -886,7 +887,7 @@ static PyMethodDef sysapi_process_native[] = {
      "shm_stat(shmid, cmd, /)\\n--\\n\\nThe segment's ShmidDs, or the errno as an int."},
     {"waitid_bind", (PyCFunction)(void (*)(void))sysapi_native_waitid_bind, METH_FASTCALL,
      "waitid_bind(result, signals, cld_codes, cld_code, struct_rusage, /)\\n--\\n\\n"
-     "Bind the classes and tables waitid_result uses."},
+     "Bind the classes and tables waitid and waitid_result use."},
     {"waitid_result", (PyCFunction)(void (*)(void))sysapi_native_waitid_result, METH_FASTCALL,
      "waitid_result(buffer, rusage, /)\\n--\\n\\nThe WaitidResult in a filled buffer."},
     {"signals_bind", (PyCFunction)(void (*)(void))sysapi_native_signals_bind, METH_FASTCALL,
