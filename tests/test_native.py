@@ -336,7 +336,6 @@ def test_mallinfo2_equals_the_cffi_result() -> None:
     del keep
 
 
-
 def test_mallinfo2_gives_back_the_last_record_only_while_the_heap_is_unchanged() -> None:
     first = memory.mallinfo2()
     second = memory.mallinfo2()
@@ -349,6 +348,7 @@ def test_mallinfo2_gives_back_the_last_record_only_while_the_heap_is_unchanged()
     changed = memory.mallinfo2()
     assert changed is not first and changed.hblks == first.hblks + 1
     del keep
+
 
 # ---- SysV shm ----------------------------------------------------------------------------
 

@@ -12,9 +12,9 @@ Conventions: a native function whose system call can block (``waitid``, ``sigwai
 ``fincore``'s fstat) releases the GIL around that call alone, touching only C locals meanwhile;
 the others keep it. A failed call returns its errno as an ``int`` (``-errno`` where the result
 itself is an int), EINTR included, which the area retries (PEP 475: the handlers have run when
-the function returns) or raises through :mod:`sysapi._syscall` with the call's ``ErrorSpec``. Bad Python input raises
-TypeError/OverflowError in C as the argument conversion does. Record classes are bound once by
-the area (``<area>_bind``) right after it defines them.
+the function returns) or raises through :mod:`sysapi._syscall` with the call's ``ErrorSpec``.
+Bad Python input raises TypeError/OverflowError in C as the argument conversion does. Record
+classes are bound once by the area (``<area>_bind``) right after it defines them.
 """
 
 from __future__ import annotations
