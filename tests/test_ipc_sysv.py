@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -90,13 +91,16 @@ def _later(seconds: float, action: Callable[[], object]) -> threading.Thread:
 
 
 def _in_child(body: Callable[[], object]) -> int:
-    """Run ``body`` in a forked child; its exit code (0 when it returned, 1 when it raised)."""
+    """Run ``body`` in a forked child; its exit code (0 when it returned, 1 when it raised, with
+    the traceback on stderr: pytest shows it under the failure)."""
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
             body()
             code = 0
+        except BaseException:
+            traceback.print_exc()
         finally:
             os._exit(code)
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
@@ -722,8 +726,8 @@ def _libc() -> ctypes.CDLL:
 
 @pytest.mark.requires_root
 def test_ipcs_posix_message_queues(tmp_path: Path) -> None:
-    """A private mount namespace with the mqueue filesystem at tmp_path (this machine has
-    none mounted): the queue made there is listed with its bytes and messages."""
+    """A private mount namespace with the mqueue filesystem at tmp_path: the queue made there is
+    listed with its bytes and messages."""
     from sysapi._commands import ipc as ipcs
 
     def body() -> None:
@@ -731,6 +735,11 @@ def test_ipcs_posix_message_queues(tmp_path: Path) -> None:
         if libc.unshare(0x00020000 | 0x08000000) != 0:  # CLONE_NEWNS | CLONE_NEWIPC
             raise OSError(ctypes.get_errno(), "unshare")
         subprocess.run(["mount", "--make-rprivate", "/"], check=True)
+        # An mqueue mount inherited from the parent (systemd's /dev/mqueue, or the one
+        # tools/platforms.sh makes in its roots) shows the parent's IPC namespace, not the new
+        # one, and would be listed first: unmount it in this private mount namespace.
+        while (inherited := ipcs.mqueue_mount()) is not None:
+            subprocess.run(["umount", inherited], check=True)
         subprocess.run(["mount", "-t", "mqueue", "none", str(tmp_path)], check=True)
         assert ipcs.mqueue_mount() == str(tmp_path)
         libc.mq_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_void_p]
