@@ -345,6 +345,27 @@ def test_collected_open_warns_and_closes() -> None:
         ipc.mq_unlink(name)
 
 
+def test_a_large_msg_len_tells_the_kernel_the_buffers_size(
+    mq: MessageQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The buffer is mq_msgsize bytes, and so is the length the kernel is told: never more
+    than the memory behind it (qemu-user, which checks the whole range, answered EFAULT)."""
+    lengths: list[int] = []
+    real = ipc._mq_receive
+
+    def spy(fd: int, buf: Any, length: int, prio: Any) -> int:
+        lengths.append(length)
+        assert len(ffi.buffer(buf)) >= length
+        return int(real(fd, buf, length, prio))
+
+    monkeypatch.setattr(ipc, "_mq_receive", spy)
+    mq.send(b"big")
+    assert ipc.mq_receive(mq, 1 << 40) == (b"big", 0)
+    assert lengths == [64]
+    with pytest.raises(OverflowError):
+        ipc.mq_receive(mq, 1 << 64)
+
+
 def test_thin_calls(mq: MessageQueue) -> None:
     fd = mq.fileno()
     ipc.mq_send(fd, b"one", 2)
