@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -365,7 +367,7 @@ def test_user_mode_emulation_is_told_by_the_kernels_own_architecture(
         # This suite runs natively unless the kernel names another architecture than uname.
         kernel = Path("/proc/sys/kernel/arch").read_text().strip()
         assert (native == "") == (kernel == os.uname().machine)
-    monkeypatch.setattr(conformance.platform, "machine", lambda: "aarch64")
+    monkeypatch.setattr(platform, "machine", lambda: "aarch64")
     real_read = Path.read_text
     monkeypatch.setattr(
         Path,
@@ -375,7 +377,7 @@ def test_user_mode_emulation_is_told_by_the_kernels_own_architecture(
         ),
     )
     assert conformance.user_mode_emulator() == "aarch64 emulated on an x86_64 kernel (qemu-user)"
-    monkeypatch.setattr(conformance.platform, "machine", lambda: "i686")  # native compat mode
+    monkeypatch.setattr(platform, "machine", lambda: "i686")  # native compat mode
     assert conformance.user_mode_emulator() == ""
 
 
@@ -413,7 +415,7 @@ def test_an_address_space_limit_that_does_not_take_is_not_provoked(
 ) -> None:
     def provoke(ctx: conformance.Context) -> None:
         # As qemu-user does: setrlimit(RLIMIT_AS) succeeds and changes nothing.
-        monkeypatch.setattr(conformance.resource, "setrlimit", lambda which, limits: None)
+        monkeypatch.setattr(resource, "setrlimit", lambda which, limits: None)
         ctx.limit_address_space(1 << 20)
         sysapi.readahead(ctx.closed_fd(), 0, 1)
 

@@ -55,6 +55,7 @@ __all__ = [
     "run",
     "run_case",
     "setup",
+    "user_mode_emulator",
 ]
 
 #: The unprivileged uid/gid the forked children drop to.
