@@ -122,7 +122,12 @@ def test_import_sysapi_loads_no_area_and_no_optional_stdlib() -> None:
 
 
 def test_touching_every_name_imports_no_optional_stdlib() -> None:
-    heavy = ("asyncio", "dataclasses", "inspect", "typing", "re", "cffi")
+    # From threading on: modules that only some calls (or error notes) need, each imported at
+    # module level once; those calls import them.
+    heavy = (
+        "asyncio", "dataclasses", "inspect", "typing", "re", "cffi",
+        "threading", "contextlib", "weakref", "warnings", "resource",
+    )  # fmt: skip
     code = (
         "import sys, sysapi\n"
         "[getattr(sysapi, name) for name in sysapi.__all__]\n"
@@ -143,6 +148,25 @@ def test_a_subcommand_imports_only_its_own_area() -> None:
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     areas = {m.removeprefix("sysapi.") for m in out.stdout.split()} & set(AREAS)
     assert areas == {"memory"}, out.stdout
+
+
+def test_an_area_is_imported_with_the_collector_paused_and_restored() -> None:
+    code = (
+        "import gc, sys, sysapi\n"
+        "seen = []\n"
+        "class Spy:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.startswith('sysapi.'):\n"
+        "            seen.append((name, gc.isenabled()))\n"
+        "sys.meta_path.insert(0, Spy())\n"
+        "sysapi.getxattr\n"
+        "after = gc.isenabled()\n"
+        "gc.disable()\n"
+        "sysapi.fincore\n"
+        "print(seen[0], after, gc.isenabled(), all(not on for _, on in seen))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.split() == ["('sysapi.xattr',", "False)", "True", "False", "True"]
 
 
 def test_registry_answers_for_areas_not_loaded_yet() -> None:

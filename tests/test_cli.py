@@ -174,3 +174,30 @@ def test_fincore_command_imports_no_argparse(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert out.stdout.split() == ["0"], out.stdout
+
+
+def test_fincore_command_imports_only_what_it_uses(tmp_path: Path) -> None:
+    """What the memory area and the command import only for other calls stays out (each was
+    imported at module level once): a short command's start-up is most of its run."""
+    unused = (
+        "weakref", "threading", "contextlib", "resource", "signal", "json", "warnings", "math",
+    )  # fmt: skip
+    (tmp_path / "f").write_bytes(b"x" * 5000)
+    code = (
+        "import sys\n"
+        "from sysapi import cli\n"
+        f"status = cli.main(['fincore', {str(tmp_path / 'f')!r}])\n"
+        f"print(status, *(m for m in {unused!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.splitlines()[-1].split() == ["0"], out.stdout
+
+
+def test_python_m_sysapi_exits_with_the_command_status(tmp_path: Path) -> None:
+    """__main__ freezes the objects before exit (gc.freeze): the status is the command's."""
+    (tmp_path / "f").write_bytes(b"x")
+    ok = subprocess.run([sys.executable, "-m", "sysapi", "fincore", str(tmp_path / "f")])
+    missing = subprocess.run(
+        [sys.executable, "-m", "sysapi", "fincore", str(tmp_path / "none")], stderr=subprocess.PIPE
+    )
+    assert (ok.returncode, missing.returncode) == (0, 1)

@@ -11,6 +11,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sysapi import _syscall, errors
 from sysapi.errors import SysapiError
@@ -261,6 +263,12 @@ def test_every_spec_with_entries_is_documented_by_a_function() -> None:
     ["", "one", "  one  ", "a\n\n   b\n  c\n", "\n\n  x\n   y  \n\n", "a\tb\n\tc", "x\n    "],
 )
 def test_cleandoc_is_inspects(doc: str) -> None:
+    assert errors._cleandoc(doc) == inspect.cleandoc(doc)
+
+
+@given(st.lists(st.text(alphabet=" \tab\f", max_size=12), max_size=8))
+def test_cleandoc_is_inspects_for_any_lines(lines: list[str]) -> None:
+    doc = "\n".join(lines)
     assert errors._cleandoc(doc) == inspect.cleandoc(doc)
 
 

@@ -153,10 +153,13 @@ def test_the_extension_builds_with_every_warning_as_an_error(tmp_path: Path) -> 
     script = (ROOT / "build_ffi.py").read_text()
     assert '"-Werror=implicit-function-declaration"' in script and '"-Wextra"' in script
     c_file = tmp_path / "_sysapi.c"
-    runpy.run_path(str(ROOT / "build_ffi.py"))["ffibuilder"].emit_c_code(str(c_file))
+    build = runpy.run_path(str(ROOT / "build_ffi.py"))
+    build["ffibuilder"].emit_c_code(str(c_file))
     include = sysconfig.get_paths()["include"]
+    # The limited API's version, as the build defines it for the native functions.
+    macros = [f"-D{name}={value}" for name, value in build["_limited_api"]()]
     subprocess.run(
-        ["gcc", "-fsyntax-only", "-Wall", "-Wextra", "-Werror", "-Wno-unused-function", "-I",
-         include, str(c_file)],
+        ["gcc", "-fsyntax-only", "-Wall", "-Wextra", "-Werror", "-Wno-unused-function", *macros,
+         "-I", include, str(c_file)],
         check=True,
     )  # fmt: skip

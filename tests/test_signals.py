@@ -127,6 +127,26 @@ def test_block_signals_restores_the_mask() -> None:
     assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
 
 
+def test_block_signals_restores_the_mask_when_the_block_raises_and_as_a_decorator() -> None:
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    with pytest.raises(_Raised), signals.block_signals([signal.SIGUSR2]):
+        raise _Raised
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
+
+    @signals.block_signals({signal.SIGUSR2})
+    def inside(x: int) -> tuple[int, bool]:
+        """Doc."""
+        return x, signal.SIGUSR2 in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+
+    assert inside.__doc__ == "Doc."
+    blocking = signals.block_signals({signal.SIGUSR2})
+    with blocking, blocking:  # entered again inside: the outer exit restores the outer mask
+        pass
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
+    assert inside(3) == (3, True) and inside(4) == (4, True)  # reusable, as contextmanager's
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
+
+
 class _Raised(Exception):
     pass
 

@@ -33,8 +33,11 @@ pytestmark = pytest.mark.skipif(shutil.which("objdump") is None, reason="needs b
 def zig_cc(target: str, source: Path, out: Path) -> None:
     zig = Path(ziglang.__file__).parent / "zig"
     include = sysconfig.get_paths()["include"]
-    # The same libraries as build_ffi.py, as the wheel build links them.
+    # The same macros (the limited API's version) and libraries as build_ffi.py, as the wheel
+    # build uses them.
+    macros = runpy.run_path(str(ROOT / "build_ffi.py"))["_limited_api"]()
     cmd = [str(zig), "cc", "-target", target, "-shared", "-fPIC", "-O1", f"-I{include}"]
+    cmd += [f"-D{name}={value}" for name, value in macros]
     cmd += [str(source), "-lrt", "-lpthread", "-ldl", "-o", str(out)]
     result = subprocess.run(cmd, capture_output=True, text=True)
     assert result.returncode == 0, f"zig cc -target {target}:\n{result.stderr}"
@@ -120,8 +123,8 @@ def test_libc_has_looks_up_the_running_c_library() -> None:
 
 
 def test_a_missing_late_call_names_the_c_library_it_needs(monkeypatch: pytest.MonkeyPatch) -> None:
-    def old_libc(out: object) -> int:  # what the shim answers when dlsym finds no mallinfo2
-        return -errno.ENOSYS
+    def old_libc() -> int:  # what the native call answers when dlsym finds no mallinfo2
+        return errno.ENOSYS
 
     monkeypatch.setattr(memory, "_mallinfo2", old_libc)
     monkeypatch.setattr(_syscall, "_libc_has", lambda name: False)

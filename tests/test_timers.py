@@ -557,7 +557,7 @@ def test_10000_create_arm_delete_cycles_leave_nothing_behind() -> None:
     _cycles(10_000)
     assert _kernel_timers() == timers0
     assert _fds() == fds0
-    assert timers._callbacks == {} and len(timers._live) == 0
+    assert timers._callbacks == {} and not timers._live
     assert wait_until(lambda: _threads() <= threads0)  # notification threads all ended
     first = _rss_kib() - rss0
     _cycles(10_000)

@@ -7,7 +7,9 @@ whose members have no signatures. So stubtest runs here against a stand-in for
 positional-only parameters as its C prototype (``ffi.typeof``), named as the stub names them (C
 keeps no parameter names to compare). A shim added without its stub line, a stub line without
 its shim, or a wrong parameter count fails. (``ffi`` is a
-``cffi.FFI``, as the stub says; cffi's own stubs describe its methods.)
+``cffi.FFI``, as the stub says; cffi's own stubs describe its methods.) The native functions
+(module functions that ``sysapi._native`` installs) join the stand-in as they are: built-in
+functions whose signatures stubtest reads from their ``__text_signature__``.
 
 Usage: ``python tools/stubtest.py`` with sysapi installed; exits as stubtest does.
 """
@@ -23,7 +25,7 @@ from typing import Any
 import cffi
 from mypy import stubtest
 
-from sysapi import _sysapi
+from sysapi import _native, _sysapi
 
 
 def _stub_parameter_names() -> dict[str, list[str]]:
@@ -60,6 +62,8 @@ def stand_in() -> types.ModuleType:
     module.ffi = cffi.FFI()  # type: ignore[attr-defined]
     module._Lib = lib_class  # type: ignore[attr-defined]
     module.lib = lib_class()  # type: ignore[attr-defined]
+    for name in _native.__all__:  # importing sysapi._native installed them
+        setattr(module, name, getattr(_sysapi, name))
     return module
 
 

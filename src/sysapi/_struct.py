@@ -26,13 +26,21 @@ if TYPE_CHECKING:
 __all__ = ["builder", "unpacker"]
 
 
+#: C type name → its struct format code: the areas' unpackers (about 100 members) are built at
+#: import, from a dozen integer types.
+_CODES: dict[str, str] = {}
+
+
 def _code(ctype: Any) -> str:
+    found = _CODES.get(ctype.cname)
+    if found is not None:
+        return found
     if ctype.kind != "primitive" or ctype.cname in ("float", "double", "long double"):
         raise TypeError(f"{ctype.cname} is not an integer type")
     size = ffi.sizeof(ctype)
     signed = int(ffi.cast(ctype, -1)) < 0
     code = {1: "b", 2: "h", 4: "i", 8: "q"}[size]
-    return code if signed else code.upper()
+    return _CODES.setdefault(ctype.cname, code if signed else code.upper())
 
 
 def unpacker(ctype: str, members: Sequence[str]) -> Any:

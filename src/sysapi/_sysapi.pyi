@@ -3,6 +3,9 @@
 # module.
 # Shims return a non-negative result or -errno.
 
+from collections.abc import Callable
+from typing import Any
+
 import cffi
 
 ffi: cffi.FFI
@@ -12,6 +15,7 @@ class _Lib:
     EHWPOISON: int
     SYSAPI_FFI_STAMP: int
     def sysapi_libc_has(self, name: bytes, /) -> int: ...
+    def sysapi_native_install(self) -> int: ...
     # ---- fs ----
     FIBMAP: int
     FIGETBSZ: int
@@ -122,20 +126,6 @@ class _Lib:
         woken: cffi.FFI.CData,
         /,
     ) -> int: ...
-    def sysapi_inotify_scan(
-        self,
-        buf: cffi.FFI.CData | bytes,
-        size: int,
-        max_events: int,
-        wd: cffi.FFI.CData,
-        mask: cffi.FFI.CData,
-        cookie: cffi.FFI.CData,
-        names: cffi.FFI.CData,
-        names_len: cffi.FFI.CData,
-        mask_or: cffi.FFI.CData,
-        bad_offset: cffi.FFI.CData,
-        /,
-    ) -> int: ...
 
     # ---- memory ----
     MLOCK_ONFAULT: int
@@ -161,6 +151,8 @@ class _Lib:
     M_PERTURB: int
     M_ARENA_TEST: int
     M_ARENA_MAX: int
+    SYSAPI_MINCORE_NATIVE_PAGES: int
+    SYSAPI_FINCORE_NATIVE_PAGES: int
     def sysapi_mlock(self, addr: int, len: int, /) -> int: ...
     def sysapi_mlock2(self, addr: int, len: int, flags: int, /) -> int: ...
     def sysapi_munlock(self, addr: int, len: int, /) -> int: ...
@@ -492,3 +484,50 @@ class _Lib:
     def sysapi_sem_clockwait_disable(self, disable: int, /) -> None: ...
 
 lib: _Lib
+
+# ---- native functions: module functions that sysapi._native installs (see _ffi/base.py) ----
+# A failed call returns its errno (an int result: -errno). Any: an instance of the record class
+# the area bound, or the errno; the area annotates the function it keeps with the precise type
+# (this stub imports no area: the areas import it).
+
+# inotify
+def inotify_bind(event: type, mask: type, masks: dict[int, Any], masks_max: int, /) -> None: ...
+def inotify_events(buffer: object, size: int, /) -> Any: ...
+
+# memory
+def memory_bind(file_residency: type, mallinfo2: type, /) -> None: ...
+def mallinfo2() -> Any: ...
+def mincore(addr: object, length: object, /) -> bytes | int | None: ...
+def fincore(fd: int, size: int, /) -> Any: ...
+
+# process (SysV shm; the shims are the process area's)
+def shm_bind(ipc_perm: type, shmid_ds: type, /) -> None: ...
+def shm_stat(shmid: int, cmd: int, /) -> Any: ...
+
+# process (waitid)
+def waitid_bind(
+    result: type,
+    signals: dict[int, Any],
+    cld_codes: dict[int, Any],
+    cld_code: type,
+    struct_rusage: Callable[[tuple[float, ...]], object],
+    /,
+) -> None: ...
+def waitid_result(buffer: object, rusage: bool, /) -> Any: ...
+
+# timers
+def timers_bind(itimerspec: type, /) -> None: ...
+def timer_gettime(timerid: int, /) -> Any: ...
+def timer_getoverrun(timerid: int, /) -> int: ...
+def timex_bind(
+    timex: type,
+    adjtimex_result: type,
+    adj_mode: type,
+    modes: dict[int, Any],
+    timex_status: type,
+    statuses: dict[int, Any],
+    clock_state: type,
+    states: dict[int, Any],
+    /,
+) -> None: ...
+def timex_result(state: int, buffer: object, /) -> Any: ...

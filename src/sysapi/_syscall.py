@@ -24,7 +24,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, NoReturn
 
-__all__ = ["call", "check", "error", "raise_errno", "retry"]
+__all__ = ["call", "check", "error", "raise_errno", "retry", "retry_native"]
 
 
 def error(err: int, spec: ErrorSpec, filename: object = None) -> SysapiError:
@@ -96,3 +96,18 @@ def retry(
             raise error(-result, spec, filename)
         result = func(*args)
     return result
+
+
+def retry_native(
+    err: int, spec: ErrorSpec, func: Callable[..., object], *args: Any, filename: object = None
+) -> Any:
+    """The slow path of a native function (:mod:`sysapi._native`) that returned the errno
+    ``err`` instead of its result: retry ``func(*args)`` on EINTR (PEP 475) and raise on
+    anything else. Returns the first result that is not an errno."""
+    while True:
+        if err != _errno.EINTR:
+            raise error(err, spec, filename)
+        result = func(*args)
+        if result.__class__ is not int:
+            return result
+        err = result

@@ -142,6 +142,7 @@ def _quick_args(argv: Sequence[str]) -> SimpleNamespace | None:
     """The parsed arguments of a command line in one of the common forms of a command whose
     start-up is most of its run (``fincore FILE...``), without argparse; None otherwise."""
     if argv[:1] == ["fincore"]:
+        _areas.load("_commands.memory")  # imported as areas are, with the collector paused
         from sysapi._commands import memory
 
         return memory.quick_args(argv[1:])

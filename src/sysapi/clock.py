@@ -6,12 +6,12 @@ remaining time and TIMER_ABSTIME; CPython has no ``adjtimex`` at all.
 
 from __future__ import annotations
 
-import enum
 import errno
 import operator
 import time
+from collections.abc import Callable
 
-from sysapi import _record, _struct, _syscall
+from sysapi import _enum, _native, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
@@ -19,9 +19,8 @@ from sysapi.errors import documents, kernel, man, notes, spec
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Final, TypeVar
+    from typing import Any, Final
 
-    _E = TypeVar("_E", bound=enum.Enum)
 
 __all__ = [
     "ADJ_ESTERROR",
@@ -87,7 +86,7 @@ __all__ = [
 _NS_PER_S: Final = 1_000_000_000
 
 
-class ClockId(enum.IntEnum):
+class ClockId(_enum.IntEnum):
     """The clocks of ``<time.h>``. Every call also accepts any other ``clockid_t`` int (the CPU
     clock of another process, a dynamic clock from a file descriptor)."""
 
@@ -117,7 +116,7 @@ CLOCK_BOOTTIME_ALARM: Final = ClockId.CLOCK_BOOTTIME_ALARM
 CLOCK_TAI: Final = ClockId.CLOCK_TAI
 
 
-class TimerFlags(enum.IntFlag):
+class TimerFlags(_enum.IntFlag):
     """Flags of :func:`clock_nanosleep` and ``timer_settime``."""
 
     TIMER_ABSTIME = lib.TIMER_ABSTIME
@@ -126,7 +125,7 @@ class TimerFlags(enum.IntFlag):
 TIMER_ABSTIME: Final = TimerFlags.TIMER_ABSTIME
 
 
-class AdjMode(enum.IntFlag):
+class AdjMode(_enum.IntFlag):
     """``struct timex.modes``: which fields :func:`adjtimex` sets (0 only reads)."""
 
     ADJ_OFFSET = lib.ADJ_OFFSET
@@ -159,7 +158,7 @@ ADJ_OFFSET_SINGLESHOT: Final = AdjMode.ADJ_OFFSET_SINGLESHOT
 ADJ_OFFSET_SS_READ: Final = AdjMode.ADJ_OFFSET_SS_READ
 
 
-class TimexStatus(enum.IntFlag):
+class TimexStatus(_enum.IntFlag):
     """``struct timex.status``: the clock discipline's status bits."""
 
     STA_PLL = lib.STA_PLL
@@ -198,7 +197,7 @@ STA_MODE: Final = TimexStatus.STA_MODE
 STA_CLK: Final = TimexStatus.STA_CLK
 
 
-class ClockState(enum.IntEnum):
+class ClockState(_enum.IntEnum):
     """What :func:`adjtimex` returns: the leap-second state of the clock. ``TIME_BAD`` is the
     old name of ``TIME_ERROR``. A state this version does not know decodes to a pseudo-member
     named ``UNKNOWN_<n>``."""
@@ -313,59 +312,21 @@ def _timex_in(timex: Timex | None) -> Any:
     return box
 
 
-# struct sysapi_timex in member order; time_sec and time_usec become time_ns.
-_TIMEX_MEMBERS: Final = (
-    "modes",
-    "status",
-    *_TIMEX_FIELDS[:7],
-    "time_sec",
-    "time_usec",
-    *_TIMEX_FIELDS[7:],
-)
-_unpack_timex: Final = _struct.unpacker("struct sysapi_timex", _TIMEX_MEMBERS)
-_TimexBuilder: Final = _record.builder(Timex, ["modes", "status", *_TIMEX_FIELDS, "time_ns"])
-_AdjtimexResultBuilder: Final = _record.builder(AdjtimexResult, ["state", "timex"])
-_new: Final = object.__new__
-_STA_NANO: Final = TimexStatus.STA_NANO
-
-
-def _cached(cls: type[_E], cache: dict[int, _E], value: int) -> _E:
-    """``cls(value)``, memoised: an enum call costs about a microsecond, a dict lookup almost
-    nothing. The cache stays small: kernels report few distinct values."""
-    member = cache.get(value)
-    if member is None:
-        member = cls(value)
-        if len(cache) < 256:
-            cache[value] = member
-    return member
-
-
+# The enum members of the values kernels report: few distinct ones, memoised (an enum call costs
+# about a microsecond), at most 256 each.
 _modes: dict[int, AdjMode] = {}
 _statuses: dict[int, TimexStatus] = {}
 _states: dict[int, ClockState] = {}
+_native.timex_bind(
+    Timex, AdjtimexResult, AdjMode, _modes, TimexStatus, _statuses, ClockState, _states
+)
+#: The AdjtimexResult of a clock state and the bytes of the struct sysapi_timex the call filled.
+_adjtimex_result: Final[Callable[[int, Any], AdjtimexResult]] = _native.timex_result
 
 
 def _timex_out(data: Any) -> Timex:
-    """The Timex in ``data``, the bytes of a struct sysapi_timex (see _TIMEX_MEMBERS)."""
-    m = _unpack_timex(data)
-    status, sec, usec = m[1], m[9], m[10]
-    timex = _TimexBuilder(
-        _cached(AdjMode, _modes, m[0]),
-        _cached(TimexStatus, _statuses, status),
-        *m[2:9],
-        *m[11:],
-        sec * _NS_PER_S + (usec if status & _STA_NANO else usec * 1000),
-    )
-    timex.__class__ = Timex
-    return timex  # type: ignore[no-any-return]
-
-
-def _adjtimex_result(state: int, data: Any) -> AdjtimexResult:
-    result = _new(_AdjtimexResultBuilder)
-    result.state = _cached(ClockState, _states, state)
-    result.timex = _timex_out(data)
-    result.__class__ = AdjtimexResult
-    return result  # type: ignore[no-any-return]
+    """The Timex in ``data``, the bytes of a struct sysapi_timex."""
+    return _adjtimex_result(0, data).timex
 
 
 # Structs for reading (timex=None), one per concurrent caller: list.pop and append are atomic.

@@ -11,18 +11,19 @@ the documentation, :data:`REGISTRY` and the conformance cases.
 
 from __future__ import annotations
 
-import enum
 import errno as _errno
+import operator
 import os as _os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 
-from sysapi._record import record
+from sysapi import _enum
+from sysapi._record import builder, record
 
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, ClassVar, TypeVar
+    from typing import Any, ClassVar, Final, TypeVar
 
     _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -585,12 +586,16 @@ def errno_name(errno: int) -> str:
     return _errno.errorcode.get(errno, f"errno {errno}")
 
 
-class Source(enum.Enum):
+class Source(_enum.Enum):
     """Where a documented errno comes from."""
 
     NOTES = "notes"  # the study notes list it, and Linux 6.x agrees
     MAN = "man page"  # the notes omit it; the man page documents it
     KERNEL = "kernel"  # the notes are wrong here; the entry follows what Linux really does
+
+
+_SOURCE_TEXT: Final = {source: source.value for source in Source}
+_by_errno: Final = operator.attrgetter("errno")
 
 
 @record
@@ -654,13 +659,25 @@ class ErrorSpec:
 
     def raises_lines(self) -> list[str]:
         """One "Raises" line per documented errno, for the generated docstrings."""
+        # Made for every documented function at import: Source.value and ErrnoEntry.name are
+        # Python-level descriptors, too slow for that.
         lines = []
-        for e in sorted(self.entries, key=lambda e: e.errno):
-            src = e.source.value
+        for e in sorted(self.entries, key=_by_errno):
+            src = _SOURCE_TEXT[e.source]
             if e.notes_claim:
                 src += f"; the notes claim {e.notes_claim}"
-            lines.append(f"    {e.name}: from ``{self.syscall}``: {e.meaning} ({src}).")
+            name = _NAME_BY_ERRNO.get(e.errno) or errno_name(e.errno)
+            lines.append(f"    {name}: from ``{self.syscall}``: {e.meaning} ({src}).")
         return lines
+
+
+# The areas make about 90 specs and 450 entries at import: built as the hot paths build their
+# results (sysapi._record.builder: slot stores, then the class), they cost no compiling of the
+# records' __init__ (0.15 ms each) and no __init__ frame. ErrnoEntry(...) and ErrorSpec(...)
+# work as before.
+_SpecBuilder: Final = builder(ErrorSpec, ("syscall", "entries", "notes_only", "hints", "libc"))
+_EntryBuilder: Final = builder(ErrnoEntry, ("errno", "meaning", "source", "notes_claim"))
+_new: Final = object.__new__
 
 
 def spec(
@@ -672,23 +689,41 @@ def spec(
     libc: str | None = None,
 ) -> ErrorSpec:
     """Shorthand for :class:`ErrorSpec` used by the area modules."""
-    return ErrorSpec(syscall, tuple(entries), dict(notes_only or {}), dict(hints or {}), libc)
+    made = _new(_SpecBuilder)
+    made.syscall = syscall
+    made.entries = tuple(entries)
+    made.notes_only = dict(notes_only or {})
+    made.hints = dict(hints or {})
+    made.libc = libc
+    made.__class__ = ErrorSpec
+    made.__post_init__()
+    return made  # type: ignore[no-any-return]
+
+
+def _entry(errno: int, meaning: str, source: Source, notes_claim: str | None) -> ErrnoEntry:
+    made = _new(_EntryBuilder)
+    made.errno = errno
+    made.meaning = meaning
+    made.source = source
+    made.notes_claim = notes_claim
+    made.__class__ = ErrnoEntry
+    return made  # type: ignore[no-any-return]
 
 
 def notes(errno: int, meaning: str) -> ErrnoEntry:
     """An errno the notes document and Linux 6.x returns for that reason."""
-    return ErrnoEntry(errno, meaning, Source.NOTES)
+    return _entry(errno, meaning, Source.NOTES, None)
 
 
 def man(errno: int, meaning: str) -> ErrnoEntry:
     """An errno the notes omit and the man page documents."""
-    return ErrnoEntry(errno, meaning, Source.MAN)
+    return _entry(errno, meaning, Source.MAN, None)
 
 
 def kernel(errno: int, meaning: str, notes_claim: str) -> ErrnoEntry:
     """An entry where the notes are wrong: ``meaning`` is what Linux does, ``notes_claim``
     what the notes say."""
-    return ErrnoEntry(errno, meaning, Source.KERNEL, notes_claim)
+    return _entry(errno, meaning, Source.KERNEL, notes_claim)
 
 
 _SPECS: dict[str, ErrorSpec] = {}

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import _thread  # threading.Lock is _thread.allocate_lock; importing threading costs 0.6 ms
+import _warnings  # warnings.warn is _warnings.warn; importing warnings costs 0.2 ms
 import os
-import warnings
-import weakref
 
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import asyncio
+    import weakref
     from collections.abc import Callable
     from typing import Any, TypeAlias, TypeVar
 
@@ -95,7 +95,7 @@ class Fd:
 
     def __del__(self) -> None:
         if getattr(self, "_fd", -1) >= 0:
-            warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
+            _warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
             self.close()
 
     def __repr__(self) -> str:
@@ -133,7 +133,7 @@ class WaitableFd(Fd):
         self._closing_fd = -1
         self._wake = -1
         self._async_waiting = False
-        _LIVE.add(self)
+        _live().add(self)
 
     def _after_fork_in_child(self) -> None:
         self._state = _thread.allocate_lock()
@@ -261,12 +261,22 @@ class WaitableFd(Fd):
         return fd
 
 
-#: Every open WaitableFd, for the reset of a forked child.
-_LIVE: weakref.WeakSet[WaitableFd] = weakref.WeakSet()
+#: Every open WaitableFd, for the reset of a forked child: a weakref.WeakSet, made by the first
+#: WaitableFd (importing weakref costs 0.5 ms, and a program may never make one), under "made".
+_LIVE: dict[str, weakref.WeakSet[WaitableFd]] = {}
+
+
+def _live() -> weakref.WeakSet[WaitableFd]:
+    found = _LIVE.get("made")
+    if found is None:
+        import weakref
+
+        found = _LIVE.setdefault("made", weakref.WeakSet())  # one, whichever thread is first
+    return found
 
 
 def _after_fork_in_child() -> None:
-    for obj in list(_LIVE):
+    for obj in list(_LIVE.get("made", ())):
         obj._after_fork_in_child()
 
 

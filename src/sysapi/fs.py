@@ -5,13 +5,12 @@ The notes' 高级文件 I/O chapter; the calls CPython's ``os`` module lacks.
 
 from __future__ import annotations
 
-import enum
 import errno
 import mmap
 import os
 from collections.abc import Sequence
 
-from sysapi import _syscall
+from sysapi import _enum, _syscall
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.fd import FdLike, fileno
@@ -44,7 +43,7 @@ __all__ = [
 ]
 
 
-class SyncFileRangeFlags(enum.IntFlag):
+class SyncFileRangeFlags(_enum.IntFlag):
     SYNC_FILE_RANGE_WAIT_BEFORE = lib.SYNC_FILE_RANGE_WAIT_BEFORE
     SYNC_FILE_RANGE_WRITE = lib.SYNC_FILE_RANGE_WRITE
     SYNC_FILE_RANGE_WAIT_AFTER = lib.SYNC_FILE_RANGE_WAIT_AFTER
@@ -55,7 +54,7 @@ SYNC_FILE_RANGE_WRITE: Final = SyncFileRangeFlags.SYNC_FILE_RANGE_WRITE
 SYNC_FILE_RANGE_WAIT_AFTER: Final = SyncFileRangeFlags.SYNC_FILE_RANGE_WAIT_AFTER
 
 
-class SpliceFlags(enum.IntFlag):
+class SpliceFlags(_enum.IntFlag):
     SPLICE_F_MOVE = lib.SPLICE_F_MOVE
     SPLICE_F_NONBLOCK = lib.SPLICE_F_NONBLOCK
     SPLICE_F_MORE = lib.SPLICE_F_MORE

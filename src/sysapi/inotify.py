@@ -11,18 +11,14 @@ that is waiting when the instance is closed.
 from __future__ import annotations
 
 import collections
-import enum
 import errno
 import math
 import os
-import resource
-import sys
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from itertools import repeat, starmap
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 
-from sysapi import _syscall
+from sysapi import _enum, _native, _syscall
 from sysapi._convert import fspath
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
@@ -31,7 +27,7 @@ from sysapi.fd import FdLike, WaitableFd, fileno
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Final
+    from typing import Final
 
     from _typeshed import StrOrBytesPath
 
@@ -76,7 +72,7 @@ __all__ = [
 ]
 
 
-class InotifyMask(enum.IntFlag):
+class InotifyMask(_enum.IntFlag):
     """The ``IN_*`` bits of a watch mask and of an event's ``mask``.
 
     Unknown bits survive decoding (``InotifyMask(1 << 12)`` keeps bit 12).
@@ -110,7 +106,7 @@ class InotifyMask(enum.IntFlag):
     IN_ALL_EVENTS = lib.IN_ALL_EVENTS
 
 
-class InotifyInitFlags(enum.IntFlag):
+class InotifyInitFlags(_enum.IntFlag):
     """The ``flags`` of :func:`inotify_init1`.
 
     A separate type from :class:`InotifyMask`: ``IN_NONBLOCK`` (``O_NONBLOCK``, 0x800) has the
@@ -199,6 +195,9 @@ def _enospc_hint() -> str:
 
 
 def _emfile_hint() -> str:
+
+    import resource  # here: only an error's note needs it
+
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     shown = "unlimited" if soft == resource.RLIM_INFINITY else str(soft)
     return (
@@ -349,109 +348,39 @@ def inotify_rm_watch(fd: FdLike, wd: int) -> None:
     _syscall.call(INOTIFY_RM_WATCH_SPEC, lib.sysapi_inotify_rm_watch, fileno(fd), wd)
 
 
-_FS_ENCODING: Final = sys.getfilesystemencoding()
-_FS_ERRORS: Final = sys.getfilesystemencodeerrors()
 _EVENT_SIZE: Final = lib.SYSAPI_INOTIFY_EVENT_SIZE
 # InotifyMask(value) costs microseconds; the masks of a real queue are a handful of values.
+# The native parser reads and fills this dict too.
 _MASKS: dict[int, InotifyMask] = {int(m): m for m in InotifyMask}
 _MASK_CACHE_MAX: Final = 4096
-# The slot descriptors of the record: setting through them builds an event without running
-# its __init__ (which stores through the same descriptors, one Python frame per event).
-_new = object.__new__
-_set_wd = InotifyEvent.__dict__["wd"].__set__
-_set_mask = InotifyEvent.__dict__["mask"].__set__
-_set_cookie = InotifyEvent.__dict__["cookie"].__set__
-_set_name = InotifyEvent.__dict__["name"].__set__
-_EVENT_ARGS: Final = (InotifyEvent,)
+_native.inotify_bind(InotifyEvent, InotifyMask, _MASKS, _MASK_CACHE_MAX)
+#: buffer, size -> (events, the OR of their masks), or the offset of a truncated record.
+_inotify_events: Final[Callable[[object, int], tuple[list[InotifyEvent], int] | int]] = (
+    _native.inotify_events
+)
 
 
-def _consume(iterator: Iterator[object]) -> None:
-    collections.deque(iterator, maxlen=0)
-
-
-class _Scan:
-    """The output arrays of ``sysapi_inotify_scan`` for buffers of up to ``size`` bytes."""
-
-    __slots__ = (
-        "bad",
-        "cookies",
-        "cookies_view",
-        "mask_or",
-        "masks",
-        "masks_view",
-        "max_events",
-        "names",
-        "names_len",
-        "wds",
-        "wds_view",
+def _truncated(offset: int, size: int) -> ValueError:
+    return ValueError(
+        f"truncated inotify event at offset {offset} of {size} bytes "
+        f"(a record is {_EVENT_SIZE} bytes of header plus its len)"
     )
-
-    def __init__(self, size: int) -> None:
-        self.max_events = max(size // _EVENT_SIZE, 1)
-        self.wds = ffi.new("int32_t[]", self.max_events)
-        self.masks = ffi.new("uint32_t[]", self.max_events)
-        self.cookies = ffi.new("uint32_t[]", self.max_events)
-        # memoryview.tolist converts the arrays in C, at about half the cost of ffi.unpack.
-        self.wds_view = memoryview(ffi.buffer(self.wds)).cast("i")
-        self.masks_view = memoryview(ffi.buffer(self.masks)).cast("I")
-        self.cookies_view = memoryview(ffi.buffer(self.cookies)).cast("I")
-        self.names = ffi.new("char[]", max(size, 1))
-        self.names_len = ffi.new("size_t *")
-        self.mask_or = ffi.new("uint32_t *")
-        self.bad = ffi.new("size_t *")
-
-    def events(self, buf: Any, size: int) -> list[InotifyEvent]:
-        """Parse ``size`` bytes of ``buf`` (a cdata pointer or bytes): one C pass fills the
-        arrays, then C-level ``map`` loops build the events (no Python bytecode per event)."""
-        count = lib.sysapi_inotify_scan(
-            buf,
-            size,
-            self.max_events,
-            self.wds,
-            self.masks,
-            self.cookies,
-            self.names,
-            self.names_len,
-            self.mask_or,
-            self.bad,
-        )
-        if count < 0:
-            raise ValueError(
-                f"truncated inotify event at offset {self.bad[0]} of {size} bytes "
-                f"(a record is {_EVENT_SIZE} bytes of header plus its len)"
-            )
-        if count == 0:
-            return []
-        masks: list[int] = self.masks_view[:count].tolist()
-        try:
-            typed = list(map(_MASKS.__getitem__, masks))
-        except KeyError:
-            for value in set(masks).difference(_MASKS):
-                if len(_MASKS) < _MASK_CACHE_MAX:
-                    _MASKS[value] = InotifyMask(value)
-            typed = [_MASKS.get(m) or InotifyMask(m) for m in masks]
-        blob: bytes = ffi.unpack(self.names, self.names_len[0])  # type: ignore[assignment]
-        names = blob.decode(_FS_ENCODING, _FS_ERRORS).split("\0")
-        # starmap passes the one-tuple as is; map(_new, repeat(...)) builds one per event.
-        events: list[InotifyEvent] = list(starmap(_new, repeat(_EVENT_ARGS, count)))
-        _consume(map(_set_wd, events, self.wds_view[:count].tolist()))
-        _consume(map(_set_mask, events, typed))
-        _consume(map(_set_cookie, events, self.cookies_view[:count].tolist()))
-        _consume(map(_set_name, events, names))
-        return events
 
 
 def parse_events(data: bytes | bytearray | memoryview) -> list[InotifyEvent]:
     """Parse the ``struct inotify_event`` records of ``data``, as read off an inotify fd.
 
     Raises ValueError when ``data`` ends inside a record (reads from the kernel always return
-    whole records). The records are scanned in C; see :class:`InotifyEvent` for the fields.
+    whole records). The events are built in C; see :class:`InotifyEvent` for the fields.
     """
     view = memoryview(data).cast("B")  # any contiguous buffer, of any item size
     size = len(view)
     if size == 0:
         return []
-    return _Scan(size).events(ffi.from_buffer(view), size)
+    parsed = _inotify_events(view, size)
+    if isinstance(parsed, int):
+        raise _truncated(parsed, size)
+    return parsed[0]
 
 
 def pair_moves(events: Iterable[InotifyEvent]) -> list[Move]:
@@ -520,9 +449,9 @@ class Inotify(WaitableFd):
         "_buf",
         "_pending",
         "_retired",
-        "_scan",
         "_tree_error",
         "_trees",
+        "_view",
         "_watches",
         "_woken",
     )
@@ -538,8 +467,8 @@ class Inotify(WaitableFd):
         self._tree_error: BaseException | None = None
         self._pending: collections.deque[InotifyEvent] = collections.deque()
         self._buf = ffi.new("char[]", _BUFFER_SIZE)
+        self._view = ffi.buffer(self._buf)
         self._woken = ffi.new("int *")
-        self._scan = _Scan(_BUFFER_SIZE)
         super().__init__(inotify_init1(flags))
 
     # -- lifetime: WaitableFd (a waiter keeps the descriptor number alive until it has left) ---
@@ -685,10 +614,13 @@ class Inotify(WaitableFd):
             self._leave()
 
     def _events(self, size: int) -> list[InotifyEvent]:
-        events = self._scan.events(self._buf, size)
+        parsed = _inotify_events(self._view, size)
+        if isinstance(parsed, int):  # never for a read of the kernel's
+            raise _truncated(parsed, size)
+        events, seen = parsed
         if self._retired:
             self._retired.clear()
-        seen = self._scan.mask_or[0] & (IN_IGNORED | IN_ISDIR)
+        seen &= IN_IGNORED | IN_ISDIR
         if seen and self._watches:
             self._track(events, seen)
         return events

@@ -12,21 +12,18 @@ not this one.
 
 from __future__ import annotations
 
-import enum
+import _warnings  # warnings.warn is _warnings.warn; importing warnings costs 0.2 ms
 import errno
 import math
 import mmap
 import operator
 import os
-import resource
 import stat
 import struct
 import time
-import warnings
-import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 
-from sysapi import _record, _struct, _syscall
+from sysapi import _enum, _native, _struct, _syscall
 from sysapi._convert import fspath, name_bytes
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
@@ -37,6 +34,7 @@ from sysapi.inotify import _read_limit
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import weakref
     from typing import Any, Final
 
     from _typeshed import ReadableBuffer
@@ -112,7 +110,7 @@ __all__ = [
 IPC_PRIVATE: Final[int] = lib.IPC_PRIVATE
 
 
-class IpcFlags(enum.IntFlag):
+class IpcFlags(_enum.IntFlag):
     """``shmget``, ``msgget`` and ``semget`` flag bits besides the permission bits (``0o600``)
     they are combined with; :data:`IPC_NOWAIT` is also a flag of ``msgsnd``, ``msgrcv`` and
     ``SemBuf.sem_flg``.
@@ -138,7 +136,7 @@ SHM_DEST: Final = IpcFlags.SHM_DEST
 SHM_LOCKED: Final = IpcFlags.SHM_LOCKED
 
 
-class ShmFlags(enum.IntFlag):
+class ShmFlags(_enum.IntFlag):
     """``shmat`` flags."""
 
     SHM_RDONLY = lib.SHM_RDONLY
@@ -153,7 +151,7 @@ SHM_REMAP: Final = ShmFlags.SHM_REMAP
 SHM_EXEC: Final = ShmFlags.SHM_EXEC
 
 
-class IpcCtl(enum.IntEnum):
+class IpcCtl(_enum.IntEnum):
     """``shmctl`` commands."""
 
     IPC_RMID = lib.IPC_RMID
@@ -323,46 +321,23 @@ _SHMID_DS_FIELDS: Final = (
 _unpack_shmid_ds: Final = _struct.unpacker(
     "struct sysapi_shmid_ds", [*_PERM_FIELDS, *_SHMID_DS_FIELDS]
 )
-_IpcPermBuilder: Final = _record.builder(IpcPerm, _PERM_FIELDS)
-_ShmidDsBuilder: Final = _record.builder(ShmidDs, ["shm_perm", *_SHMID_DS_FIELDS])
-_new: Final = object.__new__
 _shmctl: Final = lib.sysapi_shmctl
-# Stat buffers, one per concurrent caller (list.pop and append are atomic).
-_stat_bufs: list[tuple[Any, Any]] = []
+_native.shm_bind(IpcPerm, ShmidDs)
+_shm_stat: Final[Callable[[int, int], ShmidDs | int]] = _native.shm_stat
 
 
 def _stat(shmid: int, cmd: int = lib.IPC_STAT) -> ShmidDs:
-    try:
-        buf, data = _stat_bufs.pop()
-    except IndexError:
-        buf = ffi.new("struct sysapi_shmid_ds *")
-        data = ffi.buffer(buf)
-    result = _shmctl(shmid, cmd, buf)
-    if result < 0:
-        _syscall.retry(result, SHMCTL_SPEC, _shmctl, shmid, cmd, buf)
-    # Slot stores of one tuple assignment each: no __init__ frames.
-    perm, ds = _new(_IpcPermBuilder), _new(_ShmidDsBuilder)
-    (
-        perm.key,
-        perm.uid,
-        perm.gid,
-        perm.cuid,
-        perm.cgid,
-        perm.mode,
-        perm.seq,
-        ds.shm_segsz,
-        ds.shm_atime,
-        ds.shm_dtime,
-        ds.shm_ctime,
-        ds.shm_cpid,
-        ds.shm_lpid,
-        ds.shm_nattch,
-    ) = _unpack_shmid_ds(data)
-    _stat_bufs.append((buf, data))
-    perm.__class__ = IpcPerm
-    ds.shm_perm = perm
-    ds.__class__ = ShmidDs
-    return ds  # type: ignore[no-any-return]
+    ds = _shm_stat(shmid, cmd)  # built in C (sysapi._native)
+    if type(ds) is int:
+        return _stat_failed(ds, shmid, cmd)
+    # type() rules the int out (isinstance, which mypy would follow, costs a lookup more).
+    return ds  # type: ignore[return-value]
+
+
+def _stat_failed(err: int, shmid: int, cmd: int) -> ShmidDs:
+    """After the errno ``err``: again on EINTR (PEP 475), else raise."""
+    retried: ShmidDs = _syscall.retry_native(err, SHMCTL_SPEC, _shm_stat, shmid, cmd)
+    return retried
 
 
 def _perm_for_set(shmid: int) -> IpcPerm:
@@ -385,8 +360,18 @@ def _perm_for_set(shmid: int) -> IpcPerm:
 
 
 #: Start address → the live attachment there, so that shmdt(address) cannot pull the memory
-#: out from under a ShmAttachment.
-_ATTACHED: weakref.WeakValueDictionary[int, ShmAttachment] = weakref.WeakValueDictionary()
+#: out from under a ShmAttachment: a weakref.WeakValueDictionary, made by the first attachment
+#: (importing weakref costs 0.5 ms), under the key "made".
+_ATTACHED: dict[str, weakref.WeakValueDictionary[int, ShmAttachment]] = {}
+
+
+def _attached() -> weakref.WeakValueDictionary[int, ShmAttachment]:
+    found = _ATTACHED.get("made")
+    if found is None:
+        import weakref
+
+        found = _ATTACHED.setdefault("made", weakref.WeakValueDictionary())  # one, whoever is first
+    return found
 
 
 def _attach(shmid: int, shmflg: int, address: int) -> int:
@@ -443,7 +428,7 @@ class ShmAttachment(mmap.mmap):
         self.shmid = shmid
         self.readonly = readonly
         self._address = start
-        _ATTACHED[start] = self
+        _attached()[start] = self
         return self
 
     @property
@@ -465,7 +450,7 @@ class ShmAttachment(mmap.mmap):
         """Same as :meth:`detach`."""
         if not self.closed:
             super().close()
-            _ATTACHED.pop(self._address, None)
+            _attached().pop(self._address, None)
 
     def size(self) -> int:
         """The segment's size in bytes (``mmap.size`` would ask a file, and there is none)."""
@@ -479,7 +464,7 @@ class ShmAttachment(mmap.mmap):
 
     def __del__(self) -> None:
         if not getattr(self, "closed", True):
-            warnings.warn(f"undetached {self!r}", ResourceWarning, stacklevel=2, source=self)
+            _warnings.warn(f"undetached {self!r}", ResourceWarning, stacklevel=2, source=self)
             self.close()
 
     def __repr__(self) -> str:
@@ -515,7 +500,7 @@ def shmdt(shmaddr: ShmAttachment | int) -> None:
         return
     if not isinstance(shmaddr, int):
         raise TypeError(f"shmdt() takes a ShmAttachment or an int, not {type(shmaddr).__name__}")
-    if shmaddr in _ATTACHED:
+    if shmaddr in _ATTACHED.get("made", ()):
         raise ValueError(f"{shmaddr:#x} belongs to a live ShmAttachment: call its detach()")
     _shmdt(shmaddr)
 
@@ -542,8 +527,11 @@ def shmctl(
     the last process detaches (its key becomes IPC_PRIVATE); :data:`SHM_LOCK` /
     :data:`SHM_UNLOCK` pin it in memory. Other commands go to the kernel as they are.
     """
-    if cmd in _STAT_CMDS:
-        return _stat(shmid, cmd)
+    if cmd in _STAT_CMDS:  # _stat() written out: a Python call is a tenth of the whole
+        ds = _shm_stat(shmid, cmd)
+        if type(ds) is int:
+            return _stat_failed(ds, shmid, cmd)
+        return ds  # type: ignore[return-value]
     raw: Any = ffi.new("struct sysapi_shmid_ds *")
     if cmd == lib.IPC_SET:
         if buf is not None:
@@ -568,7 +556,7 @@ def shmctl(
 # call costs a noticeable part of the system call, and the goal is 1.35x the bare cffi call.
 
 
-class MsgFlags(enum.IntFlag):
+class MsgFlags(_enum.IntFlag):
     """``msgsnd``/``msgrcv`` flags (``IPC_NOWAIT`` is :data:`IPC_NOWAIT`)."""
 
     MSG_NOERROR = lib.MSG_NOERROR
@@ -581,7 +569,7 @@ MSG_EXCEPT: Final = MsgFlags.MSG_EXCEPT
 MSG_COPY: Final = MsgFlags.MSG_COPY
 
 
-class MsgCtl(enum.IntEnum):
+class MsgCtl(_enum.IntEnum):
     """``msgctl`` commands besides :data:`IPC_STAT`, :data:`IPC_SET`, :data:`IPC_RMID` and
     :data:`IPC_INFO`."""
 
@@ -595,7 +583,7 @@ MSG_STAT_ANY: Final = MsgCtl.MSG_STAT_ANY
 MSG_INFO: Final = MsgCtl.MSG_INFO
 
 
-class SemFlags(enum.IntFlag):
+class SemFlags(_enum.IntFlag):
     """``SemBuf.sem_flg`` bits besides :data:`IPC_NOWAIT`."""
 
     SEM_UNDO = lib.SEM_UNDO
@@ -604,7 +592,7 @@ class SemFlags(enum.IntFlag):
 SEM_UNDO: Final = SemFlags.SEM_UNDO
 
 
-class SemCtl(enum.IntEnum):
+class SemCtl(_enum.IntEnum):
     """``semctl`` commands besides :data:`IPC_STAT`, :data:`IPC_SET`, :data:`IPC_RMID` and
     :data:`IPC_INFO`."""
 
@@ -1340,6 +1328,8 @@ class MqAttr:
 
 
 def _rlimit(which: int, name: str) -> str:
+    import resource  # here: only an error's note needs it
+
     soft, hard = (
         "unlimited" if v == resource.RLIM_INFINITY else str(v) for v in resource.getrlimit(which)
     )
@@ -1347,6 +1337,8 @@ def _rlimit(which: int, name: str) -> str:
 
 
 def _mq_emfile_hint() -> str:
+    import resource  # here: only an error's note needs it
+
     return (
         f"{_rlimit(resource.RLIMIT_MSGQUEUE, 'RLIMIT_MSGQUEUE (bytes of POSIX queues per user)')}"
         f"; {_rlimit(resource.RLIMIT_NOFILE, 'RLIMIT_NOFILE (open descriptors)')}. The kernel "
@@ -1371,6 +1363,8 @@ def _mq_einval_hint() -> str:
 
 
 def _nofile_hint() -> str:
+    import resource  # here: only an error's note needs it
+
     return _rlimit(resource.RLIMIT_NOFILE, "RLIMIT_NOFILE (open descriptors)")
 
 
@@ -2140,7 +2134,7 @@ class _SemaphoreBase:
     def __del__(self) -> None:
         h = getattr(self, "_h", None)
         if h is not None and h.state == 0:
-            warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
+            _warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
             self.close()
 
 

@@ -12,12 +12,11 @@ unmapped-range errors are the kernel's.
 
 from __future__ import annotations
 
-import enum
 import errno
 import os
-import resource
+from collections.abc import Callable
 
-from sysapi import _record, _struct, _syscall
+from sysapi import _enum, _native, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
@@ -74,14 +73,14 @@ __all__ = [
 PAGE_SIZE: Final = os.sysconf("SC_PAGESIZE")
 
 
-class Mlock2Flags(enum.IntFlag):
+class Mlock2Flags(_enum.IntFlag):
     MLOCK_ONFAULT = lib.MLOCK_ONFAULT
 
 
 MLOCK_ONFAULT: Final = Mlock2Flags.MLOCK_ONFAULT
 
 
-class MlockallFlags(enum.IntFlag):
+class MlockallFlags(_enum.IntFlag):
     MCL_CURRENT = lib.MCL_CURRENT
     MCL_FUTURE = lib.MCL_FUTURE
     MCL_ONFAULT = lib.MCL_ONFAULT
@@ -92,7 +91,7 @@ MCL_FUTURE: Final = MlockallFlags.MCL_FUTURE
 MCL_ONFAULT: Final = MlockallFlags.MCL_ONFAULT
 
 
-class ProtFlags(enum.IntFlag):
+class ProtFlags(_enum.IntFlag):
     PROT_NONE = lib.PROT_NONE
     PROT_READ = lib.PROT_READ
     PROT_WRITE = lib.PROT_WRITE
@@ -111,7 +110,7 @@ PROT_GROWSDOWN: Final = ProtFlags.PROT_GROWSDOWN
 PROT_GROWSUP: Final = ProtFlags.PROT_GROWSUP
 
 
-class MallocParam(enum.IntEnum):
+class MallocParam(_enum.IntEnum):
     """The ``mallopt`` parameters glibc acts on (``M_NLBLKS``, ``M_GRAIN`` and ``M_KEEP`` exist
     in ``<malloc.h>`` but are ignored; pass them as plain ints if you must)."""
 
@@ -138,6 +137,9 @@ M_ARENA_MAX: Final = MallocParam.M_ARENA_MAX
 
 
 def _limit(value: int) -> str:
+
+    import resource  # here: only an error's note needs it
+
     return "unlimited" if value == resource.RLIM_INFINITY else f"{value} bytes"
 
 
@@ -158,6 +160,9 @@ _CAP_IPC_LOCK: Final = 14
 
 def _memlock_note() -> str:
     """The PEP 678 note on RLIMIT_MEMLOCK errors: the live limit that explains them."""
+
+    import resource  # here: only an error's note needs it
+
     soft, hard = resource.getrlimit(resource.RLIMIT_MEMLOCK)
     note = (
         f"RLIMIT_MEMLOCK is {_limit(soft)} (hard limit {_limit(hard)}); "
@@ -430,21 +435,9 @@ def munlockall() -> None:
 # Below this many pages the vector is allocated at once; above, the range is first walked
 # with a fixed-size vector so an unmapped or absurd range fails before a huge allocation.
 _DIRECT_PAGES: Final = 1 << 22
-# Ranges up to this many pages take the fast path: an int address and a pooled vector (one per
-# concurrent caller: list.pop and append are atomic), read back in one slice.
-_POOLED_PAGES: Final = 64
-_POOLED_BYTES: Final = _POOLED_PAGES * PAGE_SIZE
-_PAGE_MASK: Final = PAGE_SIZE - 1
-_vectors: list[tuple[Any, Any]] = []
-_mincore: Final = lib.sysapi_mincore
+_native_mincore: Final = _native.mincore
+_native_fincore: Final[Callable[[int, int], FileResidency | int]] = _native.fincore
 _fincore: Final = lib.sysapi_fincore
-_mallinfo2: Final = lib.sysapi_mallinfo2
-_new: Final = object.__new__
-
-
-def _new_vector() -> tuple[Any, Any]:
-    vec = ffi.new("unsigned char[]", _POOLED_PAGES)
-    return vec, ffi.buffer(vec)
 
 
 @documents(MINCORE_SPEC)
@@ -456,22 +449,15 @@ def mincore(addr: int | ReadableBuffer, length: int | None = None) -> bytes:
     page-cache residency only to a caller that could write the file (or owns it); others see
     every page as resident.
     """
-    if (
-        type(addr) is int
-        and type(length) is int
-        and 0 <= addr <= _UINTPTR_MAX
-        and 0 < length <= _POOLED_BYTES
-    ):
-        try:
-            vec, data = _vectors.pop()
-        except IndexError:
-            vec, data = _new_vector()
-        result = _mincore(addr, length, vec)
-        if result < 0:
-            _syscall.retry(result, MINCORE_SPEC, _mincore, addr, length, vec)
-        residency: bytes = data[: (length + _PAGE_MASK) // PAGE_SIZE]
-        _vectors.append((vec, data))
+    # Explicit ranges up to a cap go native (None for anything else, checked below).
+    residency = _native_mincore(addr, length)
+    if type(residency) is bytes:
         return residency
+    if isinstance(residency, int):
+        retried: bytes = _syscall.retry_native(
+            residency, MINCORE_SPEC, _native_mincore, addr, length
+        )
+        return retried
     start, size, view = _resolve(addr, length, "mincore")
     try:
         pages = size // PAGE_SIZE + (size % PAGE_SIZE != 0)
@@ -518,9 +504,8 @@ class FileResidency:
         return self.resident_pages * PAGE_SIZE
 
 
-_FileResidencyBuilder: Final = _record.builder(
-    FileResidency, ["size", "pages", "resident_pages", "vector"]
-)
+# Files up to this size are measured by the native call (with the GIL held: one short mapping).
+_NATIVE_FILE_BYTES: Final = lib.SYSAPI_FINCORE_NATIVE_PAGES * PAGE_SIZE
 
 
 def _open_for_fincore(path: StrOrBytesPath) -> int:
@@ -550,17 +535,17 @@ def fincore(file: FdLike | StrOrBytesPath) -> FileResidency:
             size = os.fstat(fd).st_size
         except OSError as exc:
             raise _syscall.error(exc.errno or errno.EIO, FINCORE_SPEC, name) from None
+        if size <= _NATIVE_FILE_BYTES:
+            # A small file: mapped, measured and built into a FileResidency in C.
+            residency = _native_fincore(fd, size)
+            if isinstance(residency, int):
+                retried: FileResidency = _syscall.retry_native(
+                    residency, FINCORE_SPEC, _native_fincore, fd, size, filename=name
+                )
+                return retried
+            return residency
         pages = size // PAGE_SIZE + (size % PAGE_SIZE != 0)
-        if pages <= _POOLED_PAGES:
-            try:
-                pooled = _vectors.pop()
-            except IndexError:
-                pooled = _new_vector()
-            vec, data = pooled
-        else:
-            pooled = None
-            vec = ffi.new("unsigned char[]", pages)
-            data = ffi.buffer(vec)
+        vec = ffi.new("unsigned char[]", pages)
         resident = _fincore(fd, size, vec, pages)
         if resident < 0:
             resident = _syscall.retry(
@@ -569,15 +554,7 @@ def fincore(file: FdLike | StrOrBytesPath) -> FileResidency:
     finally:
         if owned:
             os.close(fd)
-    residency = _new(_FileResidencyBuilder)
-    residency.size = size
-    residency.pages = pages
-    residency.resident_pages = resident
-    residency.vector = data[:pages]
-    residency.__class__ = FileResidency
-    if pooled is not None:
-        _vectors.append(pooled)
-    return residency  # type: ignore[no-any-return]
+    return FileResidency(size, pages, resident, ffi.buffer(vec)[:])
 
 
 def malloc_trim(pad: int = 0) -> bool:
@@ -618,55 +595,19 @@ class Mallinfo2:
     keepcost: int
 
 
-_MALLINFO2_FIELDS: Final = (
-    "arena",
-    "ordblks",
-    "smblks",
-    "hblks",
-    "hblkhd",
-    "usmblks",
-    "fsmblks",
-    "uordblks",
-    "fordblks",
-    "keepcost",
-)
-
-
-_unpack_mallinfo2: Final = _struct.unpacker("struct sysapi_mallinfo2", _MALLINFO2_FIELDS)
-_Mallinfo2Builder: Final = _record.builder(Mallinfo2, _MALLINFO2_FIELDS)
-# One struct per concurrent caller (list.pop and append are atomic).
-_mallinfo2_outs: list[tuple[Any, Any]] = []
+_native.memory_bind(FileResidency, Mallinfo2)
+_mallinfo2: Final[Callable[[], Mallinfo2 | int]] = _native.mallinfo2
 
 
 def mallinfo2() -> Mallinfo2:
     """Allocator statistics of the main arena (``mallinfo2(3)``, glibc 2.33; the deprecated
     ``mallinfo`` overflows its ``int`` fields past 2 GiB). It never fails on glibc 2.33 and
     later; elsewhere it raises :class:`~sysapi.errors.ENOSYS` naming the glibc it needs."""
-    try:
-        out, data = _mallinfo2_outs.pop()
-    except IndexError:
-        out = ffi.new("struct sysapi_mallinfo2 *")
-        data = ffi.buffer(out)
-    if _mallinfo2(out) < 0:  # ENOSYS: a C library without mallinfo2
-        _mallinfo2_outs.append((out, data))
-        _syscall.raise_errno(errno.ENOSYS, MALLINFO2_SPEC)
-    # Slot stores of one tuple assignment: no __init__ frame.
-    info = _new(_Mallinfo2Builder)
-    (
-        info.arena,
-        info.ordblks,
-        info.smblks,
-        info.hblks,
-        info.hblkhd,
-        info.usmblks,
-        info.fsmblks,
-        info.uordblks,
-        info.fordblks,
-        info.keepcost,
-    ) = _unpack_mallinfo2(data)
-    _mallinfo2_outs.append((out, data))
-    info.__class__ = Mallinfo2
-    return info  # type: ignore[no-any-return]
+    info = _mallinfo2()  # built in C (sysapi._native)
+    if type(info) is int:  # ENOSYS: a C library without mallinfo2
+        _syscall.raise_errno(info, MALLINFO2_SPEC)
+    # type() rules the int out (isinstance, which mypy would follow, costs a lookup more).
+    return info  # type: ignore[return-value]
 
 
 def mallopt(param: int, value: int) -> None:

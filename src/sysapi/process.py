@@ -12,13 +12,12 @@ awaits its exit on any event loop that can wait for a readable descriptor.
 
 from __future__ import annotations
 
-import enum
 import errno
 import os
-import resource
 import signal
+from collections.abc import Callable
 
-from sysapi import _struct, _syscall
+from sysapi import _enum, _native, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import documents, kernel, man, notes, spec
@@ -27,6 +26,7 @@ from sysapi.fd import Fd, FdLike, WaitableFd, fileno
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import resource
     from typing import Any, Final
 
 __all__ = [
@@ -64,7 +64,7 @@ __all__ = [
 ]
 
 
-class IdType(enum.IntEnum):
+class IdType(_enum.IntEnum):
     """Which children :func:`waitid` waits for (``idtype_t``)."""
 
     P_ALL = lib.P_ALL
@@ -79,7 +79,7 @@ P_PGID: Final = IdType.P_PGID
 P_PIDFD: Final = IdType.P_PIDFD
 
 
-class WaitidOptions(enum.IntFlag):
+class WaitidOptions(_enum.IntFlag):
     """The ``options`` bits of :func:`waitid`."""
 
     WEXITED = lib.WEXITED
@@ -96,7 +96,7 @@ WNOHANG: Final = WaitidOptions.WNOHANG
 WNOWAIT: Final = WaitidOptions.WNOWAIT
 
 
-class CldCode(enum.IntEnum):
+class CldCode(_enum.IntEnum):
     """``si_code`` of a SIGCHLD siginfo: what happened to the child.
 
     A code this version does not know decodes to a pseudo-member named ``CLD_<n>``.
@@ -204,58 +204,15 @@ WAITID_SPEC: Final = spec(
 )
 
 
-# What makes a result: members of the two structs in struct sysapi_waitid_out.
-_unpack_info: Final = _struct.unpacker(
-    "struct sysapi_siginfo", ["signo", "code", "pid", "uid", "status"]
-)
-_INFO_OFFSET: Final = ffi.offsetof("struct sysapi_waitid_out", "info")
-_unpack_rusage: Final = _struct.unpacker(
-    "struct sysapi_rusage", [name for name, _ in ffi.typeof("struct sysapi_rusage").fields]
-)
-_RU_OFFSET: Final = ffi.offsetof("struct sysapi_waitid_out", "ru")
-# The times alone, for a result without rusage (the first four members).
-_unpack_times: Final = _struct.unpacker(
-    "struct sysapi_rusage", ["ru_utime_sec", "ru_utime_usec", "ru_stime_sec", "ru_stime_usec"]
-)
-_CLD_EXITED: Final = CldCode.CLD_EXITED
-_WaitidResultBuilder: Final = _struct.builder(
-    WaitidResult,
-    ["si_signo", "si_code", "si_pid", "si_uid", "si_status", "si_utime", "si_stime", "rusage"],
-)
-_CLD_CODES: Final = {int(c): c for c in CldCode}
+def _struct_rusage(fields: tuple[float, ...]) -> resource.struct_rusage:
+    import resource  # here: only a waitid asked for the rusage needs it
+
+    return resource.struct_rusage(fields)
 
 
-def _rusage(fields: tuple[int, ...]) -> resource.struct_rusage:
-    utime_sec, utime_usec, stime_sec, stime_usec, *rest = fields
-    return resource.struct_rusage(
-        (utime_sec + utime_usec / 1e6, stime_sec + stime_usec / 1e6, *rest)
-    )
-
-
-def _ticks(seconds: int, microseconds: int) -> int:
-    # As the kernel's nsec_to_clock_t: truncated to whole ticks.
-    return (seconds * 1_000_000 + microseconds) * _CLK_TCK // 1_000_000
-
-
-def _result(buffer: Any, rusage: bool) -> WaitidResult:
-    """The WaitidResult in ``buffer`` (the bytes of a struct sysapi_waitid_out)."""
-    signo, code, pid, uid, status = _unpack_info(buffer, _INFO_OFFSET)
-    ru = _unpack_rusage(buffer, _RU_OFFSET) if rusage else _unpack_times(buffer, _RU_OFFSET)
-    cld = _CLD_CODES.get(code)
-    if cld is None:
-        cld = CldCode(code)  # a pseudo-member for a code this version does not know
-    result = _WaitidResultBuilder(
-        _SIGNALS.get(signo, signo),
-        cld,
-        pid,
-        uid,
-        status if cld is _CLD_EXITED else _SIGNALS.get(status, status),
-        _ticks(ru[0], ru[1]),
-        _ticks(ru[2], ru[3]),
-        _rusage(ru) if rusage else None,
-    )
-    result.__class__ = WaitidResult
-    return result  # type: ignore[no-any-return]
+_native.waitid_bind(WaitidResult, _SIGNALS, {int(c): c for c in CldCode}, CldCode, _struct_rusage)
+#: The WaitidResult in the bytes of a struct sysapi_waitid_out, with the rusage or not.
+_waitid_result: Final[Callable[[Any, bool], WaitidResult]] = _native.waitid_result
 
 
 # Free output buffers, taken off the list for the length of a call: list.pop/append are
@@ -303,7 +260,7 @@ def waitid(idtype: int, id: int, options: int, *, rusage: bool = False) -> Waiti
         if pid == 0:
             _OUT_POOL.append(slot)
             return None
-    result = _result(slot[1], rusage)
+    result = _waitid_result(slot[1], rusage)  # built in C (sysapi._native)
     _OUT_POOL.append(slot)
     return result
 
@@ -311,7 +268,7 @@ def waitid(idtype: int, id: int, options: int, *, rusage: bool = False) -> Waiti
 # ---- process descriptors --------------------------------------------------------------------
 
 
-class PidfdFlags(enum.IntFlag):
+class PidfdFlags(_enum.IntFlag):
     """The ``flags`` of :func:`pidfd_open`."""
 
     PIDFD_NONBLOCK = lib.PIDFD_NONBLOCK
@@ -322,7 +279,7 @@ PIDFD_NONBLOCK: Final = PidfdFlags.PIDFD_NONBLOCK
 PIDFD_THREAD: Final = PidfdFlags.PIDFD_THREAD
 
 
-class PidfdSignalFlags(enum.IntFlag):
+class PidfdSignalFlags(_enum.IntFlag):
     """The ``flags`` of :func:`pidfd_send_signal` (Linux 6.9): whom the signal is for."""
 
     PIDFD_SIGNAL_THREAD = lib.PIDFD_SIGNAL_THREAD
@@ -337,6 +294,8 @@ PIDFD_SIGNAL_PROCESS_GROUP: Final = PidfdSignalFlags.PIDFD_SIGNAL_PROCESS_GROUP
 
 def nofile_hint() -> str:
     """The note of an EMFILE from a call that creates a descriptor: the live limit."""
+    import resource  # here: only an error's note needs it
+
     soft, hard = (
         "unlimited" if v == resource.RLIM_INFINITY else str(v)
         for v in resource.getrlimit(resource.RLIMIT_NOFILE)

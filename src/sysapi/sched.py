@@ -8,12 +8,10 @@ so they go through ``syscall(2)``.
 
 from __future__ import annotations
 
-import enum
 import errno
 import os
-import resource
 
-from sysapi import _syscall
+from sysapi import _enum, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import E2BIG, ErrorSpec, documents, kernel, man, spec
@@ -25,7 +23,7 @@ if TYPE_CHECKING:
 
     import cffi
 
-    _E = TypeVar("_E", bound=enum.IntEnum)
+    _E = TypeVar("_E", bound=_enum.IntEnum)
 
 __all__ = [
     "IOPRIO_CLASS_BE",
@@ -66,7 +64,7 @@ __all__ = [
 ]
 
 
-class SchedPolicy(enum.IntEnum):
+class SchedPolicy(_enum.IntEnum):
     """A scheduling policy (``sched_attr.sched_policy``).
 
     A policy this module does not know (say ``SCHED_EXT``, 7, on a kernel built with it)
@@ -85,7 +83,7 @@ class SchedPolicy(enum.IntEnum):
         return _pseudo_member(cls, value, "SCHED_")
 
 
-class SchedFlags(enum.IntFlag):
+class SchedFlags(_enum.IntFlag):
     """``sched_attr.sched_flags`` bits; unknown kernel bits are kept."""
 
     SCHED_FLAG_RESET_ON_FORK = lib.SCHED_FLAG_RESET_ON_FORK
@@ -97,7 +95,7 @@ class SchedFlags(enum.IntFlag):
     SCHED_FLAG_UTIL_CLAMP_MAX = lib.SCHED_FLAG_UTIL_CLAMP_MAX
 
 
-class IoprioWho(enum.IntEnum):
+class IoprioWho(_enum.IntEnum):
     """What ``who`` names in :func:`ioprio_get` / :func:`ioprio_set`."""
 
     IOPRIO_WHO_PROCESS = lib.IOPRIO_WHO_PROCESS
@@ -105,7 +103,7 @@ class IoprioWho(enum.IntEnum):
     IOPRIO_WHO_USER = lib.IOPRIO_WHO_USER
 
 
-class IoprioClass(enum.IntEnum):
+class IoprioClass(_enum.IntEnum):
     """An I/O scheduling class. Classes 4–7 (which the kernel rejects today) decode to
     pseudo-members named ``IOPRIO_CLASS_<n>`` that keep their value."""
 
@@ -178,6 +176,8 @@ def _uclamp_note() -> str:
 
 
 def _rtprio_note() -> str:
+    import resource  # here: only an error's note needs it
+
     soft, hard = resource.getrlimit(resource.RLIMIT_RTPRIO)
     note = (
         f"RLIMIT_RTPRIO is {soft} (hard {hard}); without CAP_SYS_NICE a thread may raise its "

@@ -16,22 +16,18 @@ the registry starts empty.
 
 from __future__ import annotations
 
+import _thread  # threading's Lock, RLock and local are _thread's; importing threading: 0.6 ms
+import _warnings  # warnings.warn is _warnings.warn
 import atexit
-import contextlib
-import enum
 import errno
 import itertools
 import operator
 import os
-import resource
 import signal
 import struct
-import threading
-import warnings
-import weakref
 from collections.abc import Callable
 
-from sysapi import _record, _syscall
+from sysapi import _enum, _native, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
 from sysapi.clock import CLOCK_MONOTONIC, TIMER_ABSTIME, _split_ns
@@ -40,6 +36,7 @@ from sysapi.errors import documents, kernel, man, notes, spec
 # typing costs milliseconds to import: only type checkers read these names.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import weakref
     from typing import Any, Final
 
 __all__ = [
@@ -69,7 +66,7 @@ DELAYTIMER_MAX: Final[int] = lib.DELAYTIMER_MAX
 CALLBACK_SIGNAL: Final[int] = signal.SIGRTMAX
 
 
-class SigevNotify(enum.IntEnum):
+class SigevNotify(_enum.IntEnum):
     """``sigev_notify``: how a timer reports its expiry."""
 
     SIGEV_SIGNAL = lib.SIGEV_SIGNAL
@@ -102,6 +99,8 @@ class ItimerSpec:
 
 
 def _sigpending_hint() -> str:
+    import resource  # here: only an error's note needs it
+
     soft, hard = resource.getrlimit(resource.RLIMIT_SIGPENDING)
     return (
         f"RLIMIT_SIGPENDING is {soft} (hard {hard}): each timer reserves one queued signal "
@@ -173,14 +172,15 @@ TIMER_DELETE_SPEC: Final = spec("timer_delete", [notes(errno.EINVAL, _BAD_TIMER)
 _callbacks: dict[int, tuple[Callable[[Any], object], Any, Callable[[BaseException], object] | None]]
 _callbacks = {}
 _keys = itertools.count(1)
-#: Every open timer, for deletion at exit and forgetting after fork.
-_live: weakref.WeakSet[PosixTimer] = weakref.WeakSet()
-_live_lock = threading.RLock()
+#: Every open timer, for deletion at exit and forgetting after fork, under _live_lock: a
+#: weakref.WeakSet made with the first timer (importing weakref costs 0.5 ms).
+_live: weakref.WeakSet[PosixTimer] | None = None
+_live_lock = _thread.RLock()
 #: How long interpreter exit waits for callbacks still running in Python.
 _EXIT_WAIT_MS: Final = 5000
 
 
-class _Delivery(threading.local):
+class _Delivery(_thread._local):  # threading.local is _thread._local
     """The delivery being run on this thread (the dispatch thread runs one at a time)."""
 
     key: int = 0
@@ -216,10 +216,12 @@ _ffi.def_extern(name="sysapi_timer_fire")(_fire)
 def _shutdown() -> None:
     """atexit: delete every timer, then let no callback enter Python again."""
     with _live_lock:
-        timers = list(_live)
+        timers = list(_live or ())
     for timer in timers:
-        with contextlib.suppress(Exception):
+        try:  # noqa: SIM105 (contextlib.suppress: contextlib costs 0.6 ms to import)
             timer.delete()
+        except Exception:
+            pass
     # A callback may still be running on the dispatch thread: close the gate and wait (GIL
     # released) for it to return.
     lib.sysapi_timers_close_gate(_EXIT_WAIT_MS)
@@ -230,10 +232,11 @@ def _after_fork_in_child() -> None:
     """Timers are not inherited across fork: forget the parent's, without calling glibc."""
     global _live_lock
     lib.sysapi_timers_after_fork()
-    _live_lock = threading.RLock()  # another thread may have held it at the fork
-    for timer in list(_live):
+    _live_lock = _thread.RLock()  # another thread may have held it at the fork
+    for timer in list(_live or ()):
         timer._forget()
-    _live.clear()
+    if _live is not None:
+        _live.clear()
     _callbacks.clear()
 
 
@@ -262,9 +265,20 @@ class PosixTimer:
     The timer is created disarmed; :meth:`settime` arms it. Thread-safe.
     """
 
-    __slots__ = ("__weakref__", "_cur", "_id", "_key", "_lock", "_view", "clockid", "notify")
+    __slots__ = (
+        "__weakref__",
+        "_cur",
+        "_handle",
+        "_id",
+        "_key",
+        "_lock",
+        "_view",
+        "clockid",
+        "notify",
+    )
 
     _id: Any
+    _handle: int | None  # _id as an integer, for the native functions
     clockid: int
     notify: SigevNotify
 
@@ -281,8 +295,9 @@ class PosixTimer:
     ) -> None:
         """Create a timer on ``clockid`` (see the class docstring for the notify modes)."""
         self._id = None
+        self._handle = None
         self._key = 0
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         # The struct itimerspec of settime, used under _lock only.
         self._cur = ffi.new("int64_t[4]")
         self._view = ffi.buffer(self._cur)
@@ -331,10 +346,16 @@ class PosixTimer:
             _callbacks.pop(key, None)
             raise
         self._id = box[0]
+        self._handle = int(ffi.cast("uintptr_t", box[0]))
         self._key = key
         self.clockid = clockid
         self.notify = notify
+        global _live
         with _live_lock:
+            if _live is None:
+                import weakref
+
+                _live = weakref.WeakSet()
             _live.add(self)
 
     def _timer_id(self) -> Any:
@@ -370,26 +391,15 @@ class PosixTimer:
         # No lock (the reads are what a polling loop calls): a delete() from another thread
         # during this call can at worst let the kernel see the deleted id, EINVAL. Linux hands
         # out a process's timer ids in a cycle of 2**31, so the id cannot name a new timer
-        # meanwhile. The buffer comes from a pool (list.pop and append are atomic).
-        timer_id = self._id
-        if timer_id is None:
+        # meanwhile. The ItimerSpec is built in C (sysapi._native).
+        handle = self._handle
+        if handle is None:
             raise ValueError("operation on a deleted PosixTimer")
-        try:
-            ns = _gettime_buffers.pop()
-        except IndexError:
-            ns = ffi.new("int64_t[2]")
-        result = _timer_gettime_ns(timer_id, ns)
-        value_ns, interval_ns = ns[0], ns[1]
-        _gettime_buffers.append(ns)
-        if result:
-            if result < 0:
-                _syscall.raise_errno(-result, TIMER_GETTIME_SPEC)
-            value_ns, interval_ns = _gettime_wide(timer_id)
-        spec = _new(_ItimerSpecBuilder)
-        spec.it_value_ns = value_ns
-        spec.it_interval_ns = interval_ns
-        spec.__class__ = ItimerSpec
-        return spec  # type: ignore[no-any-return]
+        spec = _timer_gettime(handle)
+        if type(spec) is int:
+            _syscall.raise_errno(spec, TIMER_GETTIME_SPEC)
+        # type() rules the int out (isinstance, which mypy would follow, costs a lookup more).
+        return spec  # type: ignore[return-value]
 
     @documents(TIMER_GETOVERRUN_SPEC)
     def getoverrun(self) -> int:
@@ -403,10 +413,10 @@ class PosixTimer:
         if self._key and _delivery.key == self._key:
             self._timer_id()
             return _delivery.overrun
-        timer_id = self._id  # no lock: see gettime()
-        if timer_id is None:
+        handle = self._handle  # no lock: see gettime()
+        if handle is None:
             raise ValueError("operation on a deleted PosixTimer")
-        result = _timer_getoverrun(timer_id)
+        result = _timer_getoverrun(handle)
         if result < 0:
             _syscall.raise_errno(-result, TIMER_GETOVERRUN_SPEC)
         return result
@@ -425,17 +435,18 @@ class PosixTimer:
                 if strict:
                     raise ValueError("timer_delete of a deleted PosixTimer")
                 return
-            self._id = None
+            self._id = self._handle = None
             _callbacks.pop(self._key, None)  # before glibc: a late expiry finds nothing
             result = lib.sysapi_timer_delete(timer_id)
         with _live_lock:
-            _live.discard(self)
+            if _live is not None:
+                _live.discard(self)
         _syscall.check(result, TIMER_DELETE_SPEC)
 
     def _forget(self) -> None:
         """In a forked child: the kernel timer belongs to the parent."""
-        self._id = None
-        self._lock = threading.Lock()
+        self._id = self._handle = None
+        self._lock = _thread.allocate_lock()
 
     def __enter__(self) -> PosixTimer:
         self._timer_id()
@@ -447,10 +458,14 @@ class PosixTimer:
     def __del__(self) -> None:
         if getattr(self, "_id", None) is None:
             return
-        with contextlib.suppress(Exception):
-            warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
-        with contextlib.suppress(Exception):
+        try:  # noqa: SIM105 (as in _shutdown)
+            _warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
+        except Exception:
+            pass
+        try:  # noqa: SIM105
             self.delete()
+        except Exception:
+            pass
 
     def __repr__(self) -> str:
         state = "deleted" if self._id is None else "open"
@@ -468,24 +483,11 @@ def _seconds_to_ns(seconds: float) -> int:
     return round(seconds * _NS_PER_S)  # ValueError for NaN, OverflowError for infinity
 
 
-_timer_gettime_ns: Final = lib.sysapi_timer_gettime_ns
-_timer_getoverrun: Final = lib.sysapi_timer_getoverrun
+_timer_gettime: Final[Callable[[int], ItimerSpec | int]] = _native.timer_gettime
+_timer_getoverrun: Final = _native.timer_getoverrun
+_native.timers_bind(ItimerSpec)
 #: The four int64_t of the shims' itimerspec: value sec, nsec, interval sec, nsec.
 _unpack_itimerspec: Final = struct.Struct("=4q").unpack_from
-_ItimerSpecBuilder: Final = _record.builder(ItimerSpec, ["it_value_ns", "it_interval_ns"])
-_gettime_buffers: list[Any] = []
-
-
-def _gettime_wide(timer_id: Any) -> tuple[int, int]:
-    """gettime's values past 64 bits of nanoseconds, from seconds and nanoseconds."""
-    cur = ffi.new("int64_t[4]")
-    result = lib.sysapi_timer_gettime(timer_id, cur)
-    if result < 0:
-        _syscall.raise_errno(-result, TIMER_GETTIME_SPEC)
-    return cur[0] * _NS_PER_S + cur[1], cur[2] * _NS_PER_S + cur[3]
-
-
-_new: Final = object.__new__
 
 
 def _settime(timer: PosixTimer, flags: int, initial_ns: int, interval_ns: int) -> ItimerSpec:

@@ -10,13 +10,12 @@ list) that grew in between (ERANGE) is read again, never returned truncated. The
 
 from __future__ import annotations
 
-import enum
 import errno
 import os
 import sys
 from collections.abc import Callable, Iterator, MutableMapping
 
-from sysapi import _syscall
+from sysapi import _enum, _syscall
 from sysapi._convert import PathLike, fspath, name_bytes
 from sysapi._sysapi import ffi, lib
 from sysapi.errors import ErrorSpec, SysapiError, documents, kernel, man, notes, spec
@@ -49,7 +48,7 @@ __all__ = [
 ]
 
 
-class XattrFlags(enum.IntFlag):
+class XattrFlags(_enum.IntFlag):
     """The ``flags`` of :func:`setxattr`: 0 creates or replaces."""
 
     XATTR_CREATE = lib.XATTR_CREATE

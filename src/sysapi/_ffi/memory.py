@@ -1,4 +1,5 @@
 INCLUDES = """
+#include <limits.h>
 #include <sys/mman.h>
 #include <malloc.h>
 
@@ -41,6 +42,8 @@ TYPES = """
 #define M_PERTURB ...
 #define M_ARENA_TEST ...
 #define M_ARENA_MAX ...
+#define SYSAPI_MINCORE_NATIVE_PAGES ...
+#define SYSAPI_FINCORE_NATIVE_PAGES ...
 
 struct sysapi_mallinfo2 {
     size_t arena;
@@ -196,4 +199,154 @@ static long sysapi_mallopt(int param, int value)
         return -ENOSYS;
     return (long)sysapi_libc_mallopt(param, value);
 }
+"""
+
+NATIVE = """
+/* ---- native functions (sysapi._native) ----
+   mincore and fincore (of a small file) with the GIL held: they read page tables and the page
+   cache, map and unmap, and never wait for I/O. The result vector is the bytes object itself.
+   The caps keep the time spent with the GIL held short; larger ranges and files take the cffi
+   shims (which release the GIL), and sizes larger still are walked first (mincore_probe). */
+#define SYSAPI_MINCORE_NATIVE_PAGES (1L << 22)
+#define SYSAPI_FINCORE_NATIVE_PAGES 4096L
+
+static struct sysapi_record sysapi_file_residency, sysapi_mallinfo2_record;
+
+/* memory_bind(file_residency, mallinfo2): the record classes. */
+static PyObject *sysapi_native_memory_bind(PyObject *self, PyObject *const *args,
+                                           Py_ssize_t nargs)
+{
+    static const char *const residency[] = {"size", "pages", "resident_pages", "vector", NULL};
+    static const char *const mallinfo2[] = {"arena", "ordblks", "smblks", "hblks", "hblkhd",
+        "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost", NULL};
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "memory_bind(file_residency, mallinfo2)");
+        return NULL;
+    }
+    if (sysapi_record_bind(&sysapi_file_residency, args[0], residency) < 0
+        || sysapi_record_bind(&sysapi_mallinfo2_record, args[1], mallinfo2) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* A new bytes object of n uninitialized bytes (n <= a cap above), and its buffer in *data. */
+static PyObject *sysapi_new_vector(size_t n, unsigned char **data)
+{
+    PyObject *vec = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n);
+    *data = vec != NULL ? (unsigned char *)PyBytes_AsString(vec) : NULL;
+    if (*data == NULL)
+        Py_CLEAR(vec);
+    return vec;
+}
+
+/* mincore(addr, length) -> bytes, one per page, or the errno as an int; None unless both are
+   ints (not bools) and the range fits the native call: the caller then takes its general path,
+   which checks and converts any argument. */
+static PyObject *sysapi_native_mincore(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    size_t addr, len, pages, page = (size_t)getpagesize();
+    unsigned char *data;
+    PyObject *vec;
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "mincore(addr, length) takes 2 arguments");
+        return NULL;
+    }
+    if (!PyLong_CheckExact(args[0]) || !PyLong_CheckExact(args[1]))
+        Py_RETURN_NONE;
+    addr = PyLong_AsSize_t(args[0]);  /* uintptr_t is size_t on Linux */
+    len = addr == (size_t)-1 && PyErr_Occurred() ? 0 : PyLong_AsSize_t(args[1]);
+    if (PyErr_Occurred()) {  /* negative, or wider than size_t */
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    pages = len / page + (len % page != 0);
+    if (pages > (size_t)SYSAPI_MINCORE_NATIVE_PAGES)
+        Py_RETURN_NONE;
+    vec = sysapi_new_vector(pages, &data);
+    if (vec == NULL)
+        return NULL;
+    if (mincore((void *)addr, len, data) < 0) {
+        int err = errno;
+        Py_DECREF(vec);
+        return PyLong_FromLong(err);
+    }
+    return vec;
+}
+
+/* fincore(fd, size) -> FileResidency of the first size bytes of fd, or the errno as an int. */
+static PyObject *sysapi_native_fincore(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    uint64_t size, page = (uint64_t)getpagesize();
+    size_t pages;
+    long fd, resident;
+    unsigned char *data;
+    PyObject *values[4];
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "fincore(fd, size) takes 2 arguments");
+        return NULL;
+    }
+    fd = PyLong_AsLong(args[0]);
+    if (fd == -1 && PyErr_Occurred())
+        return NULL;
+    size = PyLong_AsUnsignedLongLong(args[1]);
+    if (size == (uint64_t)-1 && PyErr_Occurred())
+        return NULL;
+    if (fd < 0 || fd > INT_MAX || size / page + (size % page != 0) > SYSAPI_FINCORE_NATIVE_PAGES) {
+        PyErr_SetString(PyExc_ValueError, "fincore: fd or size out of the native call's range");
+        return NULL;
+    }
+    pages = (size_t)(size / page + (size % page != 0));
+    values[3] = sysapi_new_vector(pages, &data);
+    if (values[3] == NULL)
+        return NULL;
+    resident = sysapi_fincore((int)fd, size, data, pages);
+    if (resident < 0) {
+        Py_DECREF(values[3]);
+        return PyLong_FromLong(-resident);
+    }
+    values[0] = PyLong_FromUnsignedLongLong(size);
+    values[1] = PyLong_FromSize_t(pages);
+    values[2] = PyLong_FromLong(resident);
+    return sysapi_record_new(&sysapi_file_residency, values, 4);
+}
+
+/* mallinfo2() -> Mallinfo2, or ENOSYS (a C library without it) as an int. It takes the
+   allocator's arena locks for a moment and never waits for anything else. */
+static PyObject *sysapi_native_mallinfo2(PyObject *self, PyObject *unused)
+{
+    struct sysapi_mallinfo2 m;
+    long result = sysapi_mallinfo2(&m);
+    PyObject *values[10];
+    (void)self;
+    (void)unused;
+    if (result < 0)
+        return PyLong_FromLong(-result);
+    values[0] = PyLong_FromSize_t(m.arena);
+    values[1] = PyLong_FromSize_t(m.ordblks);
+    values[2] = PyLong_FromSize_t(m.smblks);
+    values[3] = PyLong_FromSize_t(m.hblks);
+    values[4] = PyLong_FromSize_t(m.hblkhd);
+    values[5] = PyLong_FromSize_t(m.usmblks);
+    values[6] = PyLong_FromSize_t(m.fsmblks);
+    values[7] = PyLong_FromSize_t(m.uordblks);
+    values[8] = PyLong_FromSize_t(m.fordblks);
+    values[9] = PyLong_FromSize_t(m.keepcost);
+    return sysapi_record_new(&sysapi_mallinfo2_record, values, 10);
+}
+
+static PyMethodDef sysapi_memory_native[] = {
+    {"memory_bind", (PyCFunction)(void (*)(void))sysapi_native_memory_bind, METH_FASTCALL,
+     "memory_bind(file_residency, mallinfo2, /)\\n--\\n\\n"
+     "Bind the record classes the native functions build."},
+    {"mallinfo2", sysapi_native_mallinfo2, METH_NOARGS,
+     "mallinfo2()\\n--\\n\\nThe allocator statistics as a Mallinfo2, or the errno."},
+    {"mincore", (PyCFunction)(void (*)(void))sysapi_native_mincore, METH_FASTCALL,
+     "mincore(addr, length, /)\\n--\\n\\nOne byte per page of the range, or the errno."},
+    {"fincore", (PyCFunction)(void (*)(void))sysapi_native_fincore, METH_FASTCALL,
+     "fincore(fd, size, /)\\n--\\n\\nThe FileResidency of a small file, or the errno."},
+    {NULL, NULL, 0, NULL},
+};
 """

@@ -474,3 +474,185 @@ static long sysapi_signalfd_wait_read(int fd, int wakefd, int64_t timeout_ns,
 }
 """
 )
+
+NATIVE = """
+/* ---- native functions (sysapi._native) ----
+   shmctl's IPC_STAT family builds its ShmidDs here: those commands only copy the kernel's
+   record of the segment, so they run with the GIL held. */
+static struct sysapi_record sysapi_ipc_perm, sysapi_shmid_ds;
+
+/* shm_bind(ipc_perm, shmid_ds): the record classes. */
+static PyObject *sysapi_native_shm_bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    static const char *const perm[] = {"key", "uid", "gid", "cuid", "cgid", "mode", "seq", NULL};
+    static const char *const ds[] = {"shm_perm", "shm_segsz", "shm_atime", "shm_dtime",
+        "shm_ctime", "shm_cpid", "shm_lpid", "shm_nattch", NULL};
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "shm_bind(ipc_perm, shmid_ds)");
+        return NULL;
+    }
+    if (sysapi_record_bind(&sysapi_ipc_perm, args[0], perm) < 0
+        || sysapi_record_bind(&sysapi_shmid_ds, args[1], ds) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* shm_stat(shmid, cmd) -> ShmidDs, for cmd IPC_STAT, SHM_STAT or SHM_STAT_ANY; or the errno as
+   an int. */
+static PyObject *sysapi_native_shm_stat(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    struct sysapi_shmid_ds buf;
+    PyObject *perm[7], *ds[8];
+    int shmid, cmd;
+    long rc;
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "shm_stat(shmid, cmd) takes 2 arguments");
+        return NULL;
+    }
+    if (sysapi_as_int(args[0], &shmid) < 0 || sysapi_as_int(args[1], &cmd) < 0)
+        return NULL;
+    if (cmd != IPC_STAT && cmd != SHM_STAT && cmd != SHM_STAT_ANY) {
+        PyErr_SetString(PyExc_ValueError, "shm_stat: cmd is not a stat command");
+        return NULL;
+    }
+    memset(&buf, 0, sizeof buf);
+    rc = sysapi_shmctl(shmid, cmd, &buf);
+    if (rc < 0)
+        return PyLong_FromLong(-rc);
+    perm[0] = PyLong_FromLong(buf.key);
+    perm[1] = PyLong_FromUnsignedLong(buf.uid);
+    perm[2] = PyLong_FromUnsignedLong(buf.gid);
+    perm[3] = PyLong_FromUnsignedLong(buf.cuid);
+    perm[4] = PyLong_FromUnsignedLong(buf.cgid);
+    perm[5] = PyLong_FromUnsignedLong(buf.mode);
+    perm[6] = PyLong_FromUnsignedLong(buf.seq);
+    ds[0] = sysapi_record_new(&sysapi_ipc_perm, perm, 7);
+    ds[1] = PyLong_FromUnsignedLongLong(buf.shm_segsz);
+    ds[2] = PyLong_FromLongLong(buf.shm_atime);
+    ds[3] = PyLong_FromLongLong(buf.shm_dtime);
+    ds[4] = PyLong_FromLongLong(buf.shm_ctime);
+    ds[5] = PyLong_FromLong(buf.shm_cpid);
+    ds[6] = PyLong_FromLong(buf.shm_lpid);
+    ds[7] = PyLong_FromUnsignedLongLong(buf.shm_nattch);
+    return sysapi_record_new(&sysapi_shmid_ds, ds, 8);
+}
+
+/* waitid's result. The wait itself can block: it stays the cffi shim sysapi_waitid (which
+   releases the GIL), and C only builds the WaitidResult from the struct it filled. */
+static struct sysapi_record sysapi_waitid_result;
+static PyObject *sysapi_signals;        /* sysapi.process._SIGNALS: number -> signal.Signals */
+static PyObject *sysapi_cld_codes;      /* code -> CldCode */
+static PyObject *sysapi_cld_code_type;  /* CldCode, for a code no member has */
+static PyObject *sysapi_struct_rusage;  /* resource.struct_rusage */
+
+/* waitid_bind(result, signals, cld_codes, cld_code, struct_rusage) */
+static PyObject *sysapi_native_waitid_bind(PyObject *self, PyObject *const *args,
+                                           Py_ssize_t nargs)
+{
+    static const char *const fields[] = {"si_signo", "si_code", "si_pid", "si_uid", "si_status",
+        "si_utime", "si_stime", "rusage", NULL};
+    PyObject **kept[4] = {&sysapi_signals, &sysapi_cld_codes, &sysapi_cld_code_type,
+                          &sysapi_struct_rusage};
+    int i;
+    (void)self;
+    if (nargs != 5 || !PyDict_Check(args[1]) || !PyDict_Check(args[2])
+        || !PyCallable_Check(args[3]) || !PyCallable_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "waitid_bind(result, signals, cld_codes, cld_code, struct_rusage)");
+        return NULL;
+    }
+    if (sysapi_record_bind(&sysapi_waitid_result, args[0], fields) < 0)
+        return NULL;  /* nothing else is bound before the record is */
+    for (i = 0; i < 4; i++) {
+        PyObject *old = *kept[i];
+        Py_INCREF(args[i + 1]);
+        *kept[i] = args[i + 1];
+        Py_XDECREF(old);
+    }
+    Py_RETURN_NONE;
+}
+
+/* CPU time in clock ticks, truncated as the kernel's nsec_to_clock_t does. */
+static PyObject *sysapi_ticks(long sec, long usec)
+{
+    __int128 us = (__int128)sec * 1000000 + usec;
+    return PyLong_FromLongLong((long long)(us * sysconf(_SC_CLK_TCK) / 1000000));
+}
+
+/* resource.struct_rusage of a struct sysapi_rusage, as os.wait4 makes it. */
+static PyObject *sysapi_rusage_object(const struct sysapi_rusage *ru)
+{
+    const long rest[] = {ru->ru_maxrss, ru->ru_ixrss, ru->ru_idrss, ru->ru_isrss, ru->ru_minflt,
+        ru->ru_majflt, ru->ru_nswap, ru->ru_inblock, ru->ru_oublock, ru->ru_msgsnd,
+        ru->ru_msgrcv, ru->ru_nsignals, ru->ru_nvcsw, ru->ru_nivcsw};
+    const Py_ssize_t n = (Py_ssize_t)(sizeof rest / sizeof rest[0]);
+    PyObject *fields = PyTuple_New(2 + n), *result = NULL;
+    Py_ssize_t i;
+    for (i = 0; fields != NULL && i < 2 + n; i++) {
+        PyObject *item;
+        if (i == 0)
+            item = PyFloat_FromDouble((double)ru->ru_utime_sec + (double)ru->ru_utime_usec / 1e6);
+        else if (i == 1)
+            item = PyFloat_FromDouble((double)ru->ru_stime_sec + (double)ru->ru_stime_usec / 1e6);
+        else
+            item = PyLong_FromLong(rest[i - 2]);
+        if (item == NULL || PyTuple_SetItem(fields, i, item) < 0)  /* it steals item */
+            Py_CLEAR(fields);
+    }
+    if (fields != NULL)
+        result = PyObject_CallFunctionObjArgs(sysapi_struct_rusage, fields, NULL);
+    Py_XDECREF(fields);
+    return result;
+}
+
+/* waitid_result(buffer, rusage) -> the WaitidResult in buffer (the bytes of a struct
+   sysapi_waitid_out that sysapi_waitid filled), with the rusage when asked. */
+static PyObject *sysapi_native_waitid_result(PyObject *self, PyObject *const *args,
+                                             Py_ssize_t nargs)
+{
+    struct sysapi_waitid_out out;
+    PyObject *values[8];
+    int with_rusage;
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "waitid_result(buffer, rusage) takes 2 arguments");
+        return NULL;
+    }
+    with_rusage = PyObject_IsTrue(args[1]);
+    if (with_rusage < 0 || sysapi_record_bound(&sysapi_waitid_result) < 0
+        || sysapi_copy_struct(args[0], &out, sizeof out) < 0)
+        return NULL;
+    values[0] = sysapi_lookup(sysapi_signals, NULL, out.info.signo, 0);
+    values[1] = sysapi_lookup(sysapi_cld_codes, sysapi_cld_code_type, out.info.code, 0);
+    values[2] = PyLong_FromLong(out.info.pid);
+    values[3] = PyLong_FromUnsignedLong(out.info.uid);
+    if (out.info.code == CLD_EXITED)
+        values[4] = PyLong_FromLong(out.info.status);
+    else
+        values[4] = sysapi_lookup(sysapi_signals, NULL, out.info.status, 0);
+    values[5] = sysapi_ticks(out.ru.ru_utime_sec, out.ru.ru_utime_usec);
+    values[6] = sysapi_ticks(out.ru.ru_stime_sec, out.ru.ru_stime_usec);
+    if (with_rusage) {
+        values[7] = sysapi_rusage_object(&out.ru);
+    } else {
+        Py_INCREF(Py_None);
+        values[7] = Py_None;
+    }
+    return sysapi_record_new(&sysapi_waitid_result, values, 8);
+}
+
+static PyMethodDef sysapi_process_native[] = {
+    {"shm_bind", (PyCFunction)(void (*)(void))sysapi_native_shm_bind, METH_FASTCALL,
+     "shm_bind(ipc_perm, shmid_ds, /)\\n--\\n\\nBind the record classes of shm_stat."},
+    {"shm_stat", (PyCFunction)(void (*)(void))sysapi_native_shm_stat, METH_FASTCALL,
+     "shm_stat(shmid, cmd, /)\\n--\\n\\nThe segment's ShmidDs, or the errno as an int."},
+    {"waitid_bind", (PyCFunction)(void (*)(void))sysapi_native_waitid_bind, METH_FASTCALL,
+     "waitid_bind(result, signals, cld_codes, cld_code, struct_rusage, /)\\n--\\n\\n"
+     "Bind the classes and tables waitid_result uses."},
+    {"waitid_result", (PyCFunction)(void (*)(void))sysapi_native_waitid_result, METH_FASTCALL,
+     "waitid_result(buffer, rusage, /)\\n--\\n\\nThe WaitidResult in a filled buffer."},
+    {NULL, NULL, 0, NULL},
+};
+"""

@@ -397,3 +397,163 @@ static long sysapi_clock_adjtime(int clockid, struct sysapi_timex *tx)
     return state;
 }
 """
+
+NATIVE = """
+/* ---- native functions (sysapi._native) ----
+   PosixTimer.gettime builds its ItimerSpec here. timer_gettime only reads the timer: it never
+   blocks, so it runs with the GIL held. Timer ids cross as integers (uintptr_t). */
+static struct sysapi_record sysapi_itimerspec;
+
+static PyObject *sysapi_native_timers_bind(PyObject *self, PyObject *itimerspec)
+{
+    static const char *const fields[] = {"it_value_ns", "it_interval_ns", NULL};
+    (void)self;
+    if (sysapi_record_bind(&sysapi_itimerspec, itimerspec, fields) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* A timespec in nanoseconds. Linux keeps timers in 64-bit nanoseconds (it clamps longer
+   settings), so the fast case is the only one met; a wider value is still exact. */
+static PyObject *sysapi_timespec_ns(const struct timespec *ts)
+{
+    int64_t ns;
+    PyObject *sec, *nsec, *giga, *product = NULL, *sum = NULL;
+    if (!__builtin_mul_overflow((int64_t)ts->tv_sec, (int64_t)1000000000, &ns)
+        && !__builtin_add_overflow(ns, (int64_t)ts->tv_nsec, &ns))
+        return PyLong_FromLongLong(ns);
+    sec = PyLong_FromLongLong(ts->tv_sec);
+    nsec = PyLong_FromLong(ts->tv_nsec);
+    giga = PyLong_FromLong(1000000000);
+    if (sec != NULL && nsec != NULL && giga != NULL)
+        product = PyNumber_Multiply(sec, giga);
+    if (product != NULL)
+        sum = PyNumber_Add(product, nsec);
+    Py_XDECREF(sec);
+    Py_XDECREF(nsec);
+    Py_XDECREF(giga);
+    Py_XDECREF(product);
+    return sum;
+}
+
+/* timer_gettime(timerid) -> ItimerSpec, or the errno as an int. */
+static PyObject *sysapi_native_timer_gettime(PyObject *self, PyObject *timerid)
+{
+    struct itimerspec value;
+    PyObject *values[2];
+    void *id = PyLong_AsVoidPtr(timerid);
+    (void)self;
+    if (id == NULL && PyErr_Occurred())
+        return NULL;
+    if (timer_gettime((timer_t)id, &value) < 0)
+        return PyLong_FromLong(errno);
+    values[0] = sysapi_timespec_ns(&value.it_value);
+    values[1] = sysapi_timespec_ns(&value.it_interval);
+    return sysapi_record_new(&sysapi_itimerspec, values, 2);
+}
+
+/* timer_getoverrun(timerid) -> the overrun count, or -errno. */
+static PyObject *sysapi_native_timer_getoverrun(PyObject *self, PyObject *timerid)
+{
+    int overrun;
+    void *id = PyLong_AsVoidPtr(timerid);
+    (void)self;
+    if (id == NULL && PyErr_Occurred())
+        return NULL;
+    overrun = timer_getoverrun((timer_t)id);
+    return PyLong_FromLong(overrun < 0 ? -(long)errno : (long)overrun);
+}
+
+/* adjtimex and clock_adjtime results: the calls stay cffi shims (a setting may wait for the
+   timekeeping lock); C builds the AdjtimexResult from the struct sysapi_timex they filled. */
+static struct sysapi_record sysapi_timex_record, sysapi_adjtimex_result;
+/* AdjMode, TimexStatus and ClockState, each with the dict that memoises its members. */
+static PyObject *sysapi_timex_enums[6];
+#define SYSAPI_TIMEX_ENUM_CACHE 256
+
+/* timex_bind(timex, adjtimex_result, adj_mode, modes, timex_status, statuses, clock_state,
+   states) */
+static PyObject *sysapi_native_timex_bind(PyObject *self, PyObject *const *args,
+                                          Py_ssize_t nargs)
+{
+    static const char *const timex[] = {"modes", "status", "offset", "freq", "maxerror",
+        "esterror", "constant", "precision", "tolerance", "time_ns", "tick", "ppsfreq", "jitter",
+        "shift", "stabil", "jitcnt", "calcnt", "errcnt", "stbcnt", "tai", NULL};
+    static const char *const result[] = {"state", "timex", NULL};
+    int i;
+    (void)self;
+    if (nargs != 8 || !PyDict_Check(args[3]) || !PyDict_Check(args[5]) || !PyDict_Check(args[7])
+        || !PyCallable_Check(args[2]) || !PyCallable_Check(args[4])
+        || !PyCallable_Check(args[6])) {
+        PyErr_SetString(PyExc_TypeError, "timex_bind(timex, adjtimex_result, adj_mode, modes, "
+                                         "timex_status, statuses, clock_state, states)");
+        return NULL;
+    }
+    if (sysapi_record_bind(&sysapi_timex_record, args[0], timex) < 0
+        || sysapi_record_bind(&sysapi_adjtimex_result, args[1], result) < 0)
+        return NULL;
+    for (i = 0; i < 6; i++) {
+        PyObject *old = sysapi_timex_enums[i];
+        Py_INCREF(args[i + 2]);
+        sysapi_timex_enums[i] = args[i + 2];
+        Py_XDECREF(old);
+    }
+    Py_RETURN_NONE;
+}
+
+/* timex_result(state, buffer) -> the AdjtimexResult of a call that returned the clock state
+   `state` and filled buffer (the bytes of a struct sysapi_timex). */
+static PyObject *sysapi_native_timex_result(PyObject *self, PyObject *const *args,
+                                            Py_ssize_t nargs)
+{
+    struct sysapi_timex tx;
+    struct timespec when;
+    PyObject *values[20], *result[2];
+    const int64_t *rest[] = {&tx.offset, &tx.freq, &tx.maxerror, &tx.esterror, &tx.constant,
+        &tx.precision, &tx.tolerance};
+    const int64_t *last[] = {&tx.tick, &tx.ppsfreq, &tx.jitter, &tx.shift, &tx.stabil,
+        &tx.jitcnt, &tx.calcnt, &tx.errcnt, &tx.stbcnt, &tx.tai};
+    long state;
+    int i;
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "timex_result(state, buffer) takes 2 arguments");
+        return NULL;
+    }
+    state = PyLong_AsLong(args[0]);
+    if ((state == -1 && PyErr_Occurred()) || sysapi_record_bound(&sysapi_adjtimex_result) < 0
+        || sysapi_copy_struct(args[1], &tx, sizeof tx) < 0)
+        return NULL;
+    values[0] = sysapi_lookup(sysapi_timex_enums[1], sysapi_timex_enums[0], (long)tx.modes,
+                              SYSAPI_TIMEX_ENUM_CACHE);
+    values[1] = sysapi_lookup(sysapi_timex_enums[3], sysapi_timex_enums[2], tx.status,
+                              SYSAPI_TIMEX_ENUM_CACHE);
+    for (i = 0; i < 7; i++)
+        values[2 + i] = PyLong_FromLongLong(*rest[i]);
+    /* time.tv_usec is in nanoseconds when the kernel runs STA_NANO */
+    when.tv_sec = tx.time_sec;
+    when.tv_nsec = tx.status & STA_NANO ? tx.time_usec : tx.time_usec * 1000;
+    values[9] = sysapi_timespec_ns(&when);
+    for (i = 0; i < 10; i++)
+        values[10 + i] = PyLong_FromLongLong(*last[i]);
+    result[0] = sysapi_lookup(sysapi_timex_enums[5], sysapi_timex_enums[4], state,
+                              SYSAPI_TIMEX_ENUM_CACHE);
+    result[1] = sysapi_record_new(&sysapi_timex_record, values, 20);
+    return sysapi_record_new(&sysapi_adjtimex_result, result, 2);
+}
+
+static PyMethodDef sysapi_timers_native[] = {
+    {"timers_bind", sysapi_native_timers_bind, METH_O,
+     "timers_bind(itimerspec, /)\\n--\\n\\nBind the record class the native functions build."},
+    {"timer_gettime", sysapi_native_timer_gettime, METH_O,
+     "timer_gettime(timerid, /)\\n--\\n\\nThe timer's ItimerSpec, or the errno as an int."},
+    {"timer_getoverrun", sysapi_native_timer_getoverrun, METH_O,
+     "timer_getoverrun(timerid, /)\\n--\\n\\nThe timer's overrun count, or -errno."},
+    {"timex_bind", (PyCFunction)(void (*)(void))sysapi_native_timex_bind, METH_FASTCALL,
+     "timex_bind(timex, adjtimex_result, adj_mode, modes, timex_status, statuses, clock_state, "
+     "states, /)\\n--\\n\\nBind the classes and member caches timex_result uses."},
+    {"timex_result", (PyCFunction)(void (*)(void))sysapi_native_timex_result, METH_FASTCALL,
+     "timex_result(state, buffer, /)\\n--\\n\\nThe AdjtimexResult of a filled struct."},
+    {NULL, NULL, 0, NULL},
+};
+"""

@@ -1,0 +1,112 @@
+"""The bases of sysapi's enum classes: ``class ProtFlags(_enum.IntFlag)`` makes an ordinary
+:class:`enum.IntFlag` subclass in half the time of ``class ProtFlags(enum.IntFlag)``.
+
+A class statement on an enum base runs :class:`enum.EnumType`'s whole per-member protocol
+(``_EnumDict.__setitem__``, then ``__set_name__`` creating each member): about 90 µs a class,
+3.4 ms for sysapi's 34 classes, the largest part of importing every area. The standard library
+makes its own enums (``re.RegexFlag``, ``http.HTTPStatus``, ``ssl``'s, ``pstats.SortKey``) with
+``enum._simple_enum``, which builds the same class from a plain one without that protocol, and
+keeps it equal to the class statement's result (``enum._test_simple_enum``, which
+``tests/test_enum.py`` runs on every sysapi enum). The bases here do the same:
+
+- type checkers read ``enum.IntEnum``, ``enum.IntFlag`` and ``enum.Enum`` themselves;
+- at run time they are placeholders whose metaclass passes the class body to
+  ``enum._simple_enum`` and returns the enum class it makes (a subclass of the real base:
+  ``isinstance``, ``repr``, pickling, ``_missing_`` and the docs are the class statement's);
+- a body using anything beyond members, a docstring, ``_missing_`` and plain methods (e.g.
+  ``auto()``, ``__new__``, ``super()``), or a Python without ``enum._simple_enum`` (a private
+  helper: a later version may drop it), takes the class statement's own path,
+  ``EnumType.__prepare__`` and ``EnumType(...)``: the same class, at the usual cost.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from enum import Enum as Enum
+    from enum import IntEnum as IntEnum
+    from enum import IntFlag as IntFlag
+    from typing import Any
+
+_simple_enum = getattr(enum, "_simple_enum", None)
+# Besides members, what the fast path passes on as the class statement would: the rest
+# (auto(), _ignore_, __new__, __init_subclass__, __classcell__, ...) takes the usual path.
+_PLAIN = frozenset(
+    ("__module__", "__qualname__", "__doc__", "__firstlineno__", "__static_attributes__")
+)
+_METHODS = (type(lambda: None), property, classmethod, staticmethod)  # function: a method
+
+
+def _fast(base: type[enum.Enum], namespace: dict[str, Any]) -> bool:
+    """Whether ``_simple_enum`` makes the class a class statement would of ``namespace``."""
+    members = (int,) if issubclass(base, int) else (int, str)
+    for key, value in namespace.items():
+        if key in _PLAIN:
+            continue
+        if key.startswith("_"):
+            if key != "_missing_" or type(value) is not classmethod:
+                return False
+        elif type(value) not in members and type(value) not in _METHODS:
+            return False  # auto(), member(), nonmember(), a nested class, ...
+    return True
+
+
+def make(base: type[enum.Enum], name: str, namespace: dict[str, Any]) -> type[enum.Enum]:
+    """The enum class ``class <name>(<base>): <namespace>`` defines."""
+    if _simple_enum is None or not _fast(base, namespace):
+        meta: Any = type(base)
+        classdict = meta.__prepare__(name, (base,))
+        for key, value in namespace.items():
+            classdict[key] = value
+        made: type[enum.Enum] = meta(name, (base,), classdict)
+        return made
+    cls: Any = _simple_enum(base)(type(name, (), namespace))
+    # Where _simple_enum and the class statement differ, the class statement's way:
+    # - no docstring is None, not "An enumeration.";
+    if namespace.get("__doc__") is None:
+        type.__setattr__(cls, "__doc__", None)
+    # - the qualified name (type() kept it on the plain class only);
+    type.__setattr__(cls, "__qualname__", namespace.get("__qualname__", name))
+    # - Python 3.11's _simple_enum reaches each member through an enum.property in the
+    #   class; the class statement stores the member itself (3.12 on, both do).
+    if sys.version_info < (3, 12):
+        for key, member in cls.__members__.items():
+            if isinstance(cls.__dict__.get(key), enum.property):
+                type.__setattr__(cls, key, member)
+    return cls  # type: ignore[no-any-return]
+
+
+if not TYPE_CHECKING:  # type checkers read the enum classes themselves, imported above
+
+    class _Maker(type):
+        """The metaclass of the placeholders: a class statement on one returns ``make``'s
+        enum class instead of a subclass of the placeholder."""
+
+        def __new__(mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> Any:
+            if "_enum_base" in namespace:  # a placeholder itself
+                return super().__new__(mcls, name, bases, namespace)
+            if len(bases) != 1:
+                raise TypeError(f"{name}: an enum here has exactly one base")
+            return make(bases[0]._enum_base, name, namespace)
+
+        # Type checkers read the placeholders as the enum classes: so do these two.
+        def __instancecheck__(cls, obj: object) -> bool:
+            return isinstance(obj, cls._enum_base)
+
+        def __subclasscheck__(cls, sub: type) -> bool:
+            return issubclass(sub, cls._enum_base)
+
+    class Enum(metaclass=_Maker):
+        _enum_base = enum.Enum
+
+    class IntEnum(metaclass=_Maker):
+        _enum_base = enum.IntEnum
+
+    class IntFlag(metaclass=_Maker):
+        _enum_base = enum.IntFlag
+
+
+__all__ = ["Enum", "IntEnum", "IntFlag"]
