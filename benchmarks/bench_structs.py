@@ -10,6 +10,7 @@ call at most 1.35x the bare cffi call; gettime and mincore also at most 0.6x cty
 from __future__ import annotations
 
 import ctypes
+import itertools
 import mmap
 import os
 import signal
@@ -161,10 +162,35 @@ def sigtimedwait() -> None:
         libc.sigtimedwait(sigset, cinfo_ref, zero_ref)
         return cinfo.si_signo, cinfo.si_code, cinfo.si_pid, cinfo.si_uid, cinfo.si_status
 
+    # sysapi gives back the record it built last when the kernel's answer is the same bytes
+    # (the rows above); here the value alternates, so every call builds a new record.
+    value = itertools.cycle((7, 8)).__next__
+
+    def with_sysapi_new() -> object:
+        sysapi.sigqueue(me, rt, value())
+        return sysapi.sigtimedwait((rt,), 0)
+
+    def bare_new() -> object:
+        lib.sysapi_sigqueue(me, rt, value())
+        return lib.sysapi_sigtimedwait(mask, 0, 0, 0, info)
+
+    def with_ctypes_new() -> tuple[int, ...]:
+        libc.sigqueue(me, rt, ctypes.c_void_p(value()))
+        libc.sigtimedwait(sigset, cinfo_ref, zero_ref)
+        return cinfo.si_signo, cinfo.si_code, cinfo.si_pid, cinfo.si_uid, cinfo.si_status
+
     with sysapi.block_signals({rt}):
         _table(
             "sigqueue(self, SIGRTMIN, 7) + sigtimedwait(timeout 0)",
             {"sysapi.sigqueue + sysapi.sigtimedwait": with_sysapi, BARE: bare, CTYPES: with_ctypes},
+        )
+        _table(
+            "sigqueue(self, SIGRTMIN, 7 or 8 in turn) + sigtimedwait(timeout 0): new records",
+            {
+                "sysapi.sigqueue + sysapi.sigtimedwait": with_sysapi_new,
+                BARE: bare_new,
+                CTYPES: with_ctypes_new,
+            },
         )
 
 
@@ -249,6 +275,36 @@ def memory() -> None:
             "sysapi.mallinfo2": sysapi.mallinfo2,
             BARE: lambda: lib.sysapi_mallinfo2(out),
             CTYPES: mallinfo_ctypes,
+        },
+    )
+    # The heap changes between calls (a 1000-byte block taken and given back in turn, in every
+    # row alike), so sysapi cannot give back the record it built last.
+    held: list[bytes] = []
+
+    def churn() -> None:
+        if held:
+            held.pop()
+        else:
+            held.append(bytes(1000))
+
+    def mallinfo_sysapi_new() -> object:
+        churn()
+        return sysapi.mallinfo2()
+
+    def mallinfo_bare_new() -> object:
+        churn()
+        return lib.sysapi_mallinfo2(out)
+
+    def mallinfo_ctypes_new() -> list[int]:
+        churn()
+        return mallinfo_ctypes()
+
+    _table(
+        "mallinfo2() with the heap changed between calls: a new record each call",
+        {
+            "sysapi.mallinfo2": mallinfo_sysapi_new,
+            BARE: mallinfo_bare_new,
+            CTYPES: mallinfo_ctypes_new,
         },
     )
 
@@ -403,6 +459,26 @@ def ipc() -> None:
                     CTYPES: with_ctypes,
                 },
             )
+            # Two segments in turn: every call sees another record than the last, so sysapi
+            # builds a new one (above it may give back the record it built last).
+            other = sysapi.shmget(sysapi.IPC_PRIVATE, 8192, sysapi.IPC_CREAT | 0o600)
+            try:
+                shmids = itertools.cycle((shmid, other)).__next__
+
+                def with_ctypes_new() -> list[int]:
+                    libc.shmctl(shmids(), sysapi.IPC_STAT, cref)
+                    return [getattr(cds, n) for n in names]
+
+                _table(
+                    "shmctl(IPC_STAT) of two segments in turn: a new record each call",
+                    {
+                        "sysapi.shmctl": lambda: sysapi.shmctl(shmids(), sysapi.IPC_STAT),
+                        BARE: lambda: lib.sysapi_shmctl(shmids(), sysapi.IPC_STAT, raw),
+                        CTYPES: with_ctypes_new,
+                    },
+                )
+            finally:
+                sysapi.shmctl(other, sysapi.IPC_RMID)
     finally:
         sysapi.shmctl(shmid, sysapi.IPC_RMID)
 

@@ -31,6 +31,7 @@ from sysapi import (
     ipc,
     memory,
     process,
+    signals,
     timers,
 )
 from sysapi._sysapi import ffi, lib
@@ -292,15 +293,27 @@ def test_fincore_errors_keep_their_classes(tmp_path: Path) -> None:
         os.close(w)
 
 
-def test_fincore_of_a_bad_argument_is_a_python_error() -> None:
-    with pytest.raises(ValueError):
-        _native.fincore(-1, 0)
-    with pytest.raises(ValueError):
-        _native.fincore(0, (lib.SYSAPI_FINCORE_NATIVE_PAGES + 1) * P)
+def test_fincore_leaves_large_files_and_wide_numbers_to_the_cffi_path(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"y" * (lib.SYSAPI_FINCORE_NATIVE_PAGES * P + 1))
+    with open(path, "rb") as f:
+        assert _native.fincore(f.fileno()) is None
+        same_record(memory.fincore(f.fileno()), cffi_fincore(f.fileno()))
+    assert _native.fincore(2**31) is None  # no C int
+    assert _native.fincore(-(2**40)) is None
     with pytest.raises(OverflowError):
-        _native.fincore(0, -1)
+        memory.fincore(2**40)  # os.fstat's own refusal, as before the native call
+
+
+def test_fincore_of_a_bad_argument_is_a_python_error() -> None:
+    assert _native.fincore(-1) == errno.EBADF
+    with pytest.raises(errors.EBADF) as info:
+        memory.fincore(-1)
+    assert info.value.syscall == "fincore" and info.value.documented
     with pytest.raises(TypeError):
-        _native.fincore("0", 0)  # type: ignore[arg-type]
+        _native.fincore("0")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        memory.fincore(1.5)  # type: ignore[arg-type]
 
 
 def cffi_mallinfo2() -> memory.Mallinfo2:
@@ -320,6 +333,20 @@ def test_mallinfo2_equals_the_cffi_result() -> None:
     assert (native.hblks, native.hblkhd) == (reference.hblks, reference.hblkhd)
     keep = bytearray(64 << 20)  # above the mmap threshold: one more mapped chunk
     assert memory.mallinfo2().hblks == cffi_mallinfo2().hblks == reference.hblks + 1
+    del keep
+
+
+def test_mallinfo2_gives_back_the_last_record_only_while_the_heap_is_unchanged() -> None:
+    first = memory.mallinfo2()
+    second = memory.mallinfo2()
+    # Python's own objects come from pymalloc's mmap'd arenas, not malloc (unless
+    # PYTHONMALLOC=malloc): the heap is the same, and so is the record.
+    assert second is first or second != first
+    if "PYTHONMALLOC" not in os.environ:
+        assert second is first
+    keep = bytearray(64 << 20)  # one more mapped chunk
+    changed = memory.mallinfo2()
+    assert changed is not first and changed.hblks == first.hblks + 1
     del keep
 
 
@@ -348,6 +375,28 @@ def test_shm_stat_equals_the_cffi_result() -> None:
         ipc.shmctl(shmid, ipc.IPC_STAT)  # removed
     assert info.value.syscall == "shmctl" and info.value.documented
     assert _native.shm_stat(shmid, ipc.IPC_STAT) == errno.EINVAL
+
+
+def test_shm_stat_gives_back_the_last_record_only_while_nothing_changed() -> None:
+    shmid = ipc.shmget(ipc.IPC_PRIVATE, 4096, ipc.IPC_CREAT | 0o600)
+    other = ipc.shmget(ipc.IPC_PRIVATE, 8192, ipc.IPC_CREAT | 0o600)
+    try:
+        first = ipc.shmctl(shmid, ipc.IPC_STAT)
+        assert ipc.shmctl(shmid, ipc.IPC_STAT) is first  # the same bytes: the same record
+        assert ipc.shmctl(other, ipc.IPC_STAT).shm_segsz == 8192  # type: ignore[union-attr]
+        again = ipc.shmctl(shmid, ipc.IPC_STAT)
+        assert again == first and again is not first
+        with ipc.shmat(shmid):
+            attached = ipc.shmctl(shmid, ipc.IPC_STAT)
+            assert attached is not None and attached.shm_nattch == 1
+            same_record(attached, cffi_shm_stat(shmid))
+        ipc.shmctl(shmid, ipc.IPC_SET, mode=0o640)
+        changed = ipc.shmctl(shmid, ipc.IPC_STAT)
+        assert changed is not None and changed.shm_perm.mode & 0o777 == 0o640
+        assert changed.shm_nattch == 0
+    finally:
+        ipc.shmctl(shmid, ipc.IPC_RMID)
+        ipc.shmctl(other, ipc.IPC_RMID)
 
 
 def test_shm_stat_of_bad_arguments_is_a_python_error() -> None:
@@ -437,11 +486,179 @@ def test_waitid_of_a_real_child_equals_the_python_built_one() -> None:
         assert process.waitid(process.P_PID, pid, process.WEXITED) is not None
 
 
+def test_native_waitid_waits_and_builds_in_one_call() -> None:
+    pid = os.fork()
+    if pid == 0:
+        os._exit(9)
+    try:
+        options = process.WEXITED | process.WNOWAIT
+        out = ffi.new("struct sysapi_waitid_out *")
+        for rusage in (False, True):
+            native = _native.waitid(process.P_PID, pid, options, rusage)  # blocks until exit
+            assert lib.sysapi_waitid(process.P_PID, pid, options, out) == pid
+            same_record(native, python_waitid_result(ffi.buffer(out), rusage))
+            assert native.si_status == 9 and native.si_code is process.CLD_EXITED
+    finally:
+        assert process.waitid(process.P_PID, pid, process.WEXITED) is not None
+    assert _native.waitid(process.P_PID, pid, process.WEXITED, False) == errno.ECHILD
+    with pytest.raises(errors.ECHILD) as info:
+        process.waitid(process.P_PID, pid, process.WEXITED)
+    assert info.value.syscall == "waitid" and info.value.documented
+
+
+def test_native_waitid_of_no_child_yet_is_none() -> None:
+    pid = os.fork()
+    if pid == 0:
+        signal.pause()  # killed below
+        os._exit(0)
+    try:
+        assert _native.waitid(process.P_PID, pid, process.WEXITED | process.WNOHANG, True) is None
+        assert process.waitid(process.P_PID, pid, process.WEXITED | process.WNOHANG) is None
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        result = process.waitid(process.P_PID, pid, process.WEXITED)
+        assert result is not None and result.si_status is signal.SIGKILL
+
+
+@pytest.mark.parametrize(
+    ("args", "exc"),
+    [
+        (("0", 0, 4, False), TypeError),
+        ((1, 1.0, 4, False), TypeError),
+        ((1, 0, 2**31, False), OverflowError),
+        ((1, -(2**31) - 1, 4, False), OverflowError),
+    ],
+)
+def test_native_waitid_of_bad_arguments_is_a_python_error(args: Any, exc: type) -> None:
+    with pytest.raises(exc):
+        _native.waitid(*args)
+    with pytest.raises(exc):
+        process.waitid(*args[:3])
+    with pytest.raises(TypeError):
+        _native.waitid(1, 0, 4)  # type: ignore[call-arg]
+
+
 def test_waitid_result_of_a_short_buffer_is_a_value_error() -> None:
     with pytest.raises(ValueError):
         _native.waitid_result(b"\0" * 8, False)
     with pytest.raises(TypeError):
         _native.waitid_result("not a buffer", False)
+
+
+# ---- sigwaitinfo / sigtimedwait ---------------------------------------------------------
+
+_SIGINFO = [name for name, _ in ffi.typeof("struct sysapi_siginfo").fields]
+_SIGINFO_FIELDS = {"err": "si_errno", "value_int": "si_value", "value_ptr": "si_ptr"}
+
+
+def python_siginfo(buffer: Any) -> signals.SigInfo:
+    """The SigInfo built in Python, as sysapi did before the native function."""
+    values = _struct.unpacker("struct sysapi_siginfo", _SIGINFO)(buffer)
+    m = dict(zip(_SIGINFO, values, strict=True))
+    fields = {_SIGINFO_FIELDS.get(k, "si_" + k): v for k, v in m.items()}
+    signo, code = fields["si_signo"], fields["si_code"]
+    named: int | None = signals._SI_CODES.get(code)
+    if named is None and signo == signal.SIGCHLD:
+        named = signals._SIGCHLD_CODES.get(code)
+    fields["si_signo"] = signals._SIGNALS.get(signo, signo)
+    fields["si_code"] = code if named is None else named
+    return signals.SigInfo(**fields)
+
+
+def cffi_sigtimedwait(sig: int) -> signals.SigInfo:
+    info = ffi.new("struct sysapi_siginfo *")
+    assert (
+        lib.sysapi_sigtimedwait(
+            1 << sig if sig < 64 else 0, 1 << (sig - 64) if sig >= 64 else 0, 0, 0, info
+        )
+        >= 0
+    )
+    return python_siginfo(ffi.buffer(info))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGUSR1, signal.SIGCHLD, signal.SIGRTMIN + 1, 64])
+@pytest.mark.parametrize("how", ["kill", "sigqueue"])
+def test_sigtimedwait_equals_the_cffi_result(sig: int, how: str) -> None:
+    with signals.block_signals({sig}):
+        for _ in range(2):
+            if how == "kill":
+                os.kill(os.getpid(), sig)
+            else:
+                signals.sigqueue(os.getpid(), sig, -7)
+        native = signals.sigtimedwait([sig], 1.0)
+        assert native is not None
+        if sig < signal.SIGRTMIN:  # standard signals pending twice are delivered once
+            os.kill(os.getpid(), sig) if how == "kill" else signals.sigqueue(os.getpid(), sig, -7)
+        same_record(native, cffi_sigtimedwait(sig))
+        assert signals.sigtimedwait((sig,), 0) is None
+
+
+def test_sigtimedwait_names_a_child_s_code_as_a_cld_code() -> None:
+    with signals.block_signals({signal.SIGCHLD}):
+        pid = os.fork()
+        if pid == 0:
+            os._exit(5)
+        info = signals.sigtimedwait({signal.SIGCHLD}, 30.0)
+        os.waitpid(pid, 0)
+    assert info is not None and type(info.si_code) is process.CldCode
+    assert (info.si_signo, info.si_code, info.si_pid, info.si_status) == (
+        signal.SIGCHLD,
+        process.CLD_EXITED,
+        pid,
+        5,
+    )
+
+
+def test_sigwaitinfo_equals_the_cffi_result() -> None:
+    sig = signal.SIGRTMIN + 2
+    with signals.block_signals({sig}):
+        signals.sigqueue(os.getpid(), sig, 2**31 - 1)
+        signals.sigqueue(os.getpid(), sig, 2**31 - 1)
+        native = signals.sigwaitinfo(frozenset({sig}))
+        same_record(native, cffi_sigtimedwait(sig))
+        assert native.si_value == 2**31 - 1 and native.si_code is signals.SI_QUEUE
+
+
+def test_sigwait_leaves_unusual_signal_sets_to_python() -> None:
+    sig = signal.SIGRTMIN
+    with signals.block_signals({sig}):
+        assert _native.sigwait({sig: 1}, 0) == 0  # a dict: Python converts it
+        assert _native.sigwait(iter([sig]), 0) == 0  # an iterator is never consumed here
+        assert _native.sigwait([sig, 0], 0) == 0
+        assert _native.sigwait([2**70], 0) == 0
+        assert _native.sigwait((sig,), 0) is None  # nothing pending: the time ran out
+        signals.sigqueue(os.getpid(), sig, 1)
+        info = _native.sigwait({sig: 1}, 0, 1 << sig, 0)  # the mask given: the set unread
+        assert info.si_value == 1
+        assert _native.sigwait([sig], -1) == errno.EINVAL
+        with pytest.raises(errors.EINVAL):
+            signals.sigtimedwait([sig], -1.0)
+
+
+def test_sigwait_timeouts_convert_as_divmod() -> None:
+    with pytest.raises(ValueError, match="NaN"):
+        signals.sigtimedwait((), float("nan"))
+    with pytest.raises(OverflowError):
+        signals.sigtimedwait((), float("inf"))
+    with pytest.raises(OverflowError):
+        _native.sigwait((), 2**200)  # the seconds overflow, as the shim's int64_t would
+    with pytest.raises(TypeError):
+        _native.sigwait((), 1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _native.sigwait((), 0, 1)
+    # -(2**64) ns is past a long long: split through divmod into -584 years, which the kernel
+    # refuses at once.
+    assert _native.sigwait((), -(2**64)) == errno.EINVAL
+
+
+def test_sigwait_gives_back_the_last_siginfo_only_for_the_same_bytes() -> None:
+    sig = signal.SIGRTMIN + 1
+    with signals.block_signals({sig}):
+        for value in (3, 3, 4, 3):
+            signals.sigqueue(os.getpid(), sig, value)
+        infos = [signals.sigtimedwait((sig,), 0) for _ in range(4)]
+    assert [i.si_value for i in infos if i is not None] == [3, 3, 4, 3]
+    assert infos[1] is infos[0] and infos[2] is not infos[1] and infos[3] == infos[0]
 
 
 # ---- inotify ----------------------------------------------------------------------------
@@ -557,27 +774,75 @@ def test_native_calls_from_many_threads_agree() -> None:
     expected = python_events(data)
     addr = memory._mmap(4 * P)
     errors_seen: list[BaseException] = []
+    zombie = os.fork()
+    if zombie == 0:
+        os._exit(6)
+    shmid = ipc.shmget(ipc.IPC_PRIVATE, 3 * P, ipc.IPC_CREAT | 0o600)
+    peek = process.WEXITED | process.WNOWAIT
 
-    def work() -> None:
+    def work(n: int) -> None:
         try:
-            with timers.PosixTimer() as timer:
+            with timers.PosixTimer() as timer, open(__file__, "rb") as f:
                 timer.settime(1000.0, 2.0)
+                expected_residency = memory.fincore(f.fileno())
                 for _ in range(300):
                     assert inotify.parse_events(data) == expected
                     assert timer.gettime().it_interval_ns == 2 * NS
                     assert memory.mincore(addr, 4 * P) == b"\0\0\0\0"
+                    assert memory.fincore(f.fileno()).size == expected_residency.size
+                    waited = process.waitid(process.P_PID, zombie, peek, rusage=n % 2 == 1)
+                    assert waited is not None and waited.si_status == 6
+                    assert ipc.shmctl(shmid, ipc.IPC_STAT).shm_segsz == 3 * P  # type: ignore[union-attr]
+                    assert signals.sigtimedwait((signal.SIGRTMIN + 4,), 0) is None
         except BaseException as exc:  # reported below, in the test's thread
             errors_seen.append(exc)
 
     try:
-        threads = [threading.Thread(target=work) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        with signals.block_signals({signal.SIGRTMIN + 4}):
+            threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
     finally:
         memory._munmap(addr, 4 * P)
+        ipc.shmctl(shmid, ipc.IPC_RMID)
+        os.waitpid(zombie, 0)
     assert not errors_seen, errors_seen
+
+
+def test_the_blocking_native_calls_release_the_gil() -> None:
+    """While a thread waits in waitid or sigtimedwait, this one runs and ends the wait: with
+    the GIL held it could not, and the waits would end on their own (a timeout, a child that
+    exits by itself) with another result."""
+    import threading
+    import time
+
+    sig = signal.SIGRTMIN + 5
+    results: list[object] = []
+    with signals.block_signals({sig}):
+        waiter = threading.Thread(target=lambda: results.append(signals.sigtimedwait({sig}, 20)))
+        waiter.start()
+        time.sleep(0.2)  # not a timing assertion: the wait just starts first most of the time
+        signals.sigqueue(os.getpid(), sig, 99)
+        waiter.join()
+    info = results.pop()
+    assert isinstance(info, signals.SigInfo) and info.si_value == 99
+
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(20)  # killed by the test thread long before, unless the GIL is held
+        os._exit(0)
+    waiter = threading.Thread(
+        target=lambda: results.append(process.waitid(process.P_PID, pid, process.WEXITED))
+    )
+    waiter.start()
+    time.sleep(0.2)
+    os.kill(pid, signal.SIGKILL)
+    waiter.join()
+    waited = results.pop()
+    assert isinstance(waited, process.WaitidResult)
+    assert waited.si_code is process.CLD_KILLED and waited.si_status is signal.SIGKILL
 
 
 # ---- reference counts -------------------------------------------------------------------
@@ -597,9 +862,9 @@ def test_results_release_their_class() -> None:
 
 
 _LEAK_CHECK = """
-import gc, os, sys
+import gc, os, signal, sys
 import struct
-from sysapi import _native, clock, inotify, ipc, memory, process, timers
+from sysapi import _native, clock, inotify, ipc, memory, process, signals, timers
 from sysapi._sysapi import ffi
 
 def rss():
@@ -630,6 +895,11 @@ waited = ffi.buffer(out)
 tx = ffi.new("struct sysapi_timex *")
 tx.modes, tx.status, tx.time_sec = 0x7FFF_0000, 0x7FFF_0000, 2**62  # uncached, wide
 timex = ffi.buffer(tx)
+zombie = os.fork()
+if zombie == 0:
+    os._exit(0)
+me, rt = os.getpid(), signal.SIGRTMIN
+signal.pthread_sigmask(signal.SIG_BLOCK, {rt})
 calls = {CALLS}
 
 def run(n):
@@ -651,7 +921,16 @@ _CALLS = {
     "adjtimex": "[clock.adjtimex, lambda: _native.timex_result(12345, timex)]",
     "waitid": (
         "[lambda: _native.waitid_result(waited, False),"
-        " lambda: _native.waitid_result(waited, True)]"
+        " lambda: _native.waitid_result(waited, True),"
+        " lambda: process.waitid(process.P_PID, zombie, process.WEXITED | process.WNOWAIT),"
+        " lambda: _native.waitid(process.P_PID, zombie, process.WEXITED | process.WNOWAIT, 1),"
+        " lambda: _native.waitid(process.P_PID, 1, process.WEXITED, False)]"
+    ),
+    "sigwait": (
+        "[lambda: signals.sigqueue(me, rt, 1), lambda: signals.sigtimedwait((rt,), 0),"
+        " lambda: signals.sigqueue(me, rt, 2), lambda: signals.sigwaitinfo([rt]),"
+        " lambda: signals.sigtimedwait(iter([rt]), 0), lambda: _native.sigwait([rt], -1),"
+        " lambda: _native.sigwait((rt,), -(2**64))]"
     ),
     "shm": (
         "[lambda: ipc.shmctl(shmid, ipc.IPC_STAT), lambda: _native.shm_stat(-1, ipc.IPC_STAT)]"
@@ -660,7 +939,10 @@ _CALLS = {
         "[lambda: memory.mincore(addr, 16 * memory.PAGE_SIZE), lambda: _native.mincore(hole, 1),"
         " lambda: _native.mincore(-1, 0)]"
     ),
-    "fincore": "[lambda: _native.fincore(fd, size), lambda: _native.fincore(directory, 1)]",
+    "fincore": (
+        "[lambda: memory.fincore(fd), lambda: _native.fincore(directory),"
+        " lambda: _native.fincore(-1), lambda: _native.fincore(2**40)]"
+    ),
     "inotify": (
         "[lambda: inotify.parse_events(events), lambda: _native.inotify_events(events, 40),"
         " lambda: _native.inotify_events(events, len(events))]"

@@ -8,12 +8,13 @@ itself, against CPython's limited API (the module stays abi3). Each area's C sou
 attaches them all to ``sysapi._sysapi`` (``sysapi_native_install``, once), and the areas import
 them from here.
 
-Conventions: a native function makes its system call with the GIL held only when the call
-cannot block; otherwise the call stays a cffi shim and C only builds the result. A failed call
-returns its errno as an ``int`` (``-errno`` where the result itself is an int), which the area
-raises through :mod:`sysapi._syscall` with the call's ``ErrorSpec``. Bad Python input raises
-TypeError/OverflowError in C as the argument conversion does. Record classes are bound once by
-the area (``<area>_bind``) right after it defines them.
+Conventions: a native function whose system call can block (``waitid``, ``sigwait``,
+``fincore``'s fstat) releases the GIL around that call alone, touching only C locals meanwhile;
+the others keep it. A failed call returns its errno as an ``int`` (``-errno`` where the result
+itself is an int), EINTR included, which the area retries (PEP 475: the handlers have run when
+the function returns) or raises through :mod:`sysapi._syscall` with the call's ``ErrorSpec``.
+Bad Python input raises TypeError/OverflowError in C as the argument conversion does. Record
+classes are bound once by the area (``<area>_bind``) right after it defines them.
 """
 
 from __future__ import annotations
@@ -33,11 +34,14 @@ from sysapi._sysapi import (  # installed just above
     mincore,
     shm_bind,
     shm_stat,
+    signals_bind,
+    sigwait,
     timer_getoverrun,
     timer_gettime,
     timers_bind,
     timex_bind,
     timex_result,
+    waitid,
     waitid_bind,
     waitid_result,
 )
@@ -51,11 +55,14 @@ __all__ = [
     "mincore",
     "shm_bind",
     "shm_stat",
+    "signals_bind",
+    "sigwait",
     "timer_getoverrun",
     "timer_gettime",
     "timers_bind",
     "timex_bind",
     "timex_result",
+    "waitid",
     "waitid_bind",
     "waitid_result",
 ]

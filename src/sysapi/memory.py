@@ -436,7 +436,7 @@ def munlockall() -> None:
 # with a fixed-size vector so an unmapped or absurd range fails before a huge allocation.
 _DIRECT_PAGES: Final = 1 << 22
 _native_mincore: Final = _native.mincore
-_native_fincore: Final[Callable[[int, int], FileResidency | int]] = _native.fincore
+_native_fincore: Final[Callable[[int], FileResidency | int | None]] = _native.fincore
 _fincore: Final = lib.sysapi_fincore
 
 
@@ -504,10 +504,6 @@ class FileResidency:
         return self.resident_pages * PAGE_SIZE
 
 
-# Files up to this size are measured by the native call (with the GIL held: one short mapping).
-_NATIVE_FILE_BYTES: Final = lib.SYSAPI_FINCORE_NATIVE_PAGES * PAGE_SIZE
-
-
 def _open_for_fincore(path: StrOrBytesPath) -> int:
     # O_NONBLOCK: opening a FIFO must not wait for a writer (its size is 0: nothing to map).
     try:
@@ -526,24 +522,26 @@ def fincore(file: FdLike | StrOrBytesPath) -> FileResidency:
     work: only one window is mapped at a time. Unless the caller could write the file (or owns
     it), Linux reports every page as resident (see :func:`mincore`).
     """
-    if isinstance(file, (str, bytes, os.PathLike)):
+    if file.__class__ is int:  # a descriptor number: nothing to check or convert
+        fd, owned, name = file, False, None
+    elif isinstance(file, (str, bytes, os.PathLike)):
         fd, owned, name = _open_for_fincore(file), True, file
     else:
         fd, owned, name = fileno(file), False, None
     try:
+        # A small file: stat, mapped, measured and built into a FileResidency in C (None: a
+        # larger file, or a number no C int holds).
+        residency = _native_fincore(fd)
+        if residency.__class__ is int:
+            residency = _syscall.retry_native(
+                residency, FINCORE_SPEC, _native_fincore, fd, filename=name
+            )
+        if residency is not None:
+            return residency  # type: ignore[return-value]
         try:
             size = os.fstat(fd).st_size
         except OSError as exc:
             raise _syscall.error(exc.errno or errno.EIO, FINCORE_SPEC, name) from None
-        if size <= _NATIVE_FILE_BYTES:
-            # A small file: mapped, measured and built into a FileResidency in C.
-            residency = _native_fincore(fd, size)
-            if isinstance(residency, int):
-                retried: FileResidency = _syscall.retry_native(
-                    residency, FINCORE_SPEC, _native_fincore, fd, size, filename=name
-                )
-                return retried
-            return residency
         pages = size // PAGE_SIZE + (size % PAGE_SIZE != 0)
         vec = ffi.new("unsigned char[]", pages)
         resident = _fincore(fd, size, vec, pages)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from sysapi import _enum, _native, _syscall
 from sysapi._record import record
-from sysapi._sysapi import ffi, lib
+from sysapi._sysapi import lib
 from sysapi.errors import documents, kernel, man, notes, spec
 from sysapi.fd import Fd, FdLike, WaitableFd, fileno
 
@@ -27,7 +27,7 @@ from sysapi.fd import Fd, FdLike, WaitableFd, fileno
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import resource
-    from typing import Any, Final
+    from typing import Final
 
 __all__ = [
     "CLD_CONTINUED",
@@ -211,23 +211,8 @@ def _struct_rusage(fields: tuple[float, ...]) -> resource.struct_rusage:
 
 
 _native.waitid_bind(WaitidResult, _SIGNALS, {int(c): c for c in CldCode}, CldCode, _struct_rusage)
-#: The WaitidResult in the bytes of a struct sysapi_waitid_out, with the rusage or not.
-_waitid_result: Final[Callable[[Any, bool], WaitidResult]] = _native.waitid_result
-
-
-# Free output buffers, taken off the list for the length of a call: list.pop/append are
-# atomic, so threads share it, and a signal handler that calls waitid between the C call and
-# the read gets another buffer. A forked child inherits the list.
-_OUT_POOL: list[tuple[Any, Any]] = []
-
-
-def _new_out() -> tuple[Any, Any]:
-    """A struct sysapi_waitid_out and the buffer of its bytes."""
-    out = ffi.new("struct sysapi_waitid_out *")
-    return out, ffi.buffer(out)
-
-
-_waitid: Final = lib.sysapi_waitid
+#: waitid in C: the WaitidResult, None (WNOHANG, no child to report) or the errno.
+_waitid: Final[Callable[[int, int, int, bool], WaitidResult | int | None]] = _native.waitid
 
 
 @documents(WAITID_SPEC)
@@ -245,24 +230,13 @@ def waitid(idtype: int, id: int, options: int, *, rusage: bool = False) -> Waiti
     signal whose handler returns restarts the wait (PEP 475). With ``rusage=True`` the
     result carries the child's ``struct rusage`` (the raw system call's fifth argument).
     """
-    try:
-        slot = _OUT_POOL.pop()
-    except IndexError:
-        slot = _new_out()
-    out = slot[0]
-    # The shim returns si_pid: 0 is WNOHANG's "no child to report", and out is then unread.
-    pid = _waitid(idtype, id, options, out)
-    if pid == 0:
-        _OUT_POOL.append(slot)
-        return None
-    if pid < 0:
-        pid = _syscall.retry(pid, WAITID_SPEC, _waitid, idtype, id, options, out)
-        if pid == 0:
-            _OUT_POOL.append(slot)
-            return None
-    result = _waitid_result(slot[1], rusage)  # built in C (sysapi._native)
-    _OUT_POOL.append(slot)
-    return result
+    # One native call: the wait (the GIL released) and the result built in C. A failed wait
+    # returns its errno, EINTR included: the handlers have run when it returns, and
+    # retry_native waits again (PEP 475).
+    result = _waitid(idtype, id, options, rusage)
+    if result.__class__ is int:
+        result = _syscall.retry_native(result, WAITID_SPEC, _waitid, idtype, id, options, rusage)
+    return result  # type: ignore[return-value]
 
 
 # ---- process descriptors --------------------------------------------------------------------

@@ -26,10 +26,10 @@ import signal
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 
-from sysapi import _enum, _struct, _syscall
+from sysapi import _enum, _native, _struct, _syscall
 from sysapi._record import record
 from sysapi._sysapi import ffi, lib
-from sysapi.errors import documents, kernel, man, notes, spec
+from sysapi.errors import ErrorSpec, documents, kernel, man, notes, spec
 from sysapi.fd import WaitableFd
 from sysapi.process import NEW_FD_ERRORS, CldCode, nofile_hint
 
@@ -141,28 +141,6 @@ class SigInfo:
     si_overrun: int
 
 
-# struct sysapi_siginfo member -> SigInfo field, in the C struct's order.
-_SIGINFO_MEMBERS: Final = (
-    ("signo", "si_signo"),
-    ("err", "si_errno"),
-    ("code", "si_code"),
-    ("pid", "si_pid"),
-    ("uid", "si_uid"),
-    ("status", "si_status"),
-    ("value_int", "si_value"),
-    ("value_ptr", "si_ptr"),
-    ("utime", "si_utime"),
-    ("stime", "si_stime"),
-    ("addr", "si_addr"),
-    ("band", "si_band"),
-    ("fd", "si_fd"),
-    ("timerid", "si_timerid"),
-    ("overrun", "si_overrun"),
-)
-_unpack_siginfo: Final = _struct.unpacker(
-    "struct sysapi_siginfo", [member for member, _ in _SIGINFO_MEMBERS]
-)
-_SigInfoBuilder: Final = _struct.builder(SigInfo, [field for _, field in _SIGINFO_MEMBERS])
 _SIGCHLD: Final = int(signal.SIGCHLD)
 
 
@@ -192,11 +170,6 @@ _SsiBuilder: Final = _struct.builder(SigInfo, [field for _, field in _SSI_MEMBER
 _SSI_SIZE: Final = ffi.sizeof("struct signalfd_siginfo")
 
 
-def _siginfo(buffer: Any) -> SigInfo:
-    """The SigInfo in ``buffer`` (the bytes of a struct sysapi_siginfo)."""
-    return _decoded(_SigInfoBuilder(*_unpack_siginfo(buffer)))
-
-
 def _ssi(buffer: Any, offset: int) -> SigInfo:
     """The SigInfo of the struct signalfd_siginfo at ``offset`` in ``buffer``."""
     return _decoded(_SsiBuilder(*_unpack_ssi(buffer, offset)))
@@ -214,22 +187,6 @@ def _decoded(info: Any) -> SigInfo:
         info.si_code = code
     info.__class__ = SigInfo
     return info  # type: ignore[no-any-return]
-
-
-# Free siginfo slots [cdata, its ffi.buffer, the SigInfo built from the bytes it holds], each
-# taken off the list for the length of a call. A list rather than a threading.local:
-# list.pop/append are atomic, so threads share it safely, and a signal handler or finalizer
-# that runs in the same thread between the C call and the read, and calls in again, finds the
-# slot in use gone and takes (or makes) another. A forked child inherits the list; slots other
-# threads held at the fork are simply never returned. The shims report whether the kernel's
-# siginfo differs from the slot's bytes: the same signal with the same payload from the same
-# sender gives back the (immutable) SigInfo built last time.
-_INFO_POOL: list[list[Any]] = []
-
-
-def _new_slot() -> list[Any]:
-    info = ffi.new("struct sysapi_siginfo *")
-    return [info, ffi.buffer(info), None]
 
 
 _BITS: Final = {number: 1 << number for number in _VALID}
@@ -363,13 +320,40 @@ SIGTIMEDWAIT_SPEC: Final = spec(
 
 
 _sigqueue: Final = lib.sysapi_sigqueue
-_sigwaitinfo: Final = lib.sysapi_sigwaitinfo
-_sigtimedwait: Final = lib.sysapi_sigtimedwait
-_isnan: Final = math.isnan
 _ceil: Final = math.ceil
 _monotonic_ns: Final = time.monotonic_ns
 _EAGAIN: Final = -errno.EAGAIN
 _EINTR: Final = -errno.EINTR
+
+_valid_mask: Final = sum(_BITS.values())
+_native.signals_bind(
+    SigInfo, _SIGNALS, _SI_CODES, _SIGCHLD_CODES, _valid_mask & _LOW, _valid_mask >> 64
+)
+#: The waits in C: the SigInfo; None (sigtimedwait's time ran out); the errno; or 0 when the
+#: signal set needs _sigmask (then called again with the mask's two halves).
+_sigwait: Final[Callable[..., SigInfo | int | None]] = _native.sigwait
+
+
+def _sigwait_failed(
+    err: int, spec: ErrorSpec, sigset: Iterable[int], ns: int | None, deadline: int
+) -> SigInfo | None:
+    """The slow path of the waits: convert the signal set, retry after EINTR (PEP 475: the
+    handlers have run; a timed wait waits for the time left), raise anything else."""
+    mask = None
+    while True:
+        if err == 0:
+            mask = _sigmask(sigset)  # raises for a bad signal number
+        elif err != errno.EINTR or (ns is not None and ns < 0):
+            _syscall.raise_errno(err, spec)
+        elif ns is not None and ns > 0:
+            ns = max(0, deadline - _monotonic_ns())
+        if mask is None:
+            info = _sigwait(sigset, ns)
+        else:
+            info = _sigwait(sigset, ns, mask & _LOW, mask >> 64)
+        if info.__class__ is not int:
+            return info  # type: ignore[return-value]
+        err = info
 
 
 @documents(SIGQUEUE_SPEC)
@@ -394,15 +378,10 @@ def sigwaitinfo(sigset: Iterable[int]) -> SigInfo:
     and never waited for. Blocks (the GIL is released); a handler of another signal that
     returns restarts the wait (PEP 475), one that raises propagates its exception.
     """
-    mask = _sigmask(sigset)
-    try:
-        slot = _INFO_POOL.pop()
-    except IndexError:
-        slot = _new_slot()
-    if _syscall.call(SIGWAITINFO_SPEC, _sigwaitinfo, mask & _LOW, mask >> 64, slot[0]):
-        slot[2] = _siginfo(slot[1])  # new bytes (always at a slot's first use)
-    _INFO_POOL.append(slot)
-    return slot[2]  # type: ignore[no-any-return]
+    info = _sigwait(sigset, None)
+    if info.__class__ is int:
+        info = _sigwait_failed(info, SIGWAITINFO_SPEC, sigset, None, 0)
+    return info  # type: ignore[return-value]
 
 
 @documents(SIGTIMEDWAIT_SPEC)
@@ -413,33 +392,16 @@ def sigtimedwait(sigset: Iterable[int], timeout: float) -> SigInfo | None:
     restarts with the time that is left (PEP 475). A negative ``timeout`` goes to the
     kernel, which rejects it with EINVAL.
     """
-    if _isnan(timeout):
-        raise ValueError("timeout is NaN")
-    mask = _sigmask(sigset)
-    lo, hi = mask & _LOW, mask >> 64
-    ns = _ceil(timeout * 1e9)
+    try:
+        ns = _ceil(timeout * 1e9)
+    except ValueError:  # only NaN
+        raise ValueError("timeout is NaN") from None
     # A poll (or a negative timeout) has no time left to recompute: no clock read for it.
     deadline = _monotonic_ns() + ns if ns > 0 else 0
-    try:
-        slot = _INFO_POOL.pop()
-    except IndexError:
-        slot = _new_slot()
-    while True:
-        sec, nsec = divmod(ns, 1_000_000_000)
-        result = _sigtimedwait(lo, hi, sec, nsec, slot[0])
-        if result >= 0:
-            if result:
-                slot[2] = _siginfo(slot[1])  # new bytes (always at a slot's first use)
-            _INFO_POOL.append(slot)
-            return slot[2]  # type: ignore[no-any-return]
-        if result == _EAGAIN:
-            _INFO_POOL.append(slot)
-            return None
-        if result != _EINTR or ns < 0:
-            _syscall.raise_errno(-result, SIGTIMEDWAIT_SPEC)
-        # Python handlers have run by now (a raising one propagated); wait for the rest.
-        if ns > 0:
-            ns = max(0, deadline - _monotonic_ns())
+    info = _sigwait(sigset, ns)  # the wait and the SigInfo in C (sysapi._native)
+    if info.__class__ is int:
+        info = _sigwait_failed(info, SIGTIMEDWAIT_SPEC, sigset, ns, deadline)
+    return info  # type: ignore[return-value]
 
 
 # ---- signalfd -------------------------------------------------------------------------------

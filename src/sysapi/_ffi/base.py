@@ -43,8 +43,10 @@ NATIVE = """
    NATIVE source of an area ends with its PyMethodDef table sysapi_<area>_native (build_ffi.py
    lists them in sysapi_native_tables, at the end of the source). It is written against
    CPython's limited API of 3.11 (build_ffi.py sets Py_LIMITED_API: the module stays abi3). The
-   functions run with the GIL held: only a call that cannot block makes its system call there;
-   the others stay cffi shims (which release the GIL) and C only builds the result. */
+   functions run with the GIL held; one whose system call can block (waitid, sigtimedwait,
+   fincore's fstat) releases it around that call alone (Py_BEGIN_ALLOW_THREADS), which then
+   reads and writes only C locals. A failed call returns its errno, EINTR included: Python
+   runs the signal handlers when the function returns and retries (PEP 475). */
 static PyMethodDef *const *sysapi_native_tables(void);
 
 /* Attach every area's native functions to the module sysapi._sysapi, as module functions.
@@ -169,6 +171,54 @@ done:
     for (i = 0; i < n; i++)
         Py_XDECREF(values[i]);
     return obj;
+}
+
+/* The result a native function built last and the bytes it was built from: a call whose C
+   data comes back byte for byte the same (a segment nobody changed, the same signal with the
+   same payload from the same sender) returns that immutable result
+   again instead of building an equal one. Structs are zeroed before they are filled, so their
+   padding compares too. The GIL guards it; without a GIL (3.13t, no stable ABI) nothing is
+   kept. */
+#define SYSAPI_LAST_BYTES 128
+struct sysapi_last {
+    PyObject *result;
+    size_t size;
+    unsigned char bytes[SYSAPI_LAST_BYTES];
+};
+
+/* The kept result (a new reference) when `size` bytes at data are the ones it was built from,
+   else NULL (no exception). */
+static PyObject *sysapi_last_get(const struct sysapi_last *last, const void *data, size_t size)
+{
+#ifndef Py_GIL_DISABLED
+    if (last->result != NULL && size == last->size && memcmp(last->bytes, data, size) == 0) {
+        Py_INCREF(last->result);
+        return last->result;
+    }
+#else
+    (void)last, (void)data, (void)size;
+#endif
+    return NULL;
+}
+
+/* Keep result (NULL: a failed build, kept as nothing) as built from `size` bytes at data. */
+static void sysapi_last_set(struct sysapi_last *last, const void *data, size_t size,
+                            PyObject *result)
+{
+#ifndef Py_GIL_DISABLED
+    PyObject *old = last->result;
+    if (result == NULL || size > SYSAPI_LAST_BYTES) {
+        last->result = NULL;
+    } else {
+        Py_INCREF(result);
+        last->result = result;
+        last->size = size;
+        memcpy(last->bytes, data, size);
+    }
+    Py_XDECREF(old);  /* last: nothing above may run Python code in between */
+#else
+    (void)last, (void)data, (void)size, (void)result;
+#endif
 }
 
 /* Copy the first `size` bytes of the buffer `obj` (a C struct a shim filled) to out. Returns 0,

@@ -1,6 +1,7 @@
 INCLUDES = """
 #include <limits.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <malloc.h>
 
 #ifndef M_MXFAST
@@ -203,14 +204,15 @@ static long sysapi_mallopt(int param, int value)
 
 NATIVE = """
 /* ---- native functions (sysapi._native) ----
-   mincore and fincore (of a small file) with the GIL held: they read page tables and the page
-   cache, map and unmap, and never wait for I/O. The result vector is the bytes object itself.
+   mincore with the GIL held: it reads page tables and never waits for I/O; its result vector
+   is the bytes object itself. fincore of a small file releases the GIL (see there).
    The caps keep the time spent with the GIL held short; larger ranges and files take the cffi
    shims (which release the GIL), and sizes larger still are walked first (mincore_probe). */
 #define SYSAPI_MINCORE_NATIVE_PAGES (1L << 22)
 #define SYSAPI_FINCORE_NATIVE_PAGES 4096L
 
 static struct sysapi_record sysapi_file_residency, sysapi_mallinfo2_record;
+static struct sysapi_last sysapi_last_mallinfo2;
 
 /* memory_bind(file_residency, mallinfo2): the record classes. */
 static PyObject *sysapi_native_memory_bind(PyObject *self, PyObject *const *args,
@@ -227,6 +229,7 @@ static PyObject *sysapi_native_memory_bind(PyObject *self, PyObject *const *args
     if (sysapi_record_bind(&sysapi_file_residency, args[0], residency) < 0
         || sysapi_record_bind(&sysapi_mallinfo2_record, args[1], mallinfo2) < 0)
         return NULL;
+    sysapi_last_set(&sysapi_last_mallinfo2, NULL, 0, NULL);  /* of a class bound before */
     Py_RETURN_NONE;
 }
 
@@ -275,41 +278,46 @@ static PyObject *sysapi_native_mincore(PyObject *self, PyObject *const *args, Py
     return vec;
 }
 
-/* fincore(fd, size) -> FileResidency of the first size bytes of fd, or the errno as an int. */
-static PyObject *sysapi_native_fincore(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+/* fincore(fd) -> the FileResidency of the file open as fd, or the errno as an int; None when
+   the file is larger than the native cap, or fd is no C int: Python takes the cffi path. The
+   fstat, the mapping and mincore run with the GIL released (fstat may wait on a network file
+   system), into a buffer on this stack: nothing Python-visible is touched meanwhile. */
+static PyObject *sysapi_native_fincore(PyObject *self, PyObject *arg)
 {
-    uint64_t size, page = (uint64_t)getpagesize();
-    size_t pages;
-    long fd, resident;
-    unsigned char *data;
+    unsigned char vec[SYSAPI_FINCORE_NATIVE_PAGES];
+    const uint64_t page = (uint64_t)getpagesize();
+    uint64_t size = 0;
+    size_t pages = 0;
+    long fd = PyLong_AsLong(arg), resident = 0;
+    struct stat st;
     PyObject *values[4];
     (void)self;
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "fincore(fd, size) takes 2 arguments");
-        return NULL;
+    if (fd == -1 && PyErr_Occurred()) {
+        if (!PyErr_ExceptionMatches(PyExc_OverflowError))
+            return NULL;  /* TypeError: not an integer */
+        PyErr_Clear();
+        Py_RETURN_NONE;
     }
-    fd = PyLong_AsLong(args[0]);
-    if (fd == -1 && PyErr_Occurred())
-        return NULL;
-    size = PyLong_AsUnsignedLongLong(args[1]);
-    if (size == (uint64_t)-1 && PyErr_Occurred())
-        return NULL;
-    if (fd < 0 || fd > INT_MAX || size / page + (size % page != 0) > SYSAPI_FINCORE_NATIVE_PAGES) {
-        PyErr_SetString(PyExc_ValueError, "fincore: fd or size out of the native call's range");
-        return NULL;
+    if (fd < INT_MIN || fd > INT_MAX)
+        Py_RETURN_NONE;
+    Py_BEGIN_ALLOW_THREADS
+    if (fstat((int)fd, &st) < 0) {
+        resident = -(long)errno;
+    } else {
+        size = (uint64_t)st.st_size;
+        pages = (size_t)(size / page + (size % page != 0));
+        if (pages <= (size_t)SYSAPI_FINCORE_NATIVE_PAGES)
+            resident = sysapi_fincore((int)fd, size, vec, pages);
     }
-    pages = (size_t)(size / page + (size % page != 0));
-    values[3] = sysapi_new_vector(pages, &data);
-    if (values[3] == NULL)
-        return NULL;
-    resident = sysapi_fincore((int)fd, size, data, pages);
-    if (resident < 0) {
-        Py_DECREF(values[3]);
+    Py_END_ALLOW_THREADS
+    if (resident < 0)
         return PyLong_FromLong(-resident);
-    }
+    if (pages > (size_t)SYSAPI_FINCORE_NATIVE_PAGES)
+        Py_RETURN_NONE;
     values[0] = PyLong_FromUnsignedLongLong(size);
     values[1] = PyLong_FromSize_t(pages);
     values[2] = PyLong_FromLong(resident);
+    values[3] = PyBytes_FromStringAndSize((const char *)vec, (Py_ssize_t)pages);
     return sysapi_record_new(&sysapi_file_residency, values, 4);
 }
 
@@ -318,12 +326,15 @@ static PyObject *sysapi_native_fincore(PyObject *self, PyObject *const *args, Py
 static PyObject *sysapi_native_mallinfo2(PyObject *self, PyObject *unused)
 {
     struct sysapi_mallinfo2 m;
-    long result = sysapi_mallinfo2(&m);
-    PyObject *values[10];
+    long rc = sysapi_mallinfo2(&m);
+    PyObject *values[10], *result;
     (void)self;
     (void)unused;
-    if (result < 0)
-        return PyLong_FromLong(-result);
+    if (rc < 0)
+        return PyLong_FromLong(-rc);
+    result = sysapi_last_get(&sysapi_last_mallinfo2, &m, sizeof m);  /* the heap unchanged */
+    if (result != NULL)
+        return result;
     values[0] = PyLong_FromSize_t(m.arena);
     values[1] = PyLong_FromSize_t(m.ordblks);
     values[2] = PyLong_FromSize_t(m.smblks);
@@ -334,7 +345,9 @@ static PyObject *sysapi_native_mallinfo2(PyObject *self, PyObject *unused)
     values[7] = PyLong_FromSize_t(m.uordblks);
     values[8] = PyLong_FromSize_t(m.fordblks);
     values[9] = PyLong_FromSize_t(m.keepcost);
-    return sysapi_record_new(&sysapi_mallinfo2_record, values, 10);
+    result = sysapi_record_new(&sysapi_mallinfo2_record, values, 10);
+    sysapi_last_set(&sysapi_last_mallinfo2, &m, sizeof m, result);
+    return result;
 }
 
 static PyMethodDef sysapi_memory_native[] = {
@@ -345,8 +358,8 @@ static PyMethodDef sysapi_memory_native[] = {
      "mallinfo2()\\n--\\n\\nThe allocator statistics as a Mallinfo2, or the errno."},
     {"mincore", (PyCFunction)(void (*)(void))sysapi_native_mincore, METH_FASTCALL,
      "mincore(addr, length, /)\\n--\\n\\nOne byte per page of the range, or the errno."},
-    {"fincore", (PyCFunction)(void (*)(void))sysapi_native_fincore, METH_FASTCALL,
-     "fincore(fd, size, /)\\n--\\n\\nThe FileResidency of a small file, or the errno."},
+    {"fincore", sysapi_native_fincore, METH_O,
+     "fincore(fd, /)\\n--\\n\\nThe FileResidency of a small file, None, or the errno."},
     {NULL, NULL, 0, NULL},
 };
 """

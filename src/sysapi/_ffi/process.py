@@ -480,6 +480,7 @@ NATIVE = """
    shmctl's IPC_STAT family builds its ShmidDs here: those commands only copy the kernel's
    record of the segment, so they run with the GIL held. */
 static struct sysapi_record sysapi_ipc_perm, sysapi_shmid_ds;
+static struct sysapi_last sysapi_last_shmid_ds;
 
 /* shm_bind(ipc_perm, shmid_ds): the record classes. */
 static PyObject *sysapi_native_shm_bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
@@ -495,6 +496,7 @@ static PyObject *sysapi_native_shm_bind(PyObject *self, PyObject *const *args, P
     if (sysapi_record_bind(&sysapi_ipc_perm, args[0], perm) < 0
         || sysapi_record_bind(&sysapi_shmid_ds, args[1], ds) < 0)
         return NULL;
+    sysapi_last_set(&sysapi_last_shmid_ds, NULL, 0, NULL);  /* of a class bound before */
     Py_RETURN_NONE;
 }
 
@@ -503,7 +505,7 @@ static PyObject *sysapi_native_shm_bind(PyObject *self, PyObject *const *args, P
 static PyObject *sysapi_native_shm_stat(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     struct sysapi_shmid_ds buf;
-    PyObject *perm[7], *ds[8];
+    PyObject *perm[7], *ds[8], *result;
     int shmid, cmd;
     long rc;
     (void)self;
@@ -521,6 +523,9 @@ static PyObject *sysapi_native_shm_stat(PyObject *self, PyObject *const *args, P
     rc = sysapi_shmctl(shmid, cmd, &buf);
     if (rc < 0)
         return PyLong_FromLong(-rc);
+    result = sysapi_last_get(&sysapi_last_shmid_ds, &buf, sizeof buf);
+    if (result != NULL)
+        return result;
     perm[0] = PyLong_FromLong(buf.key);
     perm[1] = PyLong_FromUnsignedLong(buf.uid);
     perm[2] = PyLong_FromUnsignedLong(buf.gid);
@@ -536,16 +541,29 @@ static PyObject *sysapi_native_shm_stat(PyObject *self, PyObject *const *args, P
     ds[5] = PyLong_FromLong(buf.shm_cpid);
     ds[6] = PyLong_FromLong(buf.shm_lpid);
     ds[7] = PyLong_FromUnsignedLongLong(buf.shm_nattch);
-    return sysapi_record_new(&sysapi_shmid_ds, ds, 8);
+    result = sysapi_record_new(&sysapi_shmid_ds, ds, 8);
+    sysapi_last_set(&sysapi_last_shmid_ds, &buf, sizeof buf, result);
+    return result;
 }
 
-/* waitid's result. The wait itself can block: it stays the cffi shim sysapi_waitid (which
-   releases the GIL), and C only builds the WaitidResult from the struct it filled. */
+/* waitid: the wait and the WaitidResult in one call (the GIL released around the wait). */
 static struct sysapi_record sysapi_waitid_result;
 static PyObject *sysapi_signals;        /* sysapi.process._SIGNALS: number -> signal.Signals */
 static PyObject *sysapi_cld_codes;      /* code -> CldCode */
 static PyObject *sysapi_cld_code_type;  /* CldCode, for a code no member has */
 static PyObject *sysapi_struct_rusage;  /* resource.struct_rusage */
+
+/* Keep a reference to each of the n values in *slots[i], releasing the one held before (a
+   reloaded module binds again). */
+static void sysapi_keep(PyObject **const *slots, PyObject *const *values, int n)
+{
+    for (int i = 0; i < n; i++) {
+        PyObject *old = *slots[i];
+        Py_INCREF(values[i]);
+        *slots[i] = values[i];
+        Py_XDECREF(old);
+    }
+}
 
 /* waitid_bind(result, signals, cld_codes, cld_code, struct_rusage) */
 static PyObject *sysapi_native_waitid_bind(PyObject *self, PyObject *const *args,
@@ -553,9 +571,8 @@ static PyObject *sysapi_native_waitid_bind(PyObject *self, PyObject *const *args
 {
     static const char *const fields[] = {"si_signo", "si_code", "si_pid", "si_uid", "si_status",
         "si_utime", "si_stime", "rusage", NULL};
-    PyObject **kept[4] = {&sysapi_signals, &sysapi_cld_codes, &sysapi_cld_code_type,
-                          &sysapi_struct_rusage};
-    int i;
+    PyObject **const kept[4] = {&sysapi_signals, &sysapi_cld_codes, &sysapi_cld_code_type,
+                                &sysapi_struct_rusage};
     (void)self;
     if (nargs != 5 || !PyDict_Check(args[1]) || !PyDict_Check(args[2])
         || !PyCallable_Check(args[3]) || !PyCallable_Check(args[4])) {
@@ -565,12 +582,7 @@ static PyObject *sysapi_native_waitid_bind(PyObject *self, PyObject *const *args
     }
     if (sysapi_record_bind(&sysapi_waitid_result, args[0], fields) < 0)
         return NULL;  /* nothing else is bound before the record is */
-    for (i = 0; i < 4; i++) {
-        PyObject *old = *kept[i];
-        Py_INCREF(args[i + 1]);
-        *kept[i] = args[i + 1];
-        Py_XDECREF(old);
-    }
+    sysapi_keep(kept, args + 1, 4);
     Py_RETURN_NONE;
 }
 
@@ -607,13 +619,35 @@ static PyObject *sysapi_rusage_object(const struct sysapi_rusage *ru)
     return result;
 }
 
+/* The WaitidResult of what sysapi_waitid filled in, with the rusage when asked. */
+static PyObject *sysapi_waitid_object(const struct sysapi_waitid_out *out, int with_rusage)
+{
+    PyObject *values[8];
+    values[0] = sysapi_lookup(sysapi_signals, NULL, out->info.signo, 0);
+    values[1] = sysapi_lookup(sysapi_cld_codes, sysapi_cld_code_type, out->info.code, 0);
+    values[2] = PyLong_FromLong(out->info.pid);
+    values[3] = PyLong_FromUnsignedLong(out->info.uid);
+    if (out->info.code == CLD_EXITED)
+        values[4] = PyLong_FromLong(out->info.status);
+    else
+        values[4] = sysapi_lookup(sysapi_signals, NULL, out->info.status, 0);
+    values[5] = sysapi_ticks(out->ru.ru_utime_sec, out->ru.ru_utime_usec);
+    values[6] = sysapi_ticks(out->ru.ru_stime_sec, out->ru.ru_stime_usec);
+    if (with_rusage) {
+        values[7] = sysapi_rusage_object(&out->ru);
+    } else {
+        Py_INCREF(Py_None);
+        values[7] = Py_None;
+    }
+    return sysapi_record_new(&sysapi_waitid_result, values, 8);
+}
+
 /* waitid_result(buffer, rusage) -> the WaitidResult in buffer (the bytes of a struct
    sysapi_waitid_out that sysapi_waitid filled), with the rusage when asked. */
 static PyObject *sysapi_native_waitid_result(PyObject *self, PyObject *const *args,
                                              Py_ssize_t nargs)
 {
     struct sysapi_waitid_out out;
-    PyObject *values[8];
     int with_rusage;
     (void)self;
     if (nargs != 2) {
@@ -624,23 +658,226 @@ static PyObject *sysapi_native_waitid_result(PyObject *self, PyObject *const *ar
     if (with_rusage < 0 || sysapi_record_bound(&sysapi_waitid_result) < 0
         || sysapi_copy_struct(args[0], &out, sizeof out) < 0)
         return NULL;
-    values[0] = sysapi_lookup(sysapi_signals, NULL, out.info.signo, 0);
-    values[1] = sysapi_lookup(sysapi_cld_codes, sysapi_cld_code_type, out.info.code, 0);
-    values[2] = PyLong_FromLong(out.info.pid);
-    values[3] = PyLong_FromUnsignedLong(out.info.uid);
-    if (out.info.code == CLD_EXITED)
-        values[4] = PyLong_FromLong(out.info.status);
-    else
-        values[4] = sysapi_lookup(sysapi_signals, NULL, out.info.status, 0);
-    values[5] = sysapi_ticks(out.ru.ru_utime_sec, out.ru.ru_utime_usec);
-    values[6] = sysapi_ticks(out.ru.ru_stime_sec, out.ru.ru_stime_usec);
-    if (with_rusage) {
-        values[7] = sysapi_rusage_object(&out.ru);
-    } else {
-        Py_INCREF(Py_None);
-        values[7] = Py_None;
+    return sysapi_waitid_object(&out, with_rusage);
+}
+
+/* waitid(idtype, id, options, rusage) -> the WaitidResult; None when WNOHANG found no child
+   to report; or the errno as an int (EINTR included: Python runs the handlers and retries).
+   The wait may block: the GIL is released around the system call alone, which touches only
+   C locals. */
+static PyObject *sysapi_native_waitid(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    struct sysapi_waitid_out out;
+    int idtype, id, options, with_rusage;
+    long pid;
+    (void)self;
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "waitid(idtype, id, options, rusage) takes 4 arguments");
+        return NULL;
     }
-    return sysapi_record_new(&sysapi_waitid_result, values, 8);
+    if (sysapi_as_int(args[0], &idtype) < 0 || sysapi_as_int(args[1], &id) < 0
+        || sysapi_as_int(args[2], &options) < 0)
+        return NULL;
+    with_rusage = PyObject_IsTrue(args[3]);
+    if (with_rusage < 0 || sysapi_record_bound(&sysapi_waitid_result) < 0)
+        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    pid = sysapi_waitid(idtype, id, options, &out);
+    Py_END_ALLOW_THREADS
+    if (pid < 0)
+        return PyLong_FromLong(-pid);
+    if (pid == 0)
+        Py_RETURN_NONE;
+    return sysapi_waitid_object(&out, with_rusage);
+}
+
+/* sigwaitinfo and sigtimedwait: the wait and the SigInfo in one call (the GIL released
+   around the wait alone). */
+static struct sysapi_record sysapi_siginfo_record;
+static PyObject *sysapi_siginfo_signals;  /* number -> signal.Signals */
+static PyObject *sysapi_si_codes;         /* code -> SiCode */
+static PyObject *sysapi_sigchld_codes;    /* code -> CldCode, for SIGCHLD */
+static uint64_t sysapi_valid_signals[2];  /* bit n: signal n is valid (signal.valid_signals) */
+static struct sysapi_last sysapi_last_siginfo;
+
+/* signals_bind(siginfo, signals, si_codes, sigchld_codes, valid_lo, valid_hi) */
+static PyObject *sysapi_native_signals_bind(PyObject *self, PyObject *const *args,
+                                            Py_ssize_t nargs)
+{
+    static const char *const fields[] = {"si_signo", "si_errno", "si_code", "si_pid", "si_uid",
+        "si_status", "si_value", "si_ptr", "si_utime", "si_stime", "si_addr", "si_band",
+        "si_fd", "si_timerid", "si_overrun", NULL};
+    PyObject **const kept[3] = {&sysapi_siginfo_signals, &sysapi_si_codes, &sysapi_sigchld_codes};
+    unsigned long long valid[2];
+    int i;
+    (void)self;
+    if (nargs != 6 || !PyDict_Check(args[1]) || !PyDict_Check(args[2]) || !PyDict_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "signals_bind(siginfo, signals, si_codes, "
+                                         "sigchld_codes, valid_lo, valid_hi)");
+        return NULL;
+    }
+    for (i = 0; i < 2; i++) {
+        valid[i] = PyLong_AsUnsignedLongLong(args[4 + i]);
+        if (valid[i] == (unsigned long long)-1 && PyErr_Occurred())
+            return NULL;
+    }
+    if (sysapi_record_bind(&sysapi_siginfo_record, args[0], fields) < 0)
+        return NULL;  /* nothing else is bound before the record is */
+    sysapi_keep(kept, args + 1, 3);
+    sysapi_valid_signals[0] = valid[0];
+    sysapi_valid_signals[1] = valid[1];
+    sysapi_last_set(&sysapi_last_siginfo, NULL, 0, NULL);  /* of a class bound before */
+    Py_RETURN_NONE;
+}
+
+/* The signal mask of sigset when it is a tuple, list, set or frozenset of valid signal
+   numbers (iterating those runs no Python code): 1, with the bit mask in words; 0 for
+   anything else, which Python converts (and reports) itself; -1 with an exception set. */
+static int sysapi_sigset_words(PyObject *sigset, uint64_t words[2])
+{
+    PyObject *iter, *item;
+    int result = 1;
+    if (!PyTuple_CheckExact(sigset) && !PyList_CheckExact(sigset)
+        && !PyAnySet_CheckExact(sigset))
+        return 0;
+    iter = PyObject_GetIter(sigset);
+    if (iter == NULL)
+        return -1;
+    words[0] = words[1] = 0;
+    while (result == 1 && (item = PyIter_Next(iter)) != NULL) {
+        long n = PyLong_Check(item) ? PyLong_AsLong(item) : -1;
+        if (n == -1 && PyErr_Occurred())
+            PyErr_Clear();  /* too large: Python reports it */
+        if (n > 0 && n < 128 && (sysapi_valid_signals[n / 64] >> (n % 64) & 1))
+            words[n / 64] |= (uint64_t)1 << (n % 64);
+        else
+            result = 0;
+        Py_DECREF(item);
+    }
+    Py_DECREF(iter);
+    return PyErr_Occurred() ? -1 : result;
+}
+
+/* A timeout in ns as a timespec, floor-divided as Python's divmod (a negative one reaches the
+   kernel, which refuses it). Past 292 years only the seconds must fit, as for the shim. */
+static int sysapi_ns_timespec(PyObject *ns, struct timespec *ts)
+{
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(ns, &overflow);
+    PyObject *billion, *pair;
+    long long sec;
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (!overflow) {
+        ts->tv_sec = (time_t)(v / 1000000000);
+        ts->tv_nsec = (long)(v % 1000000000);
+        if (ts->tv_nsec < 0) {
+            ts->tv_nsec += 1000000000;
+            ts->tv_sec -= 1;
+        }
+        return 0;
+    }
+    billion = PyLong_FromLong(1000000000);
+    pair = billion != NULL ? PyNumber_Divmod(ns, billion) : NULL;
+    Py_XDECREF(billion);
+    if (pair == NULL)
+        return -1;
+    sec = PyLong_AsLongLong(PyTuple_GetItem(pair, 0));  /* OverflowError past int64 */
+    ts->tv_sec = (time_t)sec;
+    ts->tv_nsec = PyLong_AsLong(PyTuple_GetItem(pair, 1));
+    Py_DECREF(pair);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+/* si_code as SigInfo names it: a SiCode, else a CldCode for SIGCHLD, else the int. */
+static PyObject *sysapi_si_code(int signo, int code)
+{
+    PyObject *found = sysapi_lookup(sysapi_si_codes, NULL, code, 0);
+    if (found == NULL || !PyLong_CheckExact(found) || signo != SIGCHLD)
+        return found;
+    Py_DECREF(found);
+    return sysapi_lookup(sysapi_sigchld_codes, NULL, code, 0);
+}
+
+/* The SigInfo of a flattened siginfo. */
+static PyObject *sysapi_siginfo_object(const struct sysapi_siginfo *info)
+{
+    PyObject *values[15];
+    values[0] = sysapi_lookup(sysapi_siginfo_signals, NULL, info->signo, 0);
+    values[1] = PyLong_FromLong(info->err);
+    values[2] = sysapi_si_code(info->signo, info->code);
+    values[3] = PyLong_FromLong(info->pid);
+    values[4] = PyLong_FromUnsignedLong(info->uid);
+    values[5] = PyLong_FromLong(info->status);
+    values[6] = PyLong_FromLong(info->value_int);
+    values[7] = PyLong_FromSize_t(info->value_ptr);
+    values[8] = PyLong_FromLong(info->utime);
+    values[9] = PyLong_FromLong(info->stime);
+    values[10] = PyLong_FromSize_t(info->addr);
+    values[11] = PyLong_FromLong(info->band);
+    values[12] = PyLong_FromLong(info->fd);
+    values[13] = PyLong_FromLong(info->timerid);
+    values[14] = PyLong_FromLong(info->overrun);
+    return sysapi_record_new(&sysapi_siginfo_record, values, 15);
+}
+
+/* sigwait(sigset, ns[, lo, hi]) -> the SigInfo of a signal of sigset taken off the queue,
+   waiting ns nanoseconds at most (sigtimedwait; None when none came) or, for ns None, until
+   one comes (sigwaitinfo). Or the errno as an int (EINTR included: Python runs the handlers
+   and retries), or 0 when sigset is not a plain collection of valid signals: Python then
+   passes its mask as lo (signals 1-63) and hi (64-127), and sigset is not read. */
+static PyObject *sysapi_native_sigwait(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    struct sysapi_siginfo now;
+    struct timespec ts;
+    sigset_t set;
+    siginfo_t si;
+    uint64_t words[2];
+    int timed, rc, err = 0;
+    PyObject *result;
+    (void)self;
+    if (nargs != 2 && nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "sigwait(sigset, ns[, lo, hi]) takes 2 or 4 arguments");
+        return NULL;
+    }
+    if (sysapi_record_bound(&sysapi_siginfo_record) < 0)
+        return NULL;
+    timed = args[1] != Py_None;
+    if (timed && sysapi_ns_timespec(args[1], &ts) < 0)
+        return NULL;
+    if (nargs == 4) {
+        words[0] = PyLong_AsUnsignedLongLong(args[2]);
+        if (words[0] == (uint64_t)-1 && PyErr_Occurred())
+            return NULL;
+        words[1] = PyLong_AsUnsignedLongLong(args[3]);
+        if (words[1] == (uint64_t)-1 && PyErr_Occurred())
+            return NULL;
+    } else {
+        rc = sysapi_sigset_words(args[0], words);
+        if (rc <= 0)
+            return rc < 0 ? NULL : PyLong_FromLong(0);
+    }
+    if (sysapi_fill_sigset(&set, words[0], words[1]) < 0)
+        return PyLong_FromLong(errno);
+    memset(&si, 0, sizeof si);
+    Py_BEGIN_ALLOW_THREADS
+    rc = timed ? sigtimedwait(&set, &si, &ts) : sigwaitinfo(&set, &si);
+    if (rc < 0)
+        err = errno;
+    Py_END_ALLOW_THREADS
+    if (rc < 0) {
+        if (err == EAGAIN && timed)
+            Py_RETURN_NONE;  /* the time ran out */
+        return PyLong_FromLong(err);
+    }
+    memset(&now, 0, sizeof now);  /* padding included: memcmp compares whole structs */
+    sysapi_copy_siginfo(&si, &now);
+    result = sysapi_last_get(&sysapi_last_siginfo, &now, sizeof now);
+    if (result == NULL) {
+        result = sysapi_siginfo_object(&now);
+        sysapi_last_set(&sysapi_last_siginfo, &now, sizeof now, result);
+    }
+    return result;
 }
 
 static PyMethodDef sysapi_process_native[] = {
@@ -650,9 +887,18 @@ static PyMethodDef sysapi_process_native[] = {
      "shm_stat(shmid, cmd, /)\\n--\\n\\nThe segment's ShmidDs, or the errno as an int."},
     {"waitid_bind", (PyCFunction)(void (*)(void))sysapi_native_waitid_bind, METH_FASTCALL,
      "waitid_bind(result, signals, cld_codes, cld_code, struct_rusage, /)\\n--\\n\\n"
-     "Bind the classes and tables waitid_result uses."},
+     "Bind the classes and tables waitid and waitid_result use."},
     {"waitid_result", (PyCFunction)(void (*)(void))sysapi_native_waitid_result, METH_FASTCALL,
      "waitid_result(buffer, rusage, /)\\n--\\n\\nThe WaitidResult in a filled buffer."},
+    {"signals_bind", (PyCFunction)(void (*)(void))sysapi_native_signals_bind, METH_FASTCALL,
+     "signals_bind(siginfo, signals, si_codes, sigchld_codes, valid_lo, valid_hi, /)\\n--\\n\\n"
+     "Bind the class, the tables and the valid signals sigwait uses."},
+    {"sigwait", (PyCFunction)(void (*)(void))sysapi_native_sigwait, METH_FASTCALL,
+     "sigwait(sigset, ns, lo=None, hi=None, /)\\n--\\n\\n"
+     "Wait for a signal (the GIL released): the SigInfo, None, 0 or the errno."},
+    {"waitid", (PyCFunction)(void (*)(void))sysapi_native_waitid, METH_FASTCALL,
+     "waitid(idtype, id, options, rusage, /)\\n--\\n\\n"
+     "Wait (the GIL released): the WaitidResult, None, or the errno."},
     {NULL, NULL, 0, NULL},
 };
 """
