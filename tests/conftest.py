@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from sysapi.conformance import user_mode_emulator
+
 
 def _user_xattrs_supported() -> bool:
     with tempfile.NamedTemporaryFile(dir=os.environ.get("TMPDIR", "/tmp")) as f:
@@ -19,6 +21,10 @@ def _user_xattrs_supported() -> bool:
         except OSError:
             return False
     return True
+
+
+#: Not "" when a user-mode emulator runs this suite (the kernel's own architecture differs).
+EMULATOR = user_mode_emulator()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -30,6 +36,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.skip(f"needs the {tool} command, which is not installed here")
     if item.get_closest_marker("requires_xattr_fs") and not _user_xattrs_supported():
         pytest.skip("the temporary directory's filesystem has no user.* xattrs")
+    emulated = item.get_closest_marker("emulator")
+    if emulated and EMULATOR:
+        pytest.skip(f"{EMULATOR}: {emulated.args[0]}")
 
 
 # ---- SysV message queues and semaphore sets: no test leaves one behind -----------------------

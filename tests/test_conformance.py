@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -355,3 +357,77 @@ def test_a_condition_that_brings_back_the_documented_errno_is_as_documented() ->
     result = conformance.run_case(case, Environment("6.12.0", "ext4"))
     assert result.verdict is Verdict.AS_DOCUMENTED and result.condition is cond
     assert conformance.run_case(case, Environment("6.18.0", "ext4")).verdict is Verdict.UNEXPECTED
+
+
+def test_user_mode_emulation_is_told_by_the_kernels_own_architecture(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    native = conformance.user_mode_emulator()
+    if Path("/proc/sys/kernel/arch").exists():
+        # This suite runs natively unless the kernel names another architecture than uname.
+        kernel = Path("/proc/sys/kernel/arch").read_text().strip()
+        assert (native == "") == (kernel == os.uname().machine)
+    monkeypatch.setattr(platform, "machine", lambda: "aarch64")
+    real_read = Path.read_text
+    monkeypatch.setattr(
+        Path,
+        "read_text",
+        lambda self, *a, **k: (
+            "x86_64\n" if str(self) == "/proc/sys/kernel/arch" else real_read(self, *a, **k)
+        ),
+    )
+    assert conformance.user_mode_emulator() == "aarch64 emulated on an x86_64 kernel (qemu-user)"
+    monkeypatch.setattr(platform, "machine", lambda: "i686")  # native compat mode
+    assert conformance.user_mode_emulator() == ""
+
+
+def test_an_emulators_answer_is_not_provoked_only_when_emulated() -> None:
+    case = Case(
+        "fs",
+        "readahead",
+        errno.EBADF,
+        "succeeds where the emulator drops the call",
+        _succeeds,
+        emulator="the emulator answers for the kernel",
+    )
+    emulated = Environment("6.18.0", "ext4", emulator="aarch64 emulated on an x86_64 kernel")
+    result = conformance.run_case(case, emulated)
+    assert result.verdict is Verdict.NOT_PROVOKED and result.observed is None
+    assert result.detail == (
+        "aarch64 emulated on an x86_64 kernel: the emulator answers for the kernel "
+        "(observed success)"
+    )
+    # Natively the same answer stays unexpected; emulated, the documented answer is judged.
+    assert conformance.run_case(case, Environment("6.18.0", "ext4")).verdict is Verdict.UNEXPECTED
+    closed = Case(
+        "fs",
+        "readahead",
+        errno.EBADF,
+        "closed fd",
+        lambda ctx: sysapi.readahead(ctx.closed_fd(), 0, 1),
+        emulator="never needed",
+    )
+    assert conformance.run_case(closed, emulated).verdict is Verdict.AS_DOCUMENTED
+
+
+def test_an_address_space_limit_that_does_not_take_is_not_provoked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def provoke(ctx: conformance.Context) -> None:
+        # As qemu-user does: setrlimit(RLIMIT_AS) succeeds and changes nothing.
+        monkeypatch.setattr(resource, "setrlimit", lambda which, limits: None)
+        ctx.limit_address_space(1 << 20)
+        sysapi.readahead(ctx.closed_fd(), 0, 1)
+
+    result = conformance.run_case(Case("fs", "readahead", errno.EBADF, "limit", provoke, fork=True))
+    assert result.verdict is Verdict.NOT_PROVOKED
+    assert "did not reach the kernel (qemu-user keeps RLIMIT_AS from it)" in result.detail
+
+    def limited(ctx: conformance.Context) -> None:
+        ctx.limit_address_space(1 << 20)
+        sysapi.readahead(ctx.closed_fd(), 0, 1)
+
+    real = conformance.run_case(Case("fs", "readahead", errno.EBADF, "limit", limited, fork=True))
+    # Natively the limit takes; under qemu-user it does not, and the case says so.
+    took = Verdict.NOT_PROVOKED if conformance.user_mode_emulator() else Verdict.AS_DOCUMENTED
+    assert real.verdict is took

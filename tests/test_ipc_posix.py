@@ -36,6 +36,8 @@ from sysapi import errors, ipc
 from sysapi._sysapi import ffi, lib
 from sysapi.ipc import MQ_PRIO_MAX, SEM_SIZE, SEM_VALUE_MAX, MessageQueue, MqAttr
 
+QEMU_MQ_NOTIFY = pytest.mark.emulator("qemu-user does not implement mq_notify (ENOSYS)")
+
 _COUNTER = itertools.count()
 CLONE_NEWNS = 0x00020000
 MS_REC, MS_PRIVATE = 0x4000, 1 << 18
@@ -345,6 +347,27 @@ def test_collected_open_warns_and_closes() -> None:
         ipc.mq_unlink(name)
 
 
+def test_a_large_msg_len_tells_the_kernel_the_buffers_size(
+    mq: MessageQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The buffer is mq_msgsize bytes, and so is the length the kernel is told: never more
+    than the memory behind it (qemu-user, which checks the whole range, answered EFAULT)."""
+    lengths: list[int] = []
+    real = ipc._mq_receive
+
+    def spy(fd: int, buf: Any, length: int, prio: Any) -> int:
+        lengths.append(length)
+        assert len(ffi.buffer(buf)) >= length
+        return int(real(fd, buf, length, prio))
+
+    monkeypatch.setattr(ipc, "_mq_receive", spy)
+    mq.send(b"big")
+    assert ipc.mq_receive(mq, 1 << 40) == (b"big", 0)
+    assert lengths == [64]
+    with pytest.raises(OverflowError):
+        ipc.mq_receive(mq, 1 << 64)
+
+
 def test_thin_calls(mq: MessageQueue) -> None:
     fd = mq.fileno()
     ipc.mq_send(fd, b"one", 2)
@@ -381,6 +404,7 @@ def test_mq_setattr_switches_o_nonblock(mq: MessageQueue) -> None:
         ipc.mq_setattr(mq, None)  # type: ignore[arg-type]
 
 
+@QEMU_MQ_NOTIFY
 def test_calls_on_a_descriptor_that_is_not_a_queue() -> None:
     r, w = os.pipe()
     try:
@@ -440,6 +464,7 @@ def test_a_forked_child_uses_the_inherited_queue(mq: MessageQueue) -> None:
 # ---- notification -----------------------------------------------------------------------------
 
 
+@QEMU_MQ_NOTIFY
 def test_notify_sends_si_mesgq_with_the_value(mq: MessageQueue) -> None:
     sig = signal.SIGRTMIN + 3
     with sysapi.block_signals({sig}):
@@ -463,6 +488,7 @@ def test_notify_sends_si_mesgq_with_the_value(mq: MessageQueue) -> None:
         assert sysapi.sigtimedwait({sig}, 0.05) is None
 
 
+@QEMU_MQ_NOTIFY
 def test_notify_none_removes_the_registration(mq: MessageQueue) -> None:
     sig = signal.SIGRTMIN + 4
     with sysapi.block_signals({sig}):
@@ -472,6 +498,7 @@ def test_notify_none_removes_the_registration(mq: MessageQueue) -> None:
         assert sysapi.sigtimedwait({sig}, 0.05) is None
 
 
+@QEMU_MQ_NOTIFY
 def test_notify_is_one_process_per_queue(mq: MessageQueue) -> None:
     sig = signal.SIGRTMIN + 5
     with sysapi.block_signals({sig}):

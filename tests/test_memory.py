@@ -28,6 +28,10 @@ from sysapi import errors, memory
 from sysapi._commands.memory import format_table, human_size
 from sysapi._sysapi import ffi
 
+QEMU_MLOCK2 = pytest.mark.emulator(
+    "qemu-user has no mlock2 (ENOSYS), which glibc turns into EINVAL when flags are given"
+)
+
 P = memory.PAGE_SIZE
 T = TypeVar("T")
 
@@ -338,6 +342,7 @@ def test_mlock_a_buffer_locks_its_pages() -> None:
     assert in_child(child) == (4 * P // 1024, 0)
 
 
+@QEMU_MLOCK2
 def test_mlock2_onfault_leaves_pages_out_until_touched() -> None:
     def child() -> tuple[bytes, bytes, int]:
         addr = memory._mmap(4 * P)

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sysapi import cli, errors, sched
+from sysapi import _syscall, cli, errors, sched
 from sysapi._commands import sched as sched_cmd
 from sysapi.sched import (
     IOPRIO_CLASS_BE,
@@ -54,6 +54,14 @@ from sysapi.sched import (
 
 T = TypeVar("T")
 UCLAMP = os.path.exists("/proc/sys/kernel/sched_util_clamp_min")
+#: SCHED_DEADLINE needs a CPU affinity that spans the root domain, even for root: the kernel
+#: answers EPERM to a process pinned to some CPUs (taskset, as tools/platforms.sh may run it).
+_PINNED = sorted(os.sched_getaffinity(0))
+needs_full_affinity = pytest.mark.skipif(
+    len(_PINNED) < (os.cpu_count() or 1),
+    reason=f"SCHED_DEADLINE needs a CPU affinity spanning the root domain; this process is "
+    f"pinned to CPUs {_PINNED} of {os.cpu_count()} (the kernel's EPERM)",
+)
 DL = SchedAttr(
     SCHED_DEADLINE, sched_runtime=10_000_000, sched_deadline=50_000_000, sched_period=100_000_000
 )
@@ -386,6 +394,7 @@ def test_sched_setattr_round_trip(attr: SchedAttr) -> None:
 
 
 @pytest.mark.requires_root
+@needs_full_affinity
 def test_sched_deadline_round_trip() -> None:
     got, policy, _ = in_child(lambda: _set_and_get(DL))
     assert got.sched_policy is SCHED_DEADLINE and policy == SCHED_DEADLINE
@@ -555,7 +564,7 @@ def _tool(*argv: str) -> str:
         SchedAttr(SCHED_IDLE),
         SchedAttr(SCHED_FIFO, sched_priority=10),
         SchedAttr(SCHED_RR, SCHED_FLAG_RESET_ON_FORK, sched_priority=99),
-        DL,
+        pytest.param(DL, marks=needs_full_affinity),
     ],
     ids=["other", "batch-reset-on-fork", "idle", "fifo10", "rr99-reset-on-fork", "deadline"],
 )
@@ -577,6 +586,7 @@ def test_sched_command_agrees_with_chrt(
 
 @needs_chrt
 @pytest.mark.requires_root
+@needs_full_affinity
 def test_sched_command_sets_what_chrt_reads(
     capsys: pytest.CaptureFixture[str], sleeper: int
 ) -> None:
@@ -678,3 +688,15 @@ def test_sched_flags_are_never_zero_with_older_headers(tmp_path: Path) -> None:
     ]
     assert values == [int(getattr(sched, name)) for name in names]
     assert all(values) and len(set(values)) == len(values)
+
+
+def test_eperm_names_a_pinned_affinity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SCHED_DEADLINE's EPERM that root gets too: the note says the process is pinned."""
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {1})
+    (note,) = _syscall.error(errno.EPERM, sched.SCHED_SETATTR_SPEC).__notes__
+    assert note.startswith("RLIMIT_RTPRIO is")
+    assert "may run only on CPUs [1] of 2: SCHED_DEADLINE needs an affinity" in note
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    (note,) = _syscall.error(errno.EPERM, sched.SCHED_SETATTR_SPEC).__notes__
+    assert "may run only on" not in note

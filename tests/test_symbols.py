@@ -9,6 +9,7 @@ here until its shim looks it up at run time (``SYSAPI_LIBC_BIND``).
 from __future__ import annotations
 
 import errno
+import platform
 import runpy
 import shutil
 import subprocess
@@ -68,6 +69,36 @@ def test_compiles_and_links_against_musl(source: Path) -> None:
     zig_cc("x86_64-linux-musl", source, module)
     result = check("musl", module)
     assert result.returncode == 0, result.stdout
+
+
+MUSL_LOADER = Path("/lib/ld-musl-x86_64.so.1")
+
+
+@pytest.mark.skipif(
+    not MUSL_LOADER.exists() or platform.machine() != "x86_64",
+    reason="needs Debian's musl package (apt-get install musl: the dynamic loader) on x86_64",
+)
+def test_the_shims_run_on_musl(source: Path) -> None:
+    """The shims at run time on musl, without Python (no musl CPython here): the module's C
+    source with tests/musl_smoke.c, linked dynamically against musl as the extension would be,
+    run natively. It shows the C layer on musl's libc, not cffi nor the Python layer."""
+    zig = Path(ziglang.__file__).parent / "zig"
+    both = source.with_name("musl_smoke_all.c")
+    # The cffi wrappers need Python.h: only the shims (INCLUDES and CUSTOMIZATIONS) are taken.
+    builder = runpy.run_path(str(ROOT / "build_ffi.py"))
+    shims = "".join(
+        str(m["INCLUDES"]) + "\n" + str(m["CUSTOMIZATIONS"]) for m in builder["_area_modules"]()
+    )
+    both.write_text(shims + (ROOT / "tests" / "musl_smoke.c").read_text())
+    program = source.with_name("musl_smoke")
+    cmd = [str(zig), "cc", "-target", "x86_64-linux-musl", "-dynamic", "-D_GNU_SOURCE", "-O1"]
+    cmd += ["-Wall", "-Wextra", "-Wno-unused-function", "-Werror=implicit-function-declaration"]
+    cmd += [str(both), "-lrt", "-lpthread", "-ldl", "-o", str(program)]
+    built = subprocess.run(cmd, capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    assert MUSL_LOADER.name.encode() in program.read_bytes()  # dynamic, musl's loader
+    ran = subprocess.run([str(program)], capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0 and ran.stdout.splitlines()[-1] == "ok", ran.stdout + ran.stderr
 
 
 def test_the_check_catches_a_call_newer_than_the_floor(tmp_path: Path) -> None:

@@ -35,6 +35,11 @@ from sysapi.timers import (
     PosixTimer,
 )
 
+QEMU_SIGRTMAX = pytest.mark.emulator(
+    "qemu-user keeps the host's highest real-time signals for itself and maps no host signal "
+    "to the guest's SIGRTMAX, which callback timers use: timer_create answers EINVAL"
+)
+
 SI_TIMER = -2  # <asm-generic/siginfo.h>
 MS = 1_000_000
 
@@ -166,6 +171,7 @@ def test_sigev_thread_id_targets_one_thread() -> None:
     assert seen[0].si_signo == signo and seen[0].si_code == SI_TIMER
 
 
+@QEMU_SIGRTMAX
 def test_sigev_thread_calls_back_on_the_dispatch_thread_with_the_value() -> None:
     calls: list[tuple[Any, int]] = []
     with PosixTimer(callback=lambda v: calls.append((v, threading.get_native_id())), value=9) as t:
@@ -179,6 +185,7 @@ def test_sigev_thread_calls_back_on_the_dispatch_thread_with_the_value() -> None
         assert f.read().strip() == "sysapi-timers"
 
 
+@QEMU_SIGRTMAX
 def test_expiries_during_a_slow_callback_become_the_next_overrun() -> None:
     overruns: list[int] = []
     holder: list[PosixTimer] = []
@@ -195,6 +202,7 @@ def test_expiries_during_a_slow_callback_become_the_next_overrun() -> None:
     assert overruns[1] >= 1
 
 
+@QEMU_SIGRTMAX
 def test_callback_signal_reaches_only_the_dispatch_thread() -> None:
     # Directed at the dispatch thread (SIGEV_THREAD_ID): the default action (terminate) of
     # CALLBACK_SIGNAL never reaches the process, and no other thread needs to block it.
@@ -206,6 +214,7 @@ def test_callback_signal_reaches_only_the_dispatch_thread() -> None:
         assert done.wait(5.0)
 
 
+@QEMU_SIGRTMAX
 def test_a_foreign_callback_signal_is_never_taken_for_a_callback() -> None:
     # Someone else's process-directed SIGRTMAX timer, blocked everywhere else, whose value
     # equals a live callback key: the dispatch thread may take it, but must drop it.
@@ -279,7 +288,7 @@ def test_kernel_errors_are_documented() -> None:
 # ---- deleted timers never reach glibc ----
 
 
-@pytest.mark.parametrize("mode", ["none", "signal", "thread"])
+@pytest.mark.parametrize("mode", ["none", "signal", pytest.param("thread", marks=QEMU_SIGRTMAX)])
 def test_a_deleted_timer_raises_value_error(mode: str) -> None:
     choices: dict[str, dict[str, Any]] = {
         "none": {},
@@ -319,6 +328,7 @@ def test_garbage_collected_open_timer_warns_and_is_deleted() -> None:
 # ---- callbacks: errors, late expiries ----
 
 
+@QEMU_SIGRTMAX
 def test_raising_callback_goes_to_unraisablehook_and_the_timer_keeps_running(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -335,6 +345,7 @@ def test_raising_callback_goes_to_unraisablehook_and_the_timer_keeps_running(
     assert str(seen[0].exc_value) == "boom 3"
 
 
+@QEMU_SIGRTMAX
 def test_on_error_receives_the_exception(monkeypatch: pytest.MonkeyPatch) -> None:
     hook: list[Any] = []
     monkeypatch.setattr(sys, "unraisablehook", hook.append)
@@ -350,6 +361,7 @@ def test_on_error_receives_the_exception(monkeypatch: pytest.MonkeyPatch) -> Non
     assert hook == []
 
 
+@QEMU_SIGRTMAX
 def test_a_raising_on_error_goes_to_unraisablehook(monkeypatch: pytest.MonkeyPatch) -> None:
     hook: list[Any] = []
     monkeypatch.setattr(sys, "unraisablehook", hook.append)
@@ -363,6 +375,7 @@ def test_a_raising_on_error_goes_to_unraisablehook(monkeypatch: pytest.MonkeyPat
     assert isinstance(hook[0].exc_value, ValueError)
 
 
+@QEMU_SIGRTMAX
 def test_callbacks_after_delete_are_dropped() -> None:
     calls: list[int] = []
     timer = PosixTimer(callback=calls.append, value=1)
@@ -378,6 +391,7 @@ def test_callbacks_after_delete_are_dropped() -> None:
     assert key not in timers._callbacks
 
 
+@QEMU_SIGRTMAX
 def test_getoverrun_in_the_callback_is_that_deliverys() -> None:
     seen: list[int] = []
     holder: list[PosixTimer] = []
@@ -394,6 +408,7 @@ def test_getoverrun_in_the_callback_is_that_deliverys() -> None:
     assert all(isinstance(n, int) and n >= 0 for n in seen)
 
 
+@QEMU_SIGRTMAX
 def test_callback_may_delete_its_own_timer() -> None:
     done = threading.Event()
     holder: list[PosixTimer] = []
@@ -411,6 +426,7 @@ def test_callback_may_delete_its_own_timer() -> None:
 # ---- fork and interpreter exit ----
 
 
+@QEMU_SIGRTMAX
 def test_timers_are_not_inherited_across_fork() -> None:
     calls: list[int] = []
     parent = PosixTimer(callback=calls.append)
@@ -468,6 +484,7 @@ def _run_exit_script(delay: float) -> subprocess.CompletedProcess[str]:
     )
 
 
+@QEMU_SIGRTMAX
 def test_timers_are_deleted_at_interpreter_exit() -> None:
     result = _run_exit_script(0.02)
     assert result.returncode == 0, result.stderr
@@ -530,6 +547,7 @@ def _noop(value: int) -> None:
     pass
 
 
+@QEMU_SIGRTMAX
 def test_10000_create_arm_delete_cycles_leave_nothing_behind() -> None:
     _cycles(300)  # warm up: glibc's SIGEV_THREAD helper thread, allocator pools
     assert wait_until(lambda: lib.sysapi_timers_inflight() == 0)

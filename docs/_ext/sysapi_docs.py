@@ -389,9 +389,9 @@ class Platforms(SphinxDirective):
                 row["libc"],
                 row["arch"],
                 "",
-                "not run",
+                row.get("result", "not run"),
                 row["why"],
-                "",
+                row.get("date", ""),
             ]
             for row in data.get("not_run", [])
         ]

@@ -1912,16 +1912,20 @@ def mq_timedsend(mqdes: MessageQueue | FdLike, msg: Any, msg_prio: int, abs_time
 
 def _receive_buffer(fd: int, msg_len: int | None) -> tuple[Any, int]:
     """A buffer for a message and the msg_len to pass: mq_msgsize when ``msg_len`` is None.
-    A large ``msg_len`` is passed on as it is, over a buffer of mq_msgsize bytes (no message
-    is longer), so that no allocation follows the caller's number."""
+    A large ``msg_len`` becomes mq_msgsize (fixed when the queue was made; no message is
+    longer), so that no allocation follows the caller's number; the kernel's EMSGSIZE check
+    (msg_len below mq_msgsize) answers the same, and it is told the buffer's true size (a
+    user-mode emulator such as qemu-user checks the whole range it is given)."""
     if msg_len is None:
         msg_len = _getattr_fd(fd).mq_msgsize
     elif not isinstance(msg_len, int):
         raise TypeError(f"msg_len must be an int or None, not {type(msg_len).__name__}")
+    elif msg_len >> _SIZE_T_BITS:
+        raise OverflowError(f"msg_len {msg_len} does not fit in a size_t")
     size = msg_len
     if msg_len > 65536:
         size = min(msg_len, _getattr_fd(fd).mq_msgsize)
-    return ffi.new("char[]", max(size, 1)), msg_len
+    return ffi.new("char[]", max(size, 1)), size
 
 
 @documents(MQ_RECEIVE_SPEC)

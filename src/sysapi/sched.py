@@ -179,11 +179,20 @@ def _rtprio_note() -> str:
     import resource  # here: only an error's note needs it
 
     soft, hard = resource.getrlimit(resource.RLIMIT_RTPRIO)
-    return (
+    note = (
         f"RLIMIT_RTPRIO is {soft} (hard {hard}); without CAP_SYS_NICE a thread may raise its "
         "real-time priority only up to it, may not change another user's thread, and may "
         "not use SCHED_DEADLINE"
     )
+    # The EPERM root gets too: SCHED_DEADLINE for a thread pinned to part of its root domain.
+    allowed, online = os.sched_getaffinity(0), os.cpu_count()
+    if online is not None and len(allowed) < online:
+        note += (
+            f"; and this process may run only on CPUs {sorted(allowed)} of {online}: "
+            "SCHED_DEADLINE needs an affinity that spans the root domain, even with "
+            "CAP_SYS_NICE"
+        )
+    return note
 
 
 SCHED_GETATTR_SPEC: Final = spec(

@@ -369,14 +369,15 @@ static long sysapi_mq_poll_until(int fd, short events, int64_t deadline_ns)
     return ppoll(&p, 1, &ts, NULL) < 0 ? -(long)errno : 0;
 }
 
-/* An attempt that never sleeps, whatever O_NONBLOCK says: a deadline already in the past. */
-static const struct timespec sysapi_mq_past = {0, 0};
-
 static long sysapi_mq_send_until(int fd, const char *msg, size_t len, unsigned int prio,
                                  int64_t deadline_ns)
 {
     for (;;) {
-        if (mq_timedsend(fd, msg, len, prio, &sysapi_mq_past) == 0)
+        /* An attempt that never sleeps, whatever O_NONBLOCK says: a deadline already in the
+           past. Writable, on the stack: qemu-user writes the deadline back after the call,
+           and on read-only memory it reports EFAULT for a message that was sent. */
+        struct timespec past = {0, 0};
+        if (mq_timedsend(fd, msg, len, prio, &past) == 0)
             return 0;
         if (errno != ETIMEDOUT && errno != EAGAIN)
             return -(long)errno;
@@ -390,7 +391,8 @@ static long sysapi_mq_receive_until(int fd, char *buf, size_t len, unsigned int 
                                     int64_t deadline_ns)
 {
     for (;;) {
-        ssize_t n = mq_timedreceive(fd, buf, len, prio, &sysapi_mq_past);
+        struct timespec past = {0, 0}; /* writable: see sysapi_mq_send_until */
+        ssize_t n = mq_timedreceive(fd, buf, len, prio, &past);
         if (n >= 0)
             return (long)n;
         if (errno != ETIMEDOUT && errno != EAGAIN)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import mmap
 import os
-import resource
 
 from sysapi import fs
 from sysapi._sysapi import ffi, lib
@@ -48,10 +47,7 @@ def _page(ctx: Context) -> mmap.mmap:
 def _vmsplice_no_address_space(ctx: Context) -> None:
     w = ctx.pipe()[1]
     buffers = [b"x" * 65536]
-    with open("/proc/self/status", "rb") as f:
-        vmsize = next(int(line.split()[1]) * 1024 for line in f if line.startswith(b"VmSize:"))
-    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
-    resource.setrlimit(resource.RLIMIT_AS, (vmsize + 16384, hard))
+    ctx.limit_address_space(16384)
     fs.vmsplice(w, buffers)
 
 

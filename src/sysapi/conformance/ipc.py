@@ -1001,6 +1001,7 @@ def _as_nobody_on_semaphore(ctx: Context, use: Callable[[str], object]) -> None:
 
 # -- the EINTR, ETIMEDOUT and EAGAIN pairs -----------------------------------------------------
 
+_QEMU_MQ_NOTIFY = "qemu-user does not implement mq_notify (ENOSYS)"
 _FAR = 3600.0  # a deadline an hour away: only the alarm ends the wait
 
 
@@ -1524,6 +1525,7 @@ POSIX_CASES: list[Case] = [
         errno.EBADF,
         "a pipe",
         lambda ctx: ipc.mq_notify(ctx.pipe()[0], 10),
+        emulator=_QEMU_MQ_NOTIFY,
     ),
     Case(
         IPC,
@@ -1532,6 +1534,7 @@ POSIX_CASES: list[Case] = [
         "uid 65534 registers for a queue root registered for",
         _mq_notify_ebusy,
         fork=True,
+        emulator=_QEMU_MQ_NOTIFY,
     ),
     Case(
         IPC,
@@ -1539,6 +1542,7 @@ POSIX_CASES: list[Case] = [
         errno.EINVAL,
         "signal 12345",
         lambda ctx: _mq(ctx).notify(12345),
+        emulator=_QEMU_MQ_NOTIFY,
     ),
     Case(IPC, "mq_notify", errno.ENOMEM, "no memory", reason=_NO_ENOMEM),
     # sem_open, sem_unlink
