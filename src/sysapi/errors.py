@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno as _errno
 import operator
 import os as _os
+import sys as _sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
 
@@ -761,13 +762,20 @@ class _Registry(Mapping[str, ErrorSpec]):
 REGISTRY: Mapping[str, ErrorSpec] = _Registry()
 
 
+# What inspect.cleandoc strips as indentation: any whitespace up to Python 3.12, spaces only
+# from 3.13 on (tabs are expanded first in both).
+_INDENT = " " if _sys.version_info >= (3, 13) else None
+
+
 def _cleandoc(doc: str) -> str:
     """What ``inspect.cleandoc`` returns (importing ``inspect`` would cost milliseconds): the
     first line without its indentation, the others dedented by their common indentation, the
     empty lines at both ends removed."""
     lines = doc.expandtabs().split("\n")
-    margin = min((len(ln) - len(ln.lstrip()) for ln in lines[1:] if ln.lstrip()), default=0)
-    lines = [lines[0].lstrip(), *(line[margin:] for line in lines[1:])]
+    margin = min(
+        (len(ln) - len(ln.lstrip(_INDENT)) for ln in lines[1:] if ln.lstrip(_INDENT)), default=0
+    )
+    lines = [lines[0].lstrip(_INDENT), *(line[margin:] for line in lines[1:])]
     while lines and not lines[-1]:
         lines.pop()
     while lines and not lines[0]:
@@ -787,7 +795,9 @@ def _with_raises(doc: str, specs: Iterable[ErrorSpec]) -> str:
         return f"{cleaned}\n\n" + "\n".join(section) if cleaned else "\n".join(section)
     # Appended at the docstring's own indentation, which cleandoc then removes from every line
     # alike: half the cost of dedenting every docstring here (0.15 ms of importing every area).
-    margin = min((len(ln) - len(ln.lstrip()) for ln in lines[1:] if ln.lstrip()), default=0)
+    margin = min(
+        (len(ln) - len(ln.lstrip(_INDENT)) for ln in lines[1:] if ln.lstrip(_INDENT)), default=0
+    )
     while len(lines) > 1 and not lines[-1][margin:]:
         lines.pop()  # the empty lines cleandoc drops at the end
     pad = " " * margin
