@@ -137,6 +137,10 @@ def test_gettime_equals_the_cffi_result() -> None:
         same_record(native, timers.ItimerSpec(native.it_value_ns, native.it_interval_ns))
 
 
+@pytest.mark.emulator(
+    "qemu-user hands out its own timer ids and gives a deleted one to the next timer at once "
+    "(Linux cycles through 2**31): the stale id names the new timer"
+)
 def test_gettime_of_a_stale_kernel_id_raises_the_documented_einval() -> None:
     stale = timers.PosixTimer()
     handle = stale._handle
@@ -252,6 +256,10 @@ def test_mincore_leaves_ranges_past_the_cap_to_the_general_path() -> None:
     assert _native.mincore(0, cap) == errno.ENOMEM  # page 0 is never mapped
 
 
+@pytest.mark.emulator(
+    "qemu-user checks the guest range before the kernel sees the call: an unaligned address in "
+    "a hole gets ENOMEM, not the kernel's EINVAL"
+)
 def test_mincore_errors_keep_their_classes() -> None:
     hole = memory._hole()
     try:
@@ -583,7 +591,21 @@ def cffi_sigtimedwait(sig: int) -> signals.SigInfo:
     return python_siginfo(ffi.buffer(info))
 
 
-@pytest.mark.parametrize("sig", [signal.SIGUSR1, signal.SIGCHLD, signal.SIGRTMIN + 1, 64])
+@pytest.mark.parametrize(
+    "sig",
+    [
+        signal.SIGUSR1,
+        signal.SIGCHLD,
+        signal.SIGRTMIN + 1,
+        pytest.param(
+            64,
+            marks=pytest.mark.emulator(
+                "qemu-user has no host signal for the guest's SIGRTMAX: kill and sigqueue of "
+                "it get EINVAL"
+            ),
+        ),
+    ],
+)
 @pytest.mark.parametrize("how", ["kill", "sigqueue"])
 def test_sigtimedwait_equals_the_cffi_result(sig: int, how: str) -> None:
     with signals.block_signals({sig}):
@@ -957,6 +979,10 @@ _CALLS = {
 }
 
 
+@pytest.mark.emulator(
+    "under qemu-user the process's memory includes the emulator's translated code, which grows "
+    "by about 2 MiB over these calls (measured at 14fef2e; the soaks exceed their bound there too)"
+)
 @pytest.mark.parametrize("area", sorted(_CALLS))
 def test_200000_calls_do_not_grow_the_process(area: str) -> None:
     code = textwrap.dedent(_LEAK_CHECK).replace("{CALLS}", _CALLS[area])
