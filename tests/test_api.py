@@ -137,6 +137,27 @@ def test_touching_every_name_imports_no_optional_stdlib() -> None:
     assert out.stdout.split() == []
 
 
+def test_the_lazy_hook_goes_once_every_name_is_served() -> None:
+    # CPython up to 3.14 specializes no `sysapi.<name>` lookup while the package has a
+    # __getattr__: it stays only while some public name is still to load.
+    code = (
+        "import sysapi\n"
+        "sysapi.mincore\n"
+        "print('__getattr__' in vars(sysapi))\n"
+        "names = sysapi.__all__\n"
+        "print('__getattr__' in vars(sysapi))\n"
+        "print(all(n in vars(sysapi) for n in names), set(dir(sysapi)) >= set(names))\n"
+        "try:\n"
+        "    sysapi.no_such_name\n"
+        "except AttributeError as e:\n"
+        "    print(type(e).__name__)\n"
+        "from sysapi import cli\n"
+        "print(cli.__name__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.split() == ["True", "False", "True", "True", "AttributeError", "sysapi.cli"]
+
+
 def test_a_subcommand_imports_only_its_own_area() -> None:
     code = (
         "import sys\n"

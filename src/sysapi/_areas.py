@@ -149,9 +149,9 @@ COMMANDS: Final[dict[str, str]] = {
 _owners: dict[str, str] | None = None
 
 
-def owner(name: str) -> str | None:
-    """The module (an area, ``errors`` or ``fd``) that defines the public ``sysapi.<name>``,
-    from the tables (no import)."""
+def owner_table() -> dict[str, str]:
+    """Every public name of ``sysapi`` (areas, their names, :data:`CORE`) → the module that
+    defines it, from the tables (no import)."""
     global _owners
     if _owners is None:
         table: dict[str, str] = {}
@@ -159,7 +159,12 @@ def owner(name: str) -> str | None:
             table.update(dict.fromkeys(names.split(), area))
         table.update({area: area for area in AREAS}, **CORE)
         _owners = table  # complete before another thread can see it
-    return _owners.get(name)
+    return _owners
+
+
+def owner(name: str) -> str | None:
+    """The module (an area, ``errors`` or ``fd``) that defines the public ``sysapi.<name>``."""
+    return owner_table().get(name)
 
 
 def load(module: str) -> ModuleType:
