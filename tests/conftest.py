@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
+import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 
+from sysapi import errors
 from sysapi.conformance import user_mode_emulator
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _user_xattrs_supported() -> bool:
@@ -39,6 +45,38 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     emulated = item.get_closest_marker("emulator")
     if emulated and EMULATOR:
         pytest.skip(f"{EMULATOR}: {emulated.args[0]}")
+
+
+def glibc_version() -> tuple[int, int] | None:
+    """This process's glibc as (major, minor); None on another C library (musl)."""
+    try:
+        libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+    except (ValueError, OSError):
+        return None
+    major, minor = libc.split()[1].split(".")[:2] if libc.startswith("glibc ") else ("", "")
+    return (int(major), int(minor)) if major else None
+
+
+def needs_glibc(major: int, minor: int, call: str) -> Callable[[F], F]:
+    """For a test of ``call``, a function glibc added in major.minor (looked up at run time): on
+    an older glibc the test expects, instead of passing, the ENOSYS whose message names the
+    glibc needed and the one running; on glibc major.minor and later it runs as written."""
+
+    def decorate(test: F) -> F:
+        version = glibc_version()
+        if version is None or version >= (major, minor):
+            return test
+        message = rf"{call} needs glibc {major}\.{minor} or later, and this process runs glibc "
+        message += re.escape(f"{version[0]}.{version[1]}")
+
+        @functools.wraps(test)
+        def expects_enosys(*args: Any, **kwargs: Any) -> None:
+            with pytest.raises(errors.ENOSYS, match=message):
+                test(*args, **kwargs)
+
+        return expects_enosys  # type: ignore[return-value]
+
+    return decorate
 
 
 # ---- SysV message queues and semaphore sets: no test leaves one behind -----------------------

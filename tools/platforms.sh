@@ -5,7 +5,9 @@
 # environment of each Python there (dependencies downloaded on this host, installed with
 # --no-index: pip >= 3.13 refuses this machine's TLS proxy), runs `python -m sysapi check` and the
 # whole test suite, and prints one line per platform. The results go to docs/platforms.json,
-# which the docs show as the platform table.
+# which the docs show as the platform table. Where the Debian release has no Python 3.11 (Debian
+# 11, the oldest glibc reachable here: 2.31), CPython is built inside the root from Debian's own
+# source (SOURCES below), so that the interpreter itself links against that glibc.
 #
 # Usage, as root on Linux x86_64 with debootstrap, qemu-user-static and binfmt-support:
 #   tools/platforms.sh [PLATFORM...]      # default: all; names as in PLATFORMS below
@@ -31,6 +33,14 @@ PLATFORMS="
 debian13-amd64|trixie|amd64|python3|python3,python3-venv|
 debian-sid-amd64|sid|amd64|python3.14 python3.15|python3.14,python3.14-venv,python3.15,python3.15-venv|
 debian13-arm64|trixie|arm64|python3|python3,python3-venv|-m 'not slow' --ignore=tests/reliability
+debian11-amd64|bullseye|amd64|python3.11|build-essential,libffi-dev,zlib1g-dev,libssl-dev,libbz2-dev,liblzma-dev,libsqlite3-dev,uuid-dev|
+"
+
+# Pythons built in a root from Debian's source (its orig tarball, checked against the sha256 that
+# bookworm's Sources index lists): name | path under pool/main | sha256. Installed under
+# /opt/pythonX.Y and linked from /usr/local/bin. Plain ./configure (no PGO, no LTO): minutes.
+SOURCES="
+debian11-amd64|p/python3.11/python3.11_3.11.2.orig.tar.gz|2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849
 "
 
 [ "$(id -u)" = 0 ] || {
@@ -96,6 +106,27 @@ build_root() { # dir suite arch packages
       >>"$log/$(basename "$dir").debootstrap.log" 2>&1
   fi
   touch "$dir/.sysapi-root"
+}
+
+build_python() { # dir name: the root's Python from Debian's source, where SOURCES names one
+  local dir=$1 line path sum tarball py
+  line=$(echo "$SOURCES" | grep "^$2|") || return 0
+  IFS='|' read -r _ path sum <<<"$line"
+  tarball=$(basename "$path")
+  py=${tarball%%_*} # python3.11
+  [ -e "$dir/.sysapi-$py" ] && return
+  mkdir -p "$base/src"
+  [ -e "$base/src/$tarball" ] || curl -fsS -o "$base/src/$tarball" "$mirror/pool/main/$path"
+  echo "$sum  $base/src/$tarball" | sha256sum --check --quiet
+  rm -rf "$dir/opt/src-$py"
+  mkdir -p "$dir/opt/src-$py"
+  tar -xzf "$base/src/$tarball" -C "$dir/opt/src-$py" --strip-components=1
+  HOME=/root LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot "$dir" sh -c "cd /opt/src-$py &&
+    ./configure --prefix=/opt/$py && make -j2 && make install" \
+    >"$log/$(basename "$dir").$py.log" 2>&1
+  ln -sf "/opt/$py/bin/$py" "$dir/usr/local/bin/$py"
+  rm -rf "$dir/opt/src-$py"
+  touch "$dir/.sysapi-$py"
 }
 
 download() { # pyver arch dir: the test dependencies, for this Python and architecture
@@ -216,6 +247,7 @@ for name in $wanted; do
   [ "$arch" = "$(dpkg --print-architecture)" ] || enable_qemu
   echo "== $name: root ($suite, $arch)"
   build_root "$dir" "$suite" "$arch" "$packages"
+  build_python "$dir" "$name"
   qarch=$([ "$arch" = arm64 ] && echo aarch64 || echo x86_64)
   for py in ${SYSAPI_PYTHONS:-$pythons}; do
     pyver=$(chroot "$dir" "$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')

@@ -41,8 +41,11 @@ _PLAIN = frozenset(
     ("__module__", "__qualname__", "__doc__", "__firstlineno__", "__static_attributes__")
 )
 _METHODS = (type(lambda: None), property, classmethod, staticmethod)  # function: a method
-# The Python whose _simple_enum _convert() follows; another uses _simple_enum itself.
-_CONVERT = sys.version_info[:2] == (3, 11)
+# The Python whose _simple_enum _convert() follows; another uses _simple_enum itself. Within
+# 3.11, the releases whose Flag keeps _singles_mask_ (3.11.7 here): earlier ones (3.11.2, Debian
+# 12's and the platforms' Debian 11 root's) count only single bits in _flag_mask_, and their
+# Flag._missing_ fails (AttributeError) on a value such a class holds (AdjMode(0x8000)).
+_CONVERT = sys.version_info[:2] == (3, 11) and "_singles_mask_" in vars(enum.Flag)
 # The properties of the bases: the class statement reaches a member named so through a
 # redirecting enum.property (Color.name.name is then "name"), which make() does not.
 _PROPERTIES = frozenset(("name", "value"))
