@@ -34,8 +34,8 @@ def _sysapi_enums() -> list[type[enum.Enum]]:
 
 ENUMS = _sysapi_enums()
 
-#: Whether this Python pickles an enum member by its name (3.11 releases before 3.11.7, e.g.
-#: Debian 12's 3.11.2), as the class statement's enums do there; later ones pickle by value.
+#: Whether this Python pickles an enum member by its name (early 3.11 releases, e.g. Debian
+#: 12's 3.11.2), as the class statement's enums do there; later ones pickle by value.
 BY_NAME = enum.Enum.__reduce_ex__(enum.FlagBoundary.KEEP, 4)[0] is getattr
 
 

@@ -89,6 +89,29 @@ def test_the_platform_table_rows_are_complete() -> None:
     assert any(r["libc"] == "musl" and r["why"] for r in data["not_run"])
 
 
+def _script_table(name: str) -> list[list[str]]:
+    """The rows of a table (``NAME="..."``) of tools/platforms.sh, split at ``|``."""
+    script = (ROOT / "tools" / "platforms.sh").read_text()
+    table = re.search(rf'^{name}="\n(.*?)^"$', script, re.M | re.S)
+    assert table, name
+    return [row.split("|") for row in table.group(1).splitlines()]
+
+
+def test_the_platform_table_and_the_script_name_the_same_platforms() -> None:
+    # Every platform the script builds has its run in the docs' table, and every run there
+    # (besides this machine's) is one the script can redo.
+    platforms = {row[0]: row for row in _script_table("PLATFORMS")}
+    data = json.loads((ROOT / "docs" / "platforms.json").read_text())
+    assert {run["platform"] for run in data["runs"]} == set(platforms) | {"host"}
+    # A Python built from Debian's source is one of its platform's Pythons, checked by a digest.
+    for name, path, sha256 in _script_table("SOURCES"):
+        python = Path(path).name.split("_")[0]
+        assert python in platforms[name][3].split(), (name, python)
+        assert re.fullmatch(r"[0-9a-f]{64}", sha256), name
+        ran = {".".join(r["python"].split(".")[:2]) for r in data["runs"] if r["platform"] == name}
+        assert python.removeprefix("python") in ran, (name, ran)
+
+
 def test_a_stale_extension_is_refused_at_import(tmp_path: Path) -> None:
     """0.1.0 imported an extension built from older declarations and called its shims with
     the new signatures; now the build stamp (a digest of _ffi/) is checked at import."""

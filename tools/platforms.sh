@@ -9,7 +9,7 @@
 # 11, the oldest glibc reachable here: 2.31), CPython is built inside the root from Debian's own
 # source (SOURCES below), so that the interpreter itself links against that glibc.
 #
-# Usage, as root on Linux x86_64 with debootstrap, qemu-user-static and binfmt-support:
+# Usage, as root on Linux x86_64 with debootstrap, qemu-user-static, binfmt-support and curl:
 #   tools/platforms.sh [PLATFORM...]      # default: all; names as in PLATFORMS below
 #   SYSAPI_DIST=DIR tools/platforms.sh    # reuse the output of tools/build_wheels.sh DIR
 #   SYSAPI_PYTHONS=python3.15 tools/platforms.sh debian-sid-amd64   # one of a root's Pythons

@@ -42,9 +42,10 @@ _PLAIN = frozenset(
 )
 _METHODS = (type(lambda: None), property, classmethod, staticmethod)  # function: a method
 # The Python whose _simple_enum _convert() follows; another uses _simple_enum itself. Within
-# 3.11, the releases whose Flag keeps _singles_mask_ (3.11.7 here): earlier ones (3.11.2, Debian
-# 12's and the platforms' Debian 11 root's) count only single bits in _flag_mask_, and their
-# Flag._missing_ fails (AttributeError) on a value such a class holds (AdjMode(0x8000)).
+# 3.11, the releases whose Flag has _singles_mask_ (gh-105497; 3.11.7 here): earlier ones
+# (3.11.2: Debian 12's, and the platforms' Debian 11 root's) count only single bits in
+# _flag_mask_, and their Flag._missing_ raises AttributeError for a value _convert()'s class
+# holds (AdjMode(0x8000): bit 0x8000 is only in the multi-bit ADJ_OFFSET_SINGLESHOT).
 _CONVERT = sys.version_info[:2] == (3, 11) and "_singles_mask_" in vars(enum.Flag)
 # The properties of the bases: the class statement reaches a member named so through a
 # redirecting enum.property (Color.name.name is then "name"), which make() does not.
