@@ -26,6 +26,13 @@ def _module(name: str) -> ModuleType:
     return importlib.import_module(f"sysapi.{name}")
 
 
+def _fresh(code: str) -> str:
+    """What ``code`` prints, run in a fresh interpreter (what it imports is its own)."""
+    return subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+
+
 def _generated_tables() -> str:
     """The generated tables of ``sysapi/_areas.py``, as source, from the modules themselves."""
     lines = ["EXPORTS: Final[dict[str, str]] = {"]
@@ -108,9 +115,7 @@ def test_import_sysapi_loads_no_area_and_no_optional_stdlib() -> None:
         "sysapi.getxattr\n"
         "print(' '.join(sorted(sys.modules)))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True
-    ).stdout
+    out = _fresh(code)
     first, second = (set(line.split()) for line in out.splitlines())
     loaded = {m for m in first if m.startswith("sysapi.")}
     assert loaded == {"sysapi._areas"}, loaded
@@ -133,8 +138,8 @@ def test_touching_every_name_imports_no_optional_stdlib() -> None:
         "[getattr(sysapi, name) for name in sysapi.__all__]\n"
         f"print(' '.join(m for m in {heavy!r} if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    assert out.stdout.split() == []
+    out = _fresh(code)
+    assert out.split() == []
 
 
 def test_the_lazy_hook_goes_once_every_name_is_served() -> None:
@@ -154,8 +159,8 @@ def test_the_lazy_hook_goes_once_every_name_is_served() -> None:
         "from sysapi import cli\n"
         "print(cli.__name__)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    assert out.stdout.split() == ["True", "False", "True", "True", "AttributeError", "sysapi.cli"]
+    out = _fresh(code)
+    assert out.split() == ["True", "False", "True", "True", "AttributeError", "sysapi.cli"]
 
 
 def test_a_subcommand_imports_only_its_own_area() -> None:
@@ -166,9 +171,9 @@ def test_a_subcommand_imports_only_its_own_area() -> None:
         "parser = cli.build_parser(['fincore', '/'])\n"
         "print(' '.join(sorted(m for m in sys.modules if m.startswith('sysapi.'))))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    areas = {m.removeprefix("sysapi.") for m in out.stdout.split()} & set(AREAS)
-    assert areas == {"memory"}, out.stdout
+    out = _fresh(code)
+    areas = {m.removeprefix("sysapi.") for m in out.split()} & set(AREAS)
+    assert areas == {"memory"}, out
 
 
 def test_an_area_is_imported_with_the_collector_paused_and_restored() -> None:
@@ -186,8 +191,8 @@ def test_an_area_is_imported_with_the_collector_paused_and_restored() -> None:
         "sysapi.fincore\n"
         "print(seen[0], after, gc.isenabled(), all(not on for _, on in seen))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    assert out.stdout.split() == ["('sysapi.xattr',", "False)", "True", "False", "True"]
+    out = _fresh(code)
+    assert out.split() == ["('sysapi.xattr',", "False)", "True", "False", "True"]
 
 
 def test_no_collection_walks_an_areas_objects_after_its_import() -> None:
@@ -204,8 +209,8 @@ def test_no_collection_walks_an_areas_objects_after_its_import() -> None:
         "sysapi.fincore\n"
         "print(walked, gc.get_freeze_count() == frozen, gc.isenabled())\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    assert out.stdout.split() == ["0", "True", "True"]
+    out = _fresh(code)
+    assert out.split() == ["0", "True", "True"]
 
 
 def test_registry_answers_for_areas_not_loaded_yet() -> None:
@@ -215,8 +220,8 @@ def test_registry_answers_for_areas_not_loaded_yet() -> None:
         "assert not any(m in sys.modules for m in ('sysapi.xattr', 'sysapi.sched'))\n"
         "print(REGISTRY['getxattr'].syscall, 'sched_setattr' in REGISTRY, len(REGISTRY) > 50)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    assert out.stdout.split() == ["getxattr", "True", "True"]
+    out = _fresh(code)
+    assert out.split() == ["getxattr", "True", "True"]
 
 
 def test_conformance_loads_every_area_before_any_child_drops_privileges() -> None:
@@ -226,8 +231,8 @@ def test_conformance_loads_every_area_before_any_child_drops_privileges() -> Non
         "conformance.all_cases()\n"
         "print(' '.join(m for m in sys.modules if m.startswith('sysapi.')))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    assert {f"sysapi.{area}" for area in AREAS} <= set(out.stdout.split())
+    out = _fresh(code)
+    assert {f"sysapi.{area}" for area in AREAS} <= set(out.split())
 
 
 def test_lazy_names_are_the_area_objects() -> None:
