@@ -3,8 +3,10 @@ from __future__ import annotations
 import dataclasses
 import errno
 import gc
+import mmap
 import os
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -140,6 +142,49 @@ def test_size_is_the_segment_size(shmid: int) -> None:
 def test_resize_is_refused(shmid: int) -> None:
     with ipc.shmat(shmid) as att, pytest.raises(TypeError):
         att.resize(20000)
+
+
+def test_find_at_the_last_page_reads_nothing_past_it() -> None:
+    # CPython before 3.11.5 (gh-105235): mmap.find reads a byte past the mapping, and nothing
+    # is mapped after a whole-page segment: a miss at the end died of SIGSEGV. In a child, so
+    # that a crash fails this test only.
+    code = (
+        "import mmap\n"
+        "from sysapi import ipc\n"
+        "sid = ipc.shmget(ipc.IPC_PRIVATE, 4 * mmap.PAGESIZE, 0o600)\n"
+        "try:\n"
+        "    with ipc.shmat(sid) as att:\n"
+        "        print(att.find(b'ab', -mmap.PAGESIZE), att.find(b'ab\\0\\0' * 9))\n"
+        "finally:\n"
+        "    ipc.shmctl(sid, ipc.IPC_RMID)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (out.returncode, out.stdout) == (0, "-1 -1\n"), out.stderr
+
+
+def test_the_find_that_searches_a_copy_is_mmap_find(shmid: int) -> None:
+    # ShmAttachment.find on a Python with gh-105235; compared here with mmap.find where it reads
+    # inside the mapping (10000 bytes: the rest of the last page is mapped).
+    with ipc.shmat(shmid) as att:
+        for at in (0, 7, 4090, 9998):
+            att[at : at + 2] = b"ab"
+        att.seek(5)
+        for sub in (b"", b"a", b"ab", b"ba", b"zz", bytearray(b"b"), memoryview(b"ab")):
+            for start in (None, 0, 1, 8, -1, -3, 9999, 10000, 20000, -20000):
+                for end in (None, 0, 3, 9, -1, 10000, 20000, -20000):
+                    args = (
+                        (sub,)
+                        if start is None
+                        else (sub, start)
+                        if end is None
+                        else (sub, start, end)
+                    )
+                    expected = mmap.mmap.find(att, *args)
+                    assert ipc.ShmAttachment._find_in_copy(att, *args) == expected, args
+        with pytest.raises(TypeError):
+            ipc.ShmAttachment._find_in_copy(att, b"a", 1.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        ipc.ShmAttachment._find_in_copy(att, b"a")
 
 
 def test_an_undetached_attachment_warns(shmid: int) -> None:

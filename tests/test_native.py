@@ -38,6 +38,8 @@ from sysapi import (
 from sysapi._sysapi import ffi, lib
 
 NS = 1_000_000_000
+#: mallinfo2 is glibc 2.33: an older glibc answers ENOSYS (the message names the glibc).
+MALLINFO2 = (glibc_version() or (0, 0)) >= (2, 33)
 P = memory.PAGE_SIZE
 NATIVE = sorted(_native.__all__)
 
@@ -84,13 +86,16 @@ def test_a_native_function_of_an_area_never_imported_raises() -> None:
         "for call in (lambda: _native.waitid_result(bytes(4096), False),\n"
         "             lambda: _native.inotify_events(bytes(16), 16), _native.mallinfo2):\n"
         "    try:\n"
-        "        call()\n"
+        "        print(call())\n"
         "    except RuntimeError as exc:\n"
         "        print(exc)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.count("not bound") == 3
+    # Before glibc 2.33, mallinfo2 answers its ENOSYS before it needs the record class.
+    unbound = "sysapi: a native record class is not bound"
+    last = unbound if MALLINFO2 else str(errno.ENOSYS)
+    assert out.stdout.splitlines() == [unbound, unbound, last]
 
 
 def test_import_sysapi_loads_no_native_functions() -> None:
@@ -142,6 +147,11 @@ def test_gettime_equals_the_cffi_result() -> None:
 @pytest.mark.emulator(
     "qemu-user hands out its own timer ids and gives a deleted one to the next timer at once "
     "(Linux cycles through 2**31): the stale id names the new timer"
+)
+@pytest.mark.skipif(
+    (glibc_version() or (2, 34)) < (2, 34),
+    reason="before glibc 2.34 a timer_t is a pointer to memory glibc frees at timer_delete: a "
+    "stale one is read after free there, so no kernel id reaches the kernel to be refused",
 )
 def test_gettime_of_a_stale_kernel_id_raises_the_documented_einval() -> None:
     stale = timers.PosixTimer()
@@ -893,8 +903,6 @@ def test_results_release_their_class() -> None:
         # Not ==: the interpreter may cache a reference of its own meanwhile; a leak is 10,000.
         assert abs(sys.getrefcount(timers.ItimerSpec) - before) < 10
 
-
-MALLINFO2 = (glibc_version() or (0, 0)) >= (2, 33)
 
 _LEAK_CHECK = """
 import gc, os, signal, sys

@@ -682,7 +682,8 @@ def test_sched_flags_are_never_zero_with_older_headers(tmp_path: Path) -> None:
     )
     (tmp_path / "flags.c").write_text(source)
     exe = tmp_path / "flags"
-    subprocess.run(["gcc", "-o", str(exe), str(tmp_path / "flags.c")], check=True)
+    # -ldl: base's sysapi_libc_has calls dlsym, in libdl before glibc 2.34.
+    subprocess.run(["gcc", "-o", str(exe), str(tmp_path / "flags.c"), "-ldl"], check=True)
     values = [
         int(v) for v in subprocess.run([str(exe)], capture_output=True, text=True).stdout.split()
     ]

@@ -16,7 +16,8 @@ keeps it equal to the class statement's result (``enum._test_simple_enum``, whic
 - on Python 3.11 :func:`_convert` makes what 3.11's ``_simple_enum`` makes, in half its time
   again (it still made 34 classes in 2.3 ms, mostly on steps that a body of plain members
   does not need);
-- a body using anything beyond members, a docstring, ``_missing_`` and plain methods (e.g.
+- a body using anything beyond members, a docstring, ``_missing_``, ``__reduce_ex__`` and
+  plain methods (e.g.
   ``auto()``, ``__new__``, ``super()``), or a Python without ``enum._simple_enum`` (a private
   helper: a later version may drop it), takes the class statement's own path,
   ``EnumType.__prepare__`` and ``EnumType(...)``: the same class, at the usual cost.
@@ -52,6 +53,17 @@ _CONVERT = sys.version_info[:2] == (3, 11) and "_singles_mask_" in vars(enum.Fla
 _PROPERTIES = frozenset(("name", "value"))
 
 
+def reduce_by_value(member: Any, proto: object) -> tuple[Any, ...]:
+    """``__reduce_ex__`` of an enum class whose ``_missing_`` makes pseudo-members: pickled by
+    value, as Python 3.12 and later 3.11 releases pickle every member. Early 3.11 releases (Debian
+    12's 3.11.2) pickle by name, and a pseudo-member's made-up name (``SCHED_99``) does not load."""
+    return type(member), (member._value_,)
+
+
+# The private names a fast body may hold, with the type of their value.
+_SPECIAL = frozenset((("_missing_", classmethod), ("__reduce_ex__", type(reduce_by_value))))
+
+
 def _fast(base: type[enum.Enum], namespace: dict[str, Any]) -> bool:
     """Whether ``_simple_enum`` makes the class a class statement would of ``namespace``."""
     members = (int,) if issubclass(base, int) else (int, str)
@@ -59,7 +71,7 @@ def _fast(base: type[enum.Enum], namespace: dict[str, Any]) -> bool:
         if key in _PLAIN:
             continue
         if key.startswith("_"):
-            if key != "_missing_" or type(value) is not classmethod:
+            if (key, type(value)) not in _SPECIAL:
                 return False
         elif type(value) not in members and type(value) not in _METHODS:
             return False  # auto(), member(), nonmember(), a nested class, ...

@@ -210,6 +210,8 @@ class ClockState(_enum.IntEnum):
     TIME_ERROR = lib.TIME_ERROR
     TIME_BAD = lib.TIME_ERROR
 
+    __reduce_ex__ = _enum.reduce_by_value
+
     @classmethod
     def _missing_(cls, value: object) -> ClockState | None:
         if not isinstance(value, int):

@@ -19,6 +19,7 @@ import operator
 import os
 import stat
 import struct
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 
@@ -460,6 +461,22 @@ class ShmAttachment(mmap.mmap):
     def resize(self, newsize: int) -> None:
         """Refused: a segment's size is fixed at :func:`shmget`."""
         raise TypeError("a System V segment cannot be resized")
+
+    def _find_in_copy(self, sub: Any, start: int | None = None, end: int | None = None, /) -> int:
+        """mmap.find, searching a copy of ``[start:end]`` (``start`` is the current position
+        when omitted): the lowest index of ``sub`` there, or -1."""
+        size = len(self)
+        first = self.tell() if start is None else operator.index(start)
+        last = size if end is None else operator.index(end)
+        first, last = (min(max(i + size if i < 0 else i, 0), size) for i in (first, last))
+        found = self[first:last].find(sub) if first <= last else -1
+        return found if found < 0 else first + found
+
+    if sys.version_info < (3, 11, 5):
+        # CPython before 3.11.5 (gh-105235): mmap.find of a needle of two bytes or more reads
+        # one byte past the mapping, and nothing is mapped after a segment's last page, so a
+        # miss there died of SIGSEGV (found on 3.11.2, Debian 11's and 12's).
+        find = _find_in_copy
 
     def __del__(self) -> None:
         if not getattr(self, "closed", True):

@@ -109,6 +109,8 @@ class CldCode(_enum.IntEnum):
     CLD_STOPPED = lib.CLD_STOPPED
     CLD_CONTINUED = lib.CLD_CONTINUED
 
+    __reduce_ex__ = _enum.reduce_by_value
+
     @classmethod
     def _missing_(cls, value: object) -> CldCode | None:
         if not isinstance(value, int):

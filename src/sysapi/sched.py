@@ -78,6 +78,8 @@ class SchedPolicy(_enum.IntEnum):
     SCHED_IDLE = lib.SCHED_IDLE
     SCHED_DEADLINE = lib.SCHED_DEADLINE
 
+    __reduce_ex__ = _enum.reduce_by_value
+
     @classmethod
     def _missing_(cls, value: object) -> SchedPolicy | None:
         return _pseudo_member(cls, value, "SCHED_")
@@ -111,6 +113,8 @@ class IoprioClass(_enum.IntEnum):
     IOPRIO_CLASS_RT = lib.IOPRIO_CLASS_RT
     IOPRIO_CLASS_BE = lib.IOPRIO_CLASS_BE
     IOPRIO_CLASS_IDLE = lib.IOPRIO_CLASS_IDLE
+
+    __reduce_ex__ = _enum.reduce_by_value
 
     @classmethod
     def _missing_(cls, value: object) -> IoprioClass | None:

@@ -299,7 +299,11 @@ static long sysapi_semctl(int semid, int semnum, int cmd, int val, unsigned shor
         }
         arg.buf = &u.ds;
     }
-    int rc = semctl(semid, semnum, cmd, arg);
+    /* glibc before 2.33 (BZ #26637) does not pass the fourth argument for SEM_STAT_ANY, which
+       its wrapper's list of commands predates: the kernel got garbage (EFAULT on Debian 11's
+       2.31). So that command goes to the system call itself (the 64-bit layout, as glibc's). */
+    long rc = cmd == SEM_STAT_ANY ? syscall(SYS_semctl, semid, semnum, cmd, arg.buf)
+                                  : semctl(semid, semnum, cmd, arg);
     if (rc < 0)
         return -(long)errno;
     if (buf != NULL && (cmd == IPC_STAT || cmd == SEM_STAT || cmd == SEM_STAT_ANY)) {

@@ -81,6 +81,17 @@ INCLUDES = """
 #include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
+#ifndef P_PIDFD
+/* The kernel's value (<linux/wait.h>, which clashes with <sys/wait.h>): glibc's <sys/wait.h> has
+   it from 2.36 on, so a build against older headers (Debian 11's 2.31, the manylinux_2_28
+   image's 2.28) needs it here. */
+#define P_PIDFD 3
+#endif
+#if !defined(SYS_pidfd_getfd) && defined(__NR_pidfd_getfd)
+/* glibc's <sys/syscall.h> names only the calls of the kernel it was released with (2.31: none
+   of Linux 5.6's pidfd_getfd); the kernel headers' number is the same call. */
+#define SYS_pidfd_getfd __NR_pidfd_getfd
+#endif
 """
 
 TYPES = (
@@ -402,6 +413,8 @@ static long sysapi_pidfd_open(int pid, unsigned int flags)
 #ifdef SYS_pidfd_open
     SYSAPI_RET(syscall(SYS_pidfd_open, pid, flags));
 #else
+    (void)pid;
+    (void)flags;
     return -ENOSYS;
 #endif
 }
@@ -425,6 +438,11 @@ static long sysapi_pidfd_send_signal(int pidfd, int sig, int queue, int value, u
     }
     SYSAPI_RET(syscall(SYS_pidfd_send_signal, pidfd, sig, info, flags));
 #else
+    (void)pidfd;
+    (void)sig;
+    (void)queue;
+    (void)value;
+    (void)flags;
     return -ENOSYS;
 #endif
 }
@@ -434,6 +452,9 @@ static long sysapi_pidfd_getfd(int pidfd, int targetfd, unsigned int flags)
 #ifdef SYS_pidfd_getfd
     SYSAPI_RET(syscall(SYS_pidfd_getfd, pidfd, targetfd, flags));
 #else
+    (void)pidfd;
+    (void)targetfd;
+    (void)flags;
     return -ENOSYS;
 #endif
 }
