@@ -162,9 +162,14 @@ def test_find_at_the_last_page_reads_nothing_past_it() -> None:
     assert (out.returncode, out.stdout) == (0, "-1 -1\n"), out.stderr
 
 
+@pytest.mark.skipif(
+    sys.version_info < (3, 11, 5),
+    reason="this Python's mmap.find is the one replaced (gh-105235); its answers for an empty "
+    "needle also differ from later releases' (find(b'', 1, 0) is 1, not -1)",
+)
 def test_the_find_that_searches_a_copy_is_mmap_find(shmid: int) -> None:
-    # ShmAttachment.find on a Python with gh-105235; compared here with mmap.find where it reads
-    # inside the mapping (10000 bytes: the rest of the last page is mapped).
+    # ShmAttachment.find before 3.11.5, compared with a fixed mmap.find where it reads inside
+    # the mapping (10000 bytes: the rest of the last page is mapped).
     with ipc.shmat(shmid) as att:
         for at in (0, 7, 4090, 9998):
             att[at : at + 2] = b"ab"

@@ -754,11 +754,13 @@ def test_ipcs_posix_message_queues(tmp_path: Path) -> None:
             subprocess.run(["umount", inherited], check=True)
         subprocess.run(["mount", "-t", "mqueue", "none", str(tmp_path)], check=True)
         assert ipcs.mqueue_mount() == str(tmp_path)
-        libc.mq_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_void_p]
-        mqd = libc.mq_open(b"/jobs", os.O_CREAT | os.O_RDWR, 0o640, None)
+        # glibc before 2.34 keeps the mq_* functions in librt.
+        rt = libc if hasattr(libc, "mq_open") else ctypes.CDLL("librt.so.1", use_errno=True)
+        rt.mq_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_void_p]
+        mqd = rt.mq_open(b"/jobs", os.O_CREAT | os.O_RDWR, 0o640, None)
         assert mqd >= 0
-        assert libc.mq_send(mqd, b"hello", 5, 0) == 0
-        assert libc.mq_send(mqd, b"world!", 6, 0) == 0
+        assert rt.mq_send(mqd, b"hello", 5, 0) == 0
+        assert rt.mq_send(mqd, b"world!", 6, 0) == 0
         (row,) = ipcs.posix_queues(ipcs.mqueue_mount())
         messages = 2
         assert row == {

@@ -743,6 +743,8 @@ def _class_targets(area: str, cls: type, vocabulary: dict[str, Any]) -> list[Tar
             continue
         if is_dataclass(cls) and attr in {f.name for f in fields(cls)}:
             continue  # a plain field
+        if attr in INHERITED.get(cls.__name__, {}):
+            continue  # drawn below with its C base's contract, even where sysapi replaces it
         member = inspect.getattr_static(cls, attr)
         qualname = f"{cls.__name__}.{attr}"
         if attr in _DUNDERS and getattr(object, attr, None) is member:
