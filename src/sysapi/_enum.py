@@ -17,10 +17,10 @@ keeps it equal to the class statement's result (``enum._test_simple_enum``, whic
   again (it still made 34 classes in 2.3 ms, mostly on steps that a body of plain members
   does not need);
 - a body using anything beyond members, a docstring, ``_missing_``, ``__reduce_ex__`` and
-  plain methods (e.g.
-  ``auto()``, ``__new__``, ``super()``), or a Python without ``enum._simple_enum`` (a private
-  helper: a later version may drop it), takes the class statement's own path,
-  ``EnumType.__prepare__`` and ``EnumType(...)``: the same class, at the usual cost.
+  plain methods (e.g. ``auto()``, ``__new__``, ``super()``), or a Python without
+  ``enum._simple_enum`` (a private helper: a later version may drop it), takes the class
+  statement's own path, ``EnumType.__prepare__`` and ``EnumType(...)``: the same class, at the
+  usual cost.
 """
 
 from __future__ import annotations
