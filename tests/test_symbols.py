@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import platform
+import re
 import runpy
 import shutil
 import subprocess
@@ -54,6 +55,25 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     builder: Any = runpy.run_path(str(ROOT / "build_ffi.py"))["ffibuilder"]
     builder.emit_c_code(str(path))
     return path
+
+
+@pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
+def test_the_fallback_system_call_numbers_are_the_kernels(arch: str, tmp_path: Path) -> None:
+    # _ffi/process.py names the pidfd calls itself where the headers of the wheel build do not:
+    # the numbers must be those of the headers that have them (zig's, of a recent kernel).
+    text = (ROOT / "src" / "sysapi" / "_ffi" / "process.py").read_text()
+    numbers = re.findall(r"#define (SYS_\w+) (\d+)\n", text)
+    assert {name for name, _ in numbers} >= {"SYS_pidfd_open", "SYS_pidfd_getfd"}
+    probe = tmp_path / "numbers.c"
+    probe.write_text(
+        "#include <sys/syscall.h>\n"
+        + "".join(f"#if {name} != {n}\n#error {name}\n#endif\n" for name, n in numbers)
+    )
+    zig = Path(ziglang.__file__).parent / "zig"
+    out = tmp_path / "numbers.o"
+    cmd = [str(zig), "cc", "-target", f"{arch}-linux-gnu", "-c", str(probe), "-o", str(out)]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.parametrize("arch", ["x86_64", "aarch64"])

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import sysapi
 from sysapi import errors, timers
-from sysapi._sysapi import lib
+from sysapi._sysapi import ffi, lib
 from sysapi.clock import CLOCK_MONOTONIC, TIMER_ABSTIME
 from sysapi.timers import (
     SIGEV_NONE,
@@ -313,6 +313,53 @@ def test_a_deleted_timer_raises_value_error(mode: str) -> None:
     ):
         with pytest.raises(ValueError):
             call()
+
+
+@pytest.mark.emulator("qemu-user makes host timers of its own: /proc/self/timers lists their ids")
+def test_the_handle_is_the_kernels_timer_id() -> None:
+    # Not the C library's timer_t: before glibc 2.34 that is a pointer to a block glibc frees
+    # at timer_delete, which a read racing a delete() would follow.
+    with PosixTimer() as timer:
+        with open("/proc/self/timers") as f:
+            ids = {int(line.split()[1]) for line in f if line.startswith("ID:")}
+        assert timer._handle in ids
+        assert int(ffi.cast("intptr_t", timer._timer_id())) == timer._handle
+
+
+def test_delete_during_reads_in_other_threads_only_refuses_them() -> None:
+    # gettime and getoverrun take no lock: a delete() between a reader's look at the handle and
+    # its system call must give the documented EINVAL or ValueError, never a crash.
+    code = textwrap.dedent(
+        """
+        import sys, threading, sysapi
+        from sysapi import errors
+        sys.setswitchinterval(1e-5)  # many switches: many reads between a look and the call
+        current = [sysapi.PosixTimer()]
+        done = threading.Event()
+        refused = []
+        def reader():
+            while not done.is_set():
+                timer = current[0]
+                try:
+                    timer.gettime()
+                    timer.getoverrun()
+                except (ValueError, errors.EINVAL) as e:
+                    refused.append(type(e).__name__)
+        threads = [threading.Thread(target=reader) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for _ in range(5000):
+            old, current[0] = current[0], sysapi.PosixTimer()
+            old.delete()
+        done.set()
+        for t in threads:
+            t.join()
+        current[0].delete()
+        print(set(refused) <= {"EINVAL", "ValueError"}, len(refused) > 0)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert (out.returncode, out.stdout.split()[:1]) == (0, ["True"]), out.stderr
 
 
 def test_garbage_collected_open_timer_warns_and_is_deleted() -> None:

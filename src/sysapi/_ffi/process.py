@@ -92,6 +92,21 @@ INCLUDES = """
    of Linux 5.6's pidfd_getfd); the kernel headers' number is the same call. */
 #define SYS_pidfd_getfd __NR_pidfd_getfd
 #endif
+#if defined(__x86_64__) || defined(__aarch64__)
+/* Older still (glibc 2.28 with Linux 4.18's headers: the manylinux_2_28 image that builds the
+   release wheels) names no pidfd call at all, and the wheel would answer ENOSYS on every kernel.
+   Since Linux 5.1 a new call has one number on every architecture but alpha, ia64 and mips
+   (<asm-generic/unistd.h>, arch/x86/entry/syscalls/syscall_64.tbl): those of the wheels'. */
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#endif
 """
 
 TYPES = (

@@ -214,11 +214,78 @@ static long sysapi_timers_inflight(void)
 static long sysapi_timers_dispatch_tid(void)
 { return __atomic_load_n(&sysapi_dispatch_tid, __ATOMIC_SEQ_CST); }
 
+/* The timer calls go to the system calls themselves, with the kernel's timer id as the handle.
+   Before glibc 2.34 a timer_t is a pointer to a block glibc allocates at timer_create and frees
+   at timer_delete: PosixTimer.gettime and getoverrun take no lock, so a delete() in another
+   thread during one of them made glibc read freed memory. A kernel id that was deleted is only
+   refused (EINVAL; Linux hands ids out in a cycle of 2**31). sysapi never asks the C library
+   for SIGEV_THREAD (its callbacks are SIGEV_THREAD_ID to its own dispatch thread), so glibc's
+   timer_t adds nothing; musl's and glibc 2.34's are the kernel id already. The kernel's struct
+   sigevent and, on 64-bit targets, struct itimerspec are the C library's; a 32-bit target keeps
+   the library's functions (its time_t may be wider than the system call's). */
+#if defined(SYS_timer_create) && __SIZEOF_LONG__ == 8
+#define SYSAPI_TIMER_SYSCALLS 1
+#else
+#define SYSAPI_TIMER_SYSCALLS 0
+#endif
+
+static int sysapi_sys_timer_create(clockid_t clockid, struct sigevent *sev, void **timerid)
+{
+#if SYSAPI_TIMER_SYSCALLS
+    int id;  /* the kernel's timer_t */
+    if (syscall(SYS_timer_create, clockid, sev, &id) < 0)
+        return -1;
+    *timerid = (void *)(intptr_t)id;
+#else
+    timer_t id;
+    if (timer_create(clockid, sev, &id) < 0)
+        return -1;
+    *timerid = (void *)id;
+#endif
+    return 0;
+}
+
+static int sysapi_sys_timer_settime(void *timerid, int flags, const struct itimerspec *value,
+                                    struct itimerspec *old)
+{
+#if SYSAPI_TIMER_SYSCALLS
+    return (int)syscall(SYS_timer_settime, (int)(intptr_t)timerid, flags, value, old);
+#else
+    return timer_settime((timer_t)timerid, flags, value, old);
+#endif
+}
+
+static int sysapi_sys_timer_gettime(void *timerid, struct itimerspec *value)
+{
+#if SYSAPI_TIMER_SYSCALLS
+    return (int)syscall(SYS_timer_gettime, (int)(intptr_t)timerid, value);
+#else
+    return timer_gettime((timer_t)timerid, value);
+#endif
+}
+
+static int sysapi_sys_timer_getoverrun(void *timerid)
+{
+#if SYSAPI_TIMER_SYSCALLS
+    return (int)syscall(SYS_timer_getoverrun, (int)(intptr_t)timerid);
+#else
+    return timer_getoverrun((timer_t)timerid);
+#endif
+}
+
+static int sysapi_sys_timer_delete(void *timerid)
+{
+#if SYSAPI_TIMER_SYSCALLS
+    return (int)syscall(SYS_timer_delete, (int)(intptr_t)timerid);
+#else
+    return timer_delete((timer_t)timerid);
+#endif
+}
+
 static long sysapi_timer_create(int clockid, int notify, int signo, int value, uint64_t key,
                                 int tid, void **timerid)
 {
     struct sigevent sev;
-    timer_t id;
     memset(&sev, 0, sizeof sev);
     sev.sigev_notify = notify;
     sev.sigev_signo = signo;
@@ -241,9 +308,8 @@ static long sysapi_timer_create(int clockid, int notify, int signo, int value, u
         sev._sigev_un._tid = tid;
 #endif
     }
-    if (timer_create(clockid, &sev, &id) < 0)
+    if (sysapi_sys_timer_create(clockid, &sev, timerid) < 0)
         return -(long)errno;
-    *timerid = (void *)id;
     return 0;
 }
 
@@ -255,7 +321,7 @@ static long sysapi_timer_settime(void *timerid, int flags, int64_t value_sec, in
     new_value.it_value.tv_nsec = value_nsec;
     new_value.it_interval.tv_sec = interval_sec;
     new_value.it_interval.tv_nsec = interval_nsec;
-    if (timer_settime((timer_t)timerid, flags, &new_value, &old_value) < 0)
+    if (sysapi_sys_timer_settime(timerid, flags, &new_value, &old_value) < 0)
         return -(long)errno;
     old[0] = old_value.it_value.tv_sec;
     old[1] = old_value.it_value.tv_nsec;
@@ -267,7 +333,7 @@ static long sysapi_timer_settime(void *timerid, int flags, int64_t value_sec, in
 static long sysapi_timer_gettime(void *timerid, int64_t *cur)
 {
     struct itimerspec value;
-    if (timer_gettime((timer_t)timerid, &value) < 0)
+    if (sysapi_sys_timer_gettime(timerid, &value) < 0)
         return -(long)errno;
     cur[0] = value.it_value.tv_sec;
     cur[1] = value.it_value.tv_nsec;
@@ -283,7 +349,7 @@ static long sysapi_timer_gettime(void *timerid, int64_t *cur)
 static long sysapi_timer_gettime_ns(void *timerid, int64_t *ns)
 {
     struct itimerspec value;
-    if (timer_gettime((timer_t)timerid, &value) < 0)
+    if (sysapi_sys_timer_gettime(timerid, &value) < 0)
         return -(long)errno;
     if (__builtin_mul_overflow((int64_t)value.it_value.tv_sec, (int64_t)1000000000, &ns[0])
         || __builtin_add_overflow(ns[0], (int64_t)value.it_value.tv_nsec, &ns[0])
@@ -294,10 +360,10 @@ static long sysapi_timer_gettime_ns(void *timerid, int64_t *ns)
 }
 
 static long sysapi_timer_getoverrun(void *timerid)
-{ SYSAPI_RET(timer_getoverrun((timer_t)timerid)); }
+{ SYSAPI_RET(sysapi_sys_timer_getoverrun(timerid)); }
 
 static long sysapi_timer_delete(void *timerid)
-{ SYSAPI_RET(timer_delete((timer_t)timerid)); }
+{ SYSAPI_RET(sysapi_sys_timer_delete(timerid)); }
 
 /* ---- clocks ---- */
 
@@ -445,7 +511,7 @@ static PyObject *sysapi_native_timer_gettime(PyObject *self, PyObject *timerid)
     (void)self;
     if (id == NULL && PyErr_Occurred())
         return NULL;
-    if (timer_gettime((timer_t)id, &value) < 0)
+    if (sysapi_sys_timer_gettime(id, &value) < 0)
         return PyLong_FromLong(errno);
     values[0] = sysapi_timespec_ns(&value.it_value);
     values[1] = sysapi_timespec_ns(&value.it_interval);
@@ -460,7 +526,7 @@ static PyObject *sysapi_native_timer_getoverrun(PyObject *self, PyObject *timeri
     (void)self;
     if (id == NULL && PyErr_Occurred())
         return NULL;
-    overrun = timer_getoverrun((timer_t)id);
+    overrun = sysapi_sys_timer_getoverrun(id);
     return PyLong_FromLong(overrun < 0 ? -(long)errno : (long)overrun);
 }
 
