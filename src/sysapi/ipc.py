@@ -464,12 +464,17 @@ class ShmAttachment(mmap.mmap):
 
     def _find_in_copy(self, sub: Any, start: int | None = None, end: int | None = None, /) -> int:
         """mmap.find, searching a copy of ``[start:end]`` (``start`` is the current position
-        when omitted): the lowest index of ``sub`` there, or -1."""
+        when omitted): the lowest index of ``sub`` there, or -1. ``start`` and ``end`` are read
+        as ``bytes.find`` reads them (as mmap.find documents; releases differ on an empty
+        ``sub`` past the end: 3.11.7 answers the size, 3.15 -1 as bytes does)."""
         size = len(self)
         first = self.tell() if start is None else operator.index(start)
         last = size if end is None else operator.index(end)
-        first, last = (min(max(i + size if i < 0 else i, 0), size) for i in (first, last))
-        found = self[first:last].find(sub) if first <= last else -1
+        first, last = (max(i + size, 0) if i < 0 else i for i in (first, last))
+        last = min(last, size)
+        if first > last:  # a start past the end included
+            return -1
+        found = self[first:last].find(sub)
         return found if found < 0 else first + found
 
     if sys.version_info < (3, 11, 5):
