@@ -48,7 +48,8 @@ def _load(name: str) -> object:
     value = module if name == module_name else getattr(module, name)
     namespace = globals()
     if module_name in _areas.AREAS:
-        namespace.update({n: getattr(module, n) for n in module.__all__}, **{module_name: module})
+        namespace.update({n: getattr(module, n) for n in module.__all__})
+        namespace[module_name] = module
     namespace[name] = value
     return value
 
